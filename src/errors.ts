@@ -1,0 +1,71 @@
+/**
+ * Diagnostics (the user's config is wrong), failures (a build or daemon failed) and bugs (anything else)
+ * are kept apart. Every user-facing failure is a TsbakeError keyed by `reason`; the CLI maps reasons to
+ * exit codes in one place (exitCodeFor).
+ */
+
+export interface Diagnostic {
+  /** Absolute or cwd-relative path of the file the problem is in ('' when not tied to a file, e.g. --set). */
+  file: string;
+  /** 1-based; 0 when unknown. */
+  line: number;
+  /** 1-based; 0 when unknown. */
+  column: number;
+  message: string;
+  /** The offending key path, dotted (`target.app.contexts`). */
+  key?: string;
+  /** "did you mean" text, without the question. */
+  suggestion?: string;
+  severity: 'error' | 'warning';
+}
+
+export type FailureReason =
+  | 'invalid-config'
+  | 'usage'
+  | 'cycle'
+  | 'unknown-target'
+  | 'capability'
+  | 'daemon-unreachable'
+  | 'daemon-error'
+  | 'build-failed'
+  | 'cancelled'
+  | 'not-implemented'
+  | 'io';
+
+export class TsbakeError extends Error {
+  readonly reason: FailureReason;
+  readonly diagnostics: Diagnostic[];
+  constructor(reason: FailureReason, message: string, options?: { cause?: unknown; diagnostics?: Diagnostic[] }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TsbakeError';
+    this.reason = reason;
+    this.diagnostics = options?.diagnostics ?? [];
+  }
+}
+
+/** Exit codes: 0 success, 1 build/daemon failure, 2 invalid config or usage, 130 interrupted. */
+export function exitCodeFor(reason: FailureReason): number {
+  switch (reason) {
+    case 'invalid-config':
+    case 'usage':
+    case 'cycle':
+    case 'unknown-target':
+    case 'capability':
+      return 2;
+    case 'cancelled':
+      return 130;
+    default:
+      return 1;
+  }
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.file ? (d.line > 0 ? `${d.file}:${d.line}:${d.column}: ` : `${d.file}: `) : '';
+  const sev = d.severity === 'warning' ? 'warning: ' : '';
+  const hint = d.suggestion ? ` (did you mean ${d.suggestion}?)` : '';
+  return `${where}${sev}${d.message}${hint}`;
+}
+
+export function isAbortError(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'AbortError' || (err instanceof TsbakeError && err.reason === 'cancelled'));
+}

@@ -1,0 +1,134 @@
+/**
+ * What was resolved: every field decided, camelCase. Produced by plan/, consumed by exec/, ui/, cli/.
+ */
+import type { DriverName } from '../config/types.js';
+import type { Diagnostic } from '../errors.js';
+
+/** `type=…` plus the remaining key=value attributes, all strings (bake's CSV form parsed). */
+export interface TypedEntry {
+  type: string;
+  attrs: Record<string, string>;
+}
+
+export interface SecretEntry {
+  id: string;
+  /** Where the value comes from. Never the value itself. */
+  source: { kind: 'env'; env: string } | { kind: 'file'; path: string };
+}
+
+export interface SshEntry {
+  id: string;
+  paths: string[];
+}
+
+export type NamedContext =
+  | { kind: 'target'; target: string }
+  | { kind: 'local'; path: string }
+  | { kind: 'image'; ref: string }
+  | { kind: 'url'; url: string };
+
+export interface ResolvedTarget {
+  name: string;
+  /** Absolute path of a local context, or a URL (git/http) when remote. */
+  context: string;
+  contextIsLocal: boolean;
+  /** Path of the Dockerfile relative to the context (bake's meaning), or absolute. */
+  dockerfile: string;
+  dockerfileInline?: string;
+  args: Record<string, string>;
+  labels: Record<string, string>;
+  tags: string[];
+  platforms: string[];
+  target?: string;
+  cacheFrom: TypedEntry[];
+  cacheTo: TypedEntry[];
+  /** Final outputs after the loading rules (what will be exported). */
+  outputs: TypedEntry[];
+  secrets: SecretEntry[];
+  ssh: SshEntry[];
+  noCache: boolean;
+  noCacheFilter: string[];
+  pull: boolean;
+  network?: string;
+  shmSize?: string;
+  ulimits: string[];
+  extraHosts: Record<string, string>;
+  annotations: string[];
+  attest: TypedEntry[];
+  entitlements: string[];
+  description?: string;
+  contexts: Record<string, NamedContext>;
+  dependsOn: string[];
+  /** Name of the builder that builds it. */
+  builder: string;
+}
+
+export interface ResolvedBuilder {
+  name: string;
+  driver: DriverName;
+  /** Driver options as strings (`env.FOO`, `requests.cpu` flattened with dots). */
+  driverOpts: Record<string, string>;
+  endpoint?: string;
+  platforms: string[];
+  /** Absolute path. */
+  buildkitdConfig?: string;
+  buildkitdConfigInline?: string;
+  buildkitdFlags?: string;
+  defaultLoad: boolean;
+  parallelism?: number;
+  description?: string;
+  /** True for the builder `default` made up when none is declared. */
+  implicit: boolean;
+}
+
+export interface GraphEdge {
+  from: string; // dependent
+  to: string; // dependency
+  kind: 'context' | 'depends-on';
+  /** Context name for kind 'context'. */
+  via?: string;
+}
+
+export interface Plan {
+  /** Targets asked for (after group expansion), sorted. */
+  requested: string[];
+  /** Every target that must build (requested + dependencies). */
+  targets: Record<string, ResolvedTarget>;
+  groups: Record<string, { targets: string[]; description?: string }>;
+  builders: Record<string, ResolvedBuilder>;
+  edges: GraphEdge[];
+  /** Topological order, deterministic (by level, then name). */
+  order: string[];
+  /** levels[0] has no dependencies; levels[n] depends only on earlier levels. */
+  levels: string[][];
+  warnings: Diagnostic[];
+}
+
+/** What a driver's daemon can do; static per driver at plan time, detected from the daemon at run time. */
+export interface DriverCapabilities {
+  loadsByDefault: boolean;
+  cacheExport: 'inline' | 'all';
+  tarballOutput: boolean;
+  multiPlatform: boolean;
+  buildkitConfig: boolean;
+  /** Dockerfile frontend `context:NAME` support (BuildKit >= v0.10). */
+  namedContexts: boolean;
+  /** Several exporters in one solve (BuildKit >= v0.13). */
+  multipleExporters: boolean;
+  /** Text naming the daemon, used in refusals ("BuildKit v0.8.2 in Docker 20.10.24"). */
+  daemon?: string;
+}
+
+export interface PlanOptions {
+  /** Targets or groups named on the command line; empty → `default`. */
+  names?: string[];
+  /** bake-style `pattern.key=value` / `pattern.key+=value`. */
+  set?: string[];
+  load?: boolean;
+  push?: boolean;
+  /** --builder */
+  builder?: string;
+  env?: Record<string, string | undefined>;
+  /** Capabilities per builder name; when absent the static table for its driver is used. */
+  capabilities?: (builder: ResolvedBuilder) => DriverCapabilities;
+}

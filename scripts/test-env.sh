@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# Bring up the real systems the integration tests run against, starting only
+# what is not already running (safe to run again and again):
+#   engine A  Docker 20.10 (Debian 12 docker.io, BuildKit v0.8)   unix:///var/run/docker.sock
+#   engine B  Docker 26.x  (Debian 13 docker.io + containerd, containerd image store)
+#             unix:///var/run/tsbake-docker26.sock
+#   registry  docker-registry on 127.0.0.1:5000
+#   image     local/busybox:1 in both engines, 127.0.0.1:5000/busybox:1 in the registry
+# and write /var/lib/tsbake-test/env.sh with the addresses.
+# Needs root on Debian 12 with access to Debian's package mirror.
+# See /work/shared/reference/test-engines.md (what was verified on these machines).
+set -euo pipefail
+
+STATE=${TSBAKE_TEST_STATE:-/var/lib/tsbake-test}
+LOGDIR=${TSBAKE_TEST_LOGDIR:-/var/log}
+SOCK20=/var/run/docker.sock
+SOCK26=/var/run/tsbake-docker26.sock
+REGISTRY=127.0.0.1:5000
+ROOT26=$STATE/docker26/root
+EXEC26=/var/run/tsbake-docker26
+BRIDGE26=br26
+BRIDGE26_CIDR=172.30.0.1/16
+IMAGE=local/busybox:1
+APPLETS="sh ls cat echo mkdir sleep nc touch rm cp mv env true false grep sed wc head tail dd
+  sha256sum test printf id uname date seq find xargs"
+
+T0=$(date +%s)
+step() { printf '[test-env %3ss] %s\n' "$(($(date +%s) - T0))" "$*"; }
+die() {
+  printf '[test-env] ERROR: %s\n' "$1" >&2
+  if [[ -n ${2:-} && -f $2 ]]; then
+    printf '[test-env] last lines of %s:\n' "$2" >&2
+    tail -n 30 "$2" >&2
+  fi
+  exit 1
+}
+
+# wait_for <what> <seconds> <log file or ''> <command...>: poll until the command succeeds.
+wait_for() {
+  local what=$1 timeout=$2 log=$3
+  shift 3
+  local deadline=$(($(date +%s) + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if (($(date +%s) >= deadline)); then
+      die "$what did not come up within ${timeout}s" "$log"
+    fi
+    sleep 0.5
+  done
+}
+
+# The docker CLI, pinned to one engine. API negotiation makes any CLI version work with both.
+d20() { docker -H "unix://$SOCK20" "$@"; }
+d26() { docker -H "unix://$SOCK26" "$@"; }
+engine_up() { docker -H "unix://$1" version --format '{{.Server.Version}}'; }
+registry_up() { [[ $(curl -s -o /dev/null -w '%{http_code}' "http://$REGISTRY/v2/") == 200 ]]; }
+
+[[ $(id -u) == 0 ]] || die "run me as root (I install packages and start daemons)"
+mkdir -p "$STATE" "$LOGDIR"
+
+# --- Debian 12 packages -----------------------------------------------------------------
+PKGS=(docker.io docker-registry busybox-static iptables openssl curl)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  step "installing ${missing[*]} (apt-get update + install)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  step "packages present: ${PKGS[*]}"
+fi
+
+# --- engine A: Docker 20.10 ---------------------------------------------------------------
+if engine_up "$SOCK20" >/dev/null 2>&1; then
+  step "engine A already running: Docker $(engine_up "$SOCK20") on unix://$SOCK20"
+else
+  step "starting engine A (Debian 12 dockerd) on unix://$SOCK20, data in $STATE/docker20"
+  mkdir -p "$STATE/docker20"
+  setsid nohup /usr/sbin/dockerd --data-root "$STATE/docker20" -H "unix://$SOCK20" \
+    >>"$LOGDIR/tsbake-dockerd20.log" 2>&1 </dev/null &
+  wait_for "engine A (dockerd 20.10)" 60 "$LOGDIR/tsbake-dockerd20.log" engine_up "$SOCK20"
+  step "engine A up: Docker $(engine_up "$SOCK20")"
+fi
+
+# --- engine B: Docker 26 from the Debian 13 suite, unpacked, not installed ------------------
+# The packages come from trixie without touching the machine's apt sources: a private
+# sources list, lists dir and cache, with the mirror the machine already uses.
+debian_mirror() {
+  local uri=''
+  if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
+    uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' \
+      /etc/apt/sources.list.d/debian.sources)
+  fi
+  if [[ -z $uri && -f /etc/apt/sources.list ]]; then
+    uri=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }' \
+      /etc/apt/sources.list)
+  fi
+  [[ -n $uri ]] || die "cannot find the Debian mirror in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list"
+  printf '%s\n' "${uri%/}"
+}
+
+# download_trixie <dest dir> <package...>: fetch .debs from Debian 13 into <dest dir>.
+download_trixie() {
+  local dest=$1
+  shift
+  local apt=$STATE/apt-trixie
+  mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$dest"
+  local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  printf 'deb [signed-by=%s] %s trixie main\n' "$keyring" "$(debian_mirror)" >"$apt/sources.list"
+  local opts=(-o "Dir::Etc::sourcelist=$apt/sources.list" -o Dir::Etc::sourceparts=-
+    -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache" -o APT::Get::List-Cleanup=0)
+  # Package lists are refreshed when older than a day (or missing).
+  if [[ -z $(find "$apt/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null | head -1) ]]; then
+    apt-get "${opts[@]}" update -qq >"$apt/update.log" 2>&1 || die "apt-get update for trixie failed" "$apt/update.log"
+  fi
+  (cd "$dest" && apt-get "${opts[@]}" download "$@" >"$apt/download.log" 2>&1) ||
+    die "apt-get download $* from trixie failed" "$apt/download.log"
+}
+
+if engine_up "$SOCK26" >/dev/null 2>&1; then
+  step "engine B already running: Docker $(engine_up "$SOCK26") on unix://$SOCK26"
+else
+  if [[ ! -x $ROOT26/usr/sbin/dockerd || ! -x $ROOT26/usr/bin/containerd ]]; then
+    step "downloading docker.io + containerd from Debian 13 (trixie) into $STATE/docker26/debs"
+    rm -rf "$STATE/docker26/debs"
+    download_trixie "$STATE/docker26/debs" docker.io containerd
+    rm -rf "$ROOT26"
+    mkdir -p "$ROOT26"
+    for deb in "$STATE/docker26/debs"/*.deb; do
+      step "unpacking $(basename "$deb") into $ROOT26"
+      dpkg -x "$deb" "$ROOT26"
+    done
+  else
+    step "engine B binaries present in $ROOT26"
+  fi
+  if ! ip link show "$BRIDGE26" >/dev/null 2>&1; then
+    step "creating bridge $BRIDGE26 ($BRIDGE26_CIDR) so engine A keeps docker0"
+    ip link add "$BRIDGE26" type bridge
+    ip addr add "$BRIDGE26_CIDR" dev "$BRIDGE26"
+  fi
+  ip link set "$BRIDGE26" up
+  mkdir -p "$STATE/docker26/data" "$EXEC26"
+  cat >"$STATE/docker26/daemon.json" <<EOF
+{"features": {"containerd-snapshotter": true}, "insecure-registries": ["$REGISTRY"]}
+EOF
+  step "starting engine B (Debian 13 dockerd, containerd image store) on unix://$SOCK26"
+  # With no --containerd, dockerd starts its own containerd under the exec root, so B's
+  # containerd (socket, state) is separate from A's (/var/run/docker/containerd).
+  PATH="$ROOT26/usr/bin:$ROOT26/usr/sbin:$ROOT26/usr/libexec/docker:$PATH" \
+    setsid nohup "$ROOT26/usr/sbin/dockerd" \
+    --config-file "$STATE/docker26/daemon.json" \
+    --data-root "$STATE/docker26/data" \
+    --exec-root "$EXEC26" \
+    --pidfile /var/run/tsbake-docker26.pid \
+    -H "unix://$SOCK26" \
+    --bridge="$BRIDGE26" \
+    >>"$LOGDIR/tsbake-dockerd26.log" 2>&1 </dev/null &
+  wait_for "engine B (dockerd 26)" 90 "$LOGDIR/tsbake-dockerd26.log" engine_up "$SOCK26"
+  step "engine B up: Docker $(engine_up "$SOCK26")"
+fi
+
+# --- registry -------------------------------------------------------------------------------
+if registry_up; then
+  step "registry already answering on http://$REGISTRY/v2/"
+else
+  step "starting registry on $REGISTRY, storage in $STATE/registry"
+  mkdir -p "$STATE/registry/data"
+  cat >"$STATE/registry/config.yml" <<EOF
+version: 0.1
+log:
+  level: info
+storage:
+  filesystem:
+    rootdirectory: $STATE/registry/data
+  delete:
+    enabled: true
+http:
+  addr: $REGISTRY
+EOF
+  setsid nohup docker-registry serve "$STATE/registry/config.yml" \
+    >>"$LOGDIR/tsbake-registry.log" 2>&1 </dev/null &
+  wait_for "registry" 30 "$LOGDIR/tsbake-registry.log" registry_up
+  step "registry up"
+fi
+
+# --- base image -----------------------------------------------------------------------------
+ROOTFS=$STATE/busybox-rootfs
+make_rootfs() {
+  [[ -x $ROOTFS/bin/busybox ]] && return 0
+  local tmp=$ROOTFS.tmp
+  rm -rf "$tmp"
+  mkdir -p "$tmp/bin" "$tmp/usr/bin" "$tmp/tmp" "$tmp/etc" "$tmp/root"
+  chmod 1777 "$tmp/tmp"
+  cp /bin/busybox "$tmp/bin/busybox"
+  local a
+  for a in $APPLETS; do ln -s busybox "$tmp/bin/$a"; done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$tmp/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$tmp/etc/group"
+  mv "$tmp" "$ROOTFS"
+}
+
+import_base() { # <engine fn> <label>
+  local d=$1 label=$2
+  if $d image inspect "$IMAGE" >/dev/null 2>&1; then
+    step "$label already has $IMAGE"
+  else
+    make_rootfs
+    step "importing $IMAGE into $label"
+    tar -C "$ROOTFS" -c . | $d import --change 'CMD ["/bin/sh"]' --change 'ENV PATH=/usr/bin:/bin' - "$IMAGE" >/dev/null
+  fi
+}
+import_base d20 "engine A"
+import_base d26 "engine B"
+
+registry_has_base() {
+  [[ $(curl -s -o /dev/null -w '%{http_code}' \
+    -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    -H 'Accept: application/vnd.oci.image.index.v1+json' \
+    -H 'Accept: application/vnd.docker.distribution.manifest.list.v2+json' \
+    "http://$REGISTRY/v2/busybox/manifests/1") == 200 ]]
+}
+if registry_has_base; then
+  step "registry already has $REGISTRY/busybox:1"
+else
+  step "pushing $REGISTRY/busybox:1 from engine B"
+  d26 tag "$IMAGE" "$REGISTRY/busybox:1"
+  d26 push -q "$REGISTRY/busybox:1" >/dev/null || die "push of $REGISTRY/busybox:1 from engine B failed" "$LOGDIR/tsbake-dockerd26.log"
+  registry_has_base || die "registry does not list $REGISTRY/busybox:1 after the push" "$LOGDIR/tsbake-registry.log"
+fi
+
+# --- env file -------------------------------------------------------------------------------
+cat >"$STATE/env.sh" <<EOF
+# Written by scripts/test-env.sh
+export TSBAKE_TEST_DOCKER20=unix://$SOCK20
+export TSBAKE_TEST_DOCKER26=unix://$SOCK26
+export TSBAKE_TEST_REGISTRY=$REGISTRY
+EOF
+step "ready; wrote $STATE/env.sh (logs: $LOGDIR/tsbake-dockerd20.log, $LOGDIR/tsbake-dockerd26.log, $LOGDIR/tsbake-registry.log)"

@@ -48,6 +48,8 @@ export interface Driver {
   loadsViaTarball: boolean;
   /** Number of independent daemons behind the driver (replicas); 1 for most. */
   nodes?(): number;
+  /** Facts about the daemon that BuildKit itself does not report (the docker driver's engine version). */
+  describeDaemon?(signal: AbortSignal): Promise<{ engineVersion?: string }>;
 }
 
 export type DriverFactory = (ctx: DriverContext) => Driver;

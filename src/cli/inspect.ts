@@ -1,0 +1,62 @@
+/** `print`, `plan`, `list`, `validate`: read-only views of the config and the plan. */
+import { loadConfig } from '../config/index.js';
+import { resolvePlan, toBakePrint, formatPlan } from '../plan/index.js';
+import type { CliIO, CommonFlags } from './main.js';
+import { loadAndPlan, printWarnings } from './common.js';
+import type { Plan } from '../plan/types.js';
+
+export async function cmdPrint(names: string[], flags: CommonFlags, ctx: CliIO): Promise<number> {
+  const { plan } = await loadAndPlan(names, flags, ctx);
+  printWarnings(plan, ctx);
+  ctx.stdout.write(JSON.stringify(toBakePrint(plan), null, 2) + '\n');
+  return 0;
+}
+
+export async function cmdPlan(names: string[], flags: CommonFlags & { format: 'text' | 'dot' | 'mermaid' | 'json' }, ctx: CliIO): Promise<number> {
+  const { plan } = await loadAndPlan(names, flags, ctx);
+  printWarnings(plan, ctx);
+  const out = formatPlan(plan, flags.format);
+  ctx.stdout.write(out.endsWith('\n') ? out : out + '\n');
+  return 0;
+}
+
+export async function cmdList(flags: CommonFlags & { format: 'text' | 'json' }, ctx: CliIO): Promise<number> {
+  const loaded = await loadConfig({ files: flags.file, cwd: ctx.cwd, env: ctx.env });
+  const cfg = loaded.config;
+  // The builders as resolved (implicit `default` included), without checking any target.
+  let builders: Plan['builders'] = {};
+  try {
+    builders = resolvePlan({ ...loaded, config: { ...cfg, target: {}, group: {} } }, { names: [], env: ctx.env }).builders;
+  } catch {
+    for (const [name, b] of Object.entries(cfg.builder ?? {})) {
+      builders[name] = { name, driver: b.driver ?? 'docker', driverOpts: {}, platforms: [], defaultLoad: false, implicit: false };
+    }
+  }
+  const targets = Object.entries(cfg.target ?? {}).map(([name, t]) => ({ name, description: t.description ?? '' }));
+  const groups = Object.entries(cfg.group ?? {}).map(([name, g]) => ({ name, description: g.description ?? '', targets: g.targets ?? [] }));
+  const builderList = Object.values(builders).map((b) => ({ name: b.name, driver: b.driver, description: b.description ?? '' }));
+  if (flags.format === 'json') {
+    ctx.stdout.write(JSON.stringify({ targets, groups, builders: builderList }, null, 2) + '\n');
+    return 0;
+  }
+  const section = (title: string, rows: string[][]): void => {
+    ctx.stdout.write(`${title}\n`);
+    if (rows.length === 0) ctx.stdout.write('  (none)\n');
+    const width = Math.max(0, ...rows.map((r) => r[0]!.length));
+    for (const r of rows) ctx.stdout.write(`  ${r[0]!.padEnd(width)}  ${r.slice(1).filter(Boolean).join('  ')}`.trimEnd() + '\n');
+  };
+  section('TARGETS', targets.map((t) => [t.name, t.description]));
+  section('GROUPS', groups.map((g) => [g.name, g.description, `[${g.targets.join(', ')}]`]));
+  section('BUILDERS', builderList.map((b) => [b.name, b.driver, b.description]));
+  return 0;
+}
+
+export async function cmdValidate(flags: CommonFlags, ctx: CliIO): Promise<number> {
+  const loaded = await loadConfig({ files: flags.file, cwd: ctx.cwd, env: ctx.env });
+  // Resolving every target checks names, inherits, matrix, graph and capabilities too.
+  const names = Object.keys(loaded.config.target ?? {});
+  const plan = resolvePlan(loaded, { names, set: flags.set, env: ctx.env, ...(flags.builder ? { builder: flags.builder } : {}) });
+  printWarnings(plan, ctx);
+  ctx.stdout.write(`${loaded.files.join(', ')}: valid (${Object.keys(plan.targets).length} targets, ${Object.keys(plan.builders).length} builders)\n`);
+  return 0;
+}

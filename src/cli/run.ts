@@ -1,0 +1,133 @@
+/** `run` and `watch`: wire the plan to the executor and the progress renderer. */
+import type { CliIO, CommonFlags } from './main.js';
+import { loadAndPlan, printWarnings } from './common.js';
+import { TsbakeError, formatDiagnostic } from '../errors.js';
+import type { TargetResult } from '../exec/events.js';
+
+export interface RunFlags extends CommonFlags {
+  parallelism?: number;
+  keepGoing?: boolean;
+  cache?: boolean;
+  pull?: boolean;
+}
+
+export interface WatchFlags extends RunFlags {
+  debounce: number;
+  poll?: boolean | string;
+  cancel?: boolean;
+}
+
+export async function cmdRun(names: string[], flags: RunFlags, ctx: CliIO, signal: AbortSignal): Promise<number> {
+  const { plan } = await loadAndPlan(names, flags, ctx);
+  printWarnings(plan, ctx);
+  const [{ runPlan, writeMetadataFile }, { createRenderer, resolveProgressMode }] = await Promise.all([
+    import('../exec/runner.js'),
+    import('../ui/index.js'),
+  ]);
+  const mode = resolveProgressMode(flags.progress, { isTTY: Boolean(ctx.stderr.isTTY), ci: Boolean(ctx.env.CI) });
+  const renderer = createRenderer(mode, { stdout: ctx.stdout, stderr: ctx.stderr, targets: plan.order });
+  const summary = await runPlan({
+    plan,
+    signal,
+    env: ctx.env,
+    onEvent: (e) => renderer.onEvent(e),
+    ...(flags.parallelism ? { parallelism: flags.parallelism } : {}),
+    ...(flags.keepGoing ? { keepGoing: true } : {}),
+  });
+  await renderer.finish(summary);
+  if (flags.metadataFile) {
+    await writeMetadataFile(flags.metadataFile, summary.results, (t) => plan.targets[t]?.builder ?? 'default');
+  }
+  if (summary.cancelled || signal.aborted) return 130;
+  return summary.ok ? 0 : 1;
+}
+
+export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, signal: AbortSignal): Promise<number> {
+  const [{ runPlan }, { createRenderer, resolveProgressMode }, { createWatcher }, { BuilderPool }] = await Promise.all([
+    import('../exec/runner.js'),
+    import('../ui/index.js'),
+    import('../watch/index.js'),
+    import('../exec/pool.js'),
+  ]);
+  const requested = resolveProgressMode(flags.progress, { isTTY: Boolean(ctx.stderr.isTTY), ci: Boolean(ctx.env.CI) });
+  // listr2's live rows do not suit an endless session: watch uses plain lines under its status lines.
+  const mode = requested === 'tty' ? 'plain' : requested;
+  const pool = new BuilderPool(ctx.env, (message) => ctx.stderr.write(`${message}\n`));
+  const previous: Record<string, TargetResult> = {};
+  const line = (text: string): void => {
+    if (mode !== 'json' && mode !== 'quiet') ctx.stderr.write(`${text}\n`);
+  };
+  const pollMs = flags.poll === undefined || flags.poll === false ? false : flags.poll === true ? 500 : Number(flags.poll);
+  if (pollMs !== false && (!Number.isFinite(pollMs) || pollMs <= 0)) {
+    throw new TsbakeError('usage', `--poll expects a positive interval in ms, got "${String(flags.poll)}"`);
+  }
+  const watcher = createWatcher({
+    signal,
+    debounceMs: flags.debounce,
+    poll: pollMs,
+    cancelInFlight: flags.cancel !== false,
+    load: async () => {
+      const { loaded, plan } = await loadAndPlan(names, flags, ctx);
+      printWarnings(plan, ctx);
+      return { plan, configFiles: loaded.files };
+    },
+    build: async (plan, target, buildSignal) => {
+      const renderer = createRenderer(mode, { stdout: ctx.stdout, stderr: ctx.stderr, targets: [target] });
+      const summary = await runPlan({
+        plan,
+        signal: buildSignal,
+        env: ctx.env,
+        only: [target],
+        pool,
+        previous,
+        onEvent: (e) => renderer.onEvent(e),
+        ...(flags.parallelism ? { parallelism: flags.parallelism } : {}),
+      });
+      const result: TargetResult = summary.results[0] ?? {
+        target,
+        state: buildSignal.aborted ? 'cancelled' : 'failed',
+        exporterResponse: {},
+        durationMs: summary.durationMs,
+        steps: { total: 0, cached: 0 },
+      };
+      if (result.state === 'built' || result.state === 'cached') previous[target] = result;
+      if (result.state === 'failed') line(`[${target}] ERROR: ${result.error ?? 'build failed'}${result.location ? ` (${result.location})` : ''}`);
+      return result;
+    },
+  });
+  watcher.on('changed', (e) => {
+    const shown = e.paths.slice(0, 3).join(', ');
+    line(`watch: ${e.count} change${e.count === 1 ? '' : 's'}: ${shown}${e.count > 3 ? ` and ${e.count - 3} more` : ''}`);
+  });
+  watcher.on('config-error', (e) => {
+    for (const d of e.diagnostics) ctx.stderr.write(formatDiagnostic(d) + '\n');
+    line('watch: the config is invalid; keeping the previous plan until it is fixed');
+  });
+  watcher.on('planned', (e) => {
+    if (e.reason === 'config-changed') line('watch: config reloaded, plan updated');
+  });
+  watcher.on('warning', (e) => line(`watch: warning: ${e.message}`));
+  watcher.on('rebuild-summary', (e) => {
+    const parts = e.results.map((r) => `${r.target} ${r.state} ${(r.durationMs / 1000).toFixed(1)}s`);
+    const trigger = e.paths.slice(0, 3).join(', ') + (e.count > 3 ? ` (+${e.count - 3})` : '');
+    line(`watch: ${trigger || 'start'} → ${parts.join(', ') || 'nothing to rebuild'} in ${(e.durationMs / 1000).toFixed(1)}s`);
+  });
+  watcher.on('ready', () => line('watch: watching for changes (Ctrl-C to stop)'));
+  if (mode === 'json') {
+    for (const ev of ['changed', 'planned', 'config-error', 'build-started', 'build-finished', 'build-cancelled', 'rebuild-summary', 'warning', 'ready'] as const) {
+      watcher.on(ev, (payload: unknown) => {
+        const p = payload as Record<string, unknown>;
+        const { plan: _plan, ...rest } = p ?? {};
+        void _plan;
+        ctx.stderr.write(JSON.stringify({ type: `watch-${ev}`, ...rest, time: Date.now() }) + '\n');
+      });
+    }
+  }
+  try {
+    await watcher.start();
+    await watcher.done;
+  } finally {
+    await pool.close();
+  }
+  return signal.aborted ? 130 : 0;
+}

@@ -1,0 +1,123 @@
+/**
+ * One open connection per builder for a run: the driver, a BuildkitClient, one Session serving every
+ * solve of the run on that builder, and the capabilities detected from the daemon.
+ */
+import { BuildkitClient, Session } from '../buildkit/index.js';
+import type { WorkerInfo } from '../buildkit/index.js';
+import { createDriver } from '../drivers/index.js';
+import type { Driver } from '../drivers/types.js';
+import type { DriverCapabilities, ResolvedBuilder } from '../plan/types.js';
+import { TsbakeError } from '../errors.js';
+import { dockerConfigAuth } from '../buildkit/auth.js';
+import type { SecretProvider } from './secrets.js';
+
+export interface BuilderHandle {
+  builder: ResolvedBuilder;
+  driver: Driver;
+  client: BuildkitClient;
+  session: Session;
+  caps: DriverCapabilities;
+  workers: WorkerInfo[];
+  /** `v0.13.2`, or undefined for daemons older than v0.11 that do not say. */
+  buildkitVersion?: string;
+  close(): Promise<void>;
+}
+
+export interface OpenBuilderOptions {
+  env: Record<string, string | undefined>;
+  signal: AbortSignal;
+  secrets: SecretProvider;
+  log?: (message: string) => void;
+}
+
+export async function openBuilder(builder: ResolvedBuilder, options: OpenBuilderOptions): Promise<BuilderHandle> {
+  const driver = await createDriver({ builder, env: options.env, ...(options.log ? { log: options.log } : {}) });
+  await driver.bootstrap(options.signal);
+  const client = await BuildkitClient.connect((s) => driver.dial(s), {
+    signal: options.signal,
+    endpointName: driver.endpoint(),
+  });
+  try {
+    const [workers, info] = await Promise.all([client.listWorkers(options.signal), client.info(options.signal)]);
+    const details = driver.describeDaemon ? await driver.describeDaemon(options.signal) : {};
+    const caps = detectCapabilities(driver, workers, info?.version, details.engineVersion);
+    const auth = dockerConfigAuth(options.env);
+    const session = new Session({
+      name: `tsbake-${builder.name}`,
+      sharedKey: `tsbake-${builder.name}`,
+      secrets: options.secrets,
+      auth,
+    });
+    await session.start(client, options.signal);
+    return {
+      builder,
+      driver,
+      client,
+      session,
+      caps,
+      workers,
+      ...(info?.version ? { buildkitVersion: info.version } : {}),
+      async close() {
+        await session.close().catch(() => undefined);
+        await client.close().catch(() => undefined);
+      },
+    };
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** BuildKit version embedded in a Docker engine release (moby's vendor.mod), for engines whose daemon does not answer Info. */
+function buildkitOfDocker(engine: string): string | undefined {
+  const major = Number(engine.split('.')[0]);
+  if (!Number.isFinite(major)) return undefined;
+  if (major <= 19) return 'v0.6';
+  if (major === 20) return 'v0.8';
+  if (major <= 22) return 'v0.10';
+  if (major === 23) return 'v0.10';
+  return undefined;
+}
+
+function versionAtLeast(version: string | undefined, minor: number): boolean {
+  if (!version) return false;
+  const m = /^v?(\d+)\.(\d+)/.exec(version);
+  if (!m) return true; // a development build: assume current
+  return Number(m[1]) > 0 || Number(m[2]) >= minor;
+}
+
+export function detectCapabilities(
+  driver: Driver,
+  workers: WorkerInfo[],
+  infoVersion: string | undefined,
+  engineVersion: string | undefined,
+): DriverCapabilities {
+  const base = driver.staticCapabilities();
+  const version = infoVersion ?? (engineVersion ? buildkitOfDocker(engineVersion) : undefined);
+  const daemon =
+    driver.builder.driver === 'docker'
+      ? `BuildKit ${version ?? '(older than v0.11)'} in Docker ${engineVersion ?? 'engine'}`
+      : `BuildKit ${version ?? '(older than v0.11)'}`;
+  // Info exists from v0.11 on; without it (and without an engine version to go by) the daemon is older.
+  const known = version ?? 'v0.10';
+  const caps: DriverCapabilities = {
+    ...base,
+    namedContexts: versionAtLeast(known, 10),
+    multipleExporters: versionAtLeast(known, 13),
+    daemon,
+  };
+  if (driver.builder.driver === 'docker') {
+    const containerdStore = workers.some((w) => 'org.mobyproject.buildkit.worker.snapshotter' in w.labels);
+    if (containerdStore) {
+      caps.cacheExport = 'all';
+      caps.tarballOutput = true;
+      caps.multiPlatform = true;
+    }
+  }
+  return caps;
+}
+
+export function requireTsbakeError(err: unknown, fallback: string): TsbakeError {
+  if (err instanceof TsbakeError) return err;
+  return new TsbakeError('daemon-error', `${fallback}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}

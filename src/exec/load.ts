@@ -1,0 +1,85 @@
+/**
+ * `--load` on drivers other than docker: the exporter's tarball is streamed from BuildKit straight into
+ * the Docker engine's image load endpoint (never held in memory), with the two phases buildx shows:
+ * "sending tarball" and "importing to docker".
+ */
+import { PassThrough, type Readable } from 'node:stream';
+import { dockerFromHost } from '../drivers/docker-api.js';
+import { TsbakeError } from '../errors.js';
+
+export interface LoadOptions {
+  env: Record<string, string | undefined>;
+  signal: AbortSignal;
+  onProgress?: (message: string) => void;
+}
+
+const storeCache = new Map<string, Promise<'containerd' | 'classic'>>();
+
+/** Whether the local engine (DOCKER_HOST) keeps images in containerd's store, which can load OCI indexes. */
+export function localEngineStore(env: Record<string, string | undefined>): Promise<'containerd' | 'classic'> {
+  const host = env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  let p = storeCache.get(host);
+  if (!p) {
+    p = (async () => {
+      const info = (await dockerFromHost(host, env).info()) as { DriverStatus?: [string, string][] };
+      const status = info.DriverStatus ?? [];
+      return status.some(([k, v]) => k === 'driver-type' && v.includes('io.containerd.snapshotter')) ? 'containerd' : 'classic';
+    })();
+    p.catch(() => storeCache.delete(host));
+    storeCache.set(host, p);
+  }
+  return p;
+}
+
+export async function loadImageTarball(tar: Readable, options: LoadOptions): Promise<void> {
+  const host = options.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  const docker = dockerFromHost(host, options.env);
+  const started = Date.now();
+  let bytes = 0;
+  const counted = new PassThrough();
+  tar.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+  });
+  tar.pipe(counted);
+  options.onProgress?.('sending tarball');
+  let response: NodeJS.ReadableStream;
+  try {
+    response = await docker.loadImage(counted, { abortSignal: options.signal } as object);
+  } catch (err) {
+    tar.destroy();
+    throw new TsbakeError('daemon-error', `importing to docker at ${host} failed: ${(err as Error).message}`, { cause: err });
+  }
+  const sent = Date.now();
+  options.onProgress?.(`sending tarball: ${formatBytes(bytes)} in ${((sent - started) / 1000).toFixed(1)}s`);
+  const messages: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    let buf = '';
+    response.on('data', (chunk: Buffer) => {
+      buf += chunk.toString('utf8');
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i).trim();
+        buf = buf.slice(i + 1);
+        if (!line) continue;
+        try {
+          const msg = JSON.parse(line) as { stream?: string; error?: string; errorDetail?: { message?: string } };
+          if (msg.error) return reject(new TsbakeError('daemon-error', `importing to docker failed: ${msg.error}`));
+          if (msg.stream) messages.push(msg.stream.trim());
+        } catch {
+          messages.push(line);
+        }
+      }
+    });
+    response.on('end', () => resolve());
+    response.on('error', reject);
+  });
+  options.onProgress?.(
+    `importing to docker: ${((Date.now() - started) / 1000).toFixed(1)}s${messages.length ? ` (${messages.join('; ')})` : ''}`,
+  );
+}
+
+function formatBytes(n: number): string {
+  if (n > 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)}MB`;
+  if (n > 1024) return `${(n / 1024).toFixed(1)}kB`;
+  return `${n}B`;
+}

@@ -1,0 +1,172 @@
+/**
+ * Runs the planned graph: a target starts when its dependencies finished, independent targets build
+ * concurrently (bounded by --parallelism and each builder's `parallelism`), the first failure cancels
+ * the rest unless keepGoing, and one AbortSignal cancels everything.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Plan, ResolvedTarget } from '../plan/types.js';
+import { checkCapabilities } from '../plan/index.js';
+import type { BuildEvent, EventSink, TargetResult } from './events.js';
+import { solveTarget } from './solve-target.js';
+import type { BuilderHandle } from './builders.js';
+import { BuilderPool } from './pool.js';
+import { secretProviderFor } from './secrets.js';
+import { TsbakeError, formatDiagnostic } from '../errors.js';
+import { Semaphore } from './semaphore.js';
+
+export interface RunOptions {
+  plan: Plan;
+  signal: AbortSignal;
+  onEvent?: EventSink;
+  env?: Record<string, string | undefined>;
+  /** Global limit on concurrent solves (default: unlimited, like bake). */
+  parallelism?: number;
+  /** Let independent targets finish after a failure. */
+  keepGoing?: boolean;
+  /** Build only these targets; their dependencies are taken as already built (watch mode). */
+  only?: string[];
+  /** Reuse open builders across runs (watch); when absent the run opens and closes its own. */
+  pool?: BuilderPool;
+  /** Results of earlier runs, for `target:` contexts of targets not rebuilt now (watch). */
+  previous?: Record<string, TargetResult>;
+}
+
+export interface RunSummary {
+  results: TargetResult[];
+  durationMs: number;
+  ok: boolean;
+  cancelled: boolean;
+}
+
+export async function runPlan(options: RunOptions): Promise<RunSummary> {
+  const started = Date.now();
+  const { plan } = options;
+  const env = options.env ?? process.env;
+  const emit: EventSink = options.onEvent ?? (() => undefined);
+  const selected = options.only ? plan.order.filter((t) => options.only!.includes(t)) : plan.order;
+  const targets = selected.map((n) => plan.targets[n]!);
+
+  const ownPool = options.pool === undefined;
+  const pool = options.pool ?? new BuilderPool(env, (message) => emit({ type: 'info', message, time: Date.now() }));
+  pool.setSecrets(secretProviderFor(Object.values(plan.targets), env));
+
+  // Failures cancel the rest through this controller; the caller's signal cancels everything.
+  const runAbort = new AbortController();
+  const onOuterAbort = (): void => runAbort.abort(options.signal.reason);
+  if (options.signal.aborted) runAbort.abort(options.signal.reason);
+  options.signal.addEventListener('abort', onOuterAbort, { once: true });
+
+  const tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tsbake-run-'));
+  const results = new Map<string, TargetResult>(Object.entries(options.previous ?? {}));
+  const fresh = new Map<string, TargetResult>();
+  try {
+    for (const t of targets) emit({ type: 'target-queued', target: t.name, time: Date.now() });
+
+    // Open every builder the run needs and check what its daemon can do before any build starts.
+    const handles = new Map<string, BuilderHandle>();
+    const builderNames = [...new Set(targets.map((t) => t.builder))].sort();
+    await Promise.all(
+      builderNames.map(async (name) => {
+        const b = plan.builders[name];
+        if (!b) throw new TsbakeError('invalid-config', `unknown builder "${name}"`);
+        handles.set(name, await pool.get(b, runAbort.signal));
+      }),
+    );
+    const subPlan: Plan = { ...plan, targets: Object.fromEntries(targets.map((t) => [t.name, t])) };
+    const problems = checkCapabilities(subPlan, (b) => handles.get(b.name)?.caps ?? handles.values().next().value!.caps);
+    const errors = problems.filter((d) => d.severity === 'error');
+    if (errors.length > 0) {
+      throw new TsbakeError('capability', errors.map(formatDiagnostic).join('\n'), { diagnostics: errors });
+    }
+
+    const global = new Semaphore(options.parallelism ?? Infinity);
+    const perBuilder = new Map<string, Semaphore>();
+    for (const name of builderNames) perBuilder.set(name, new Semaphore(plan.builders[name]?.parallelism ?? Infinity));
+
+    const deps = new Map<string, string[]>();
+    for (const t of targets) deps.set(t.name, []);
+    for (const e of plan.edges) if (deps.has(e.from) && deps.has(e.to)) deps.get(e.from)!.push(e.to);
+
+    const done = new Map<string, Promise<TargetResult>>();
+    const runOne = async (t: ResolvedTarget): Promise<TargetResult> => {
+      const depResults = await Promise.all((deps.get(t.name) ?? []).map((d) => done.get(d)!));
+      const failedDep = depResults.find((r) => r.state === 'failed' || r.state === 'cancelled' || r.state === 'skipped');
+      if (failedDep || runAbort.signal.aborted) {
+        const reason = failedDep ? `dependency ${failedDep.target} ${failedDep.state}` : 'the run was cancelled';
+        emit({ type: 'target-skipped', target: t.name, reason, time: Date.now() });
+        return skipped(t.name, reason);
+      }
+      const release = [await global.acquire(runAbort.signal), await perBuilder.get(t.builder)!.acquire(runAbort.signal)];
+      try {
+        if (runAbort.signal.aborted) {
+          emit({ type: 'target-skipped', target: t.name, reason: 'the run was cancelled', time: Date.now() });
+          return skipped(t.name, 'the run was cancelled');
+        }
+        const result = await solveTarget({
+          target: t,
+          plan,
+          handle: handles.get(t.builder)!,
+          results,
+          tmpDir,
+          env,
+          signal: runAbort.signal,
+          emit,
+        });
+        if (result.state === 'failed' && !options.keepGoing) runAbort.abort(new Error(`target ${t.name} failed`));
+        return result;
+      } finally {
+        for (const r of release.reverse()) r();
+      }
+    };
+    for (const t of targets) {
+      const p = runOne(t).catch((err: unknown): TargetResult => {
+        if (runAbort.signal.aborted) {
+          emit({ type: 'target-skipped', target: t.name, reason: 'the run was cancelled', time: Date.now() });
+          return skipped(t.name, 'the run was cancelled');
+        }
+        const message = err instanceof Error ? err.message : String(err);
+        emit({ type: 'target-failed', target: t.name, error: message, logTail: [], durationMs: 0, time: Date.now() });
+        if (!options.keepGoing) runAbort.abort(err);
+        return { target: t.name, state: 'failed', exporterResponse: {}, durationMs: 0, error: message, steps: { total: 0, cached: 0 } };
+      });
+      done.set(t.name, p);
+      p.then((r) => {
+        results.set(t.name, r);
+        fresh.set(t.name, r);
+      });
+    }
+    await Promise.all(done.values());
+  } finally {
+    options.signal.removeEventListener('abort', onOuterAbort);
+    if (ownPool) await pool.close();
+    await fs.rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+  const list = selected.map((n) => fresh.get(n)).filter((r): r is TargetResult => r !== undefined);
+  return {
+    results: list,
+    durationMs: Date.now() - started,
+    ok: list.every((r) => r.state === 'built' || r.state === 'cached'),
+    cancelled: options.signal.aborted,
+  };
+}
+
+function skipped(target: string, reason: string): TargetResult {
+  return { target, state: 'skipped', exporterResponse: {}, durationMs: 0, error: reason, steps: { total: 0, cached: 0 } };
+}
+
+/** Writes bake's metadata file: target → exporter response plus `buildx.build.ref`. Atomic. */
+export async function writeMetadataFile(file: string, results: TargetResult[], builderOf: (t: string) => string): Promise<void> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const r of results) {
+    if (r.state !== 'built' && r.state !== 'cached') continue;
+    out[r.target] = { ...r.exporterResponse, ...(r.buildRef ? { 'buildx.build.ref': `${builderOf(r.target)}/${builderOf(r.target)}0/${r.buildRef}` } : {}) };
+  }
+  const tmp = `${file}.tmp-${randomBytes(4).toString('hex')}`;
+  await fs.writeFile(tmp, JSON.stringify(out, null, 2) + '\n');
+  await fs.rename(tmp, file);
+}
+
+export type { BuildEvent };

@@ -1,0 +1,206 @@
+/**
+ * Turns a ResolvedTarget into the Dockerfile frontend's solve parameters. Mirrors what buildx sends
+ * (build/opt.go in docker/buildx): frontend attributes, exporters, cache entries, local dirs.
+ * Pure: no I/O except naming temp paths handed in by the caller.
+ */
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import type { DriverCapabilities, ResolvedTarget, TypedEntry } from '../plan/types.js';
+
+export interface ExportSpec {
+  /** BuildKit exporter type (`moby`, `image`, `docker`, `oci`, `local`, `tar`). */
+  type: string;
+  attrs: Record<string, string>;
+  /** Where the exporter's stream goes: a dir (local), a file or stdout (tarballs), or the docker engine (load). */
+  output?:
+    | { kind: 'dir'; dest: string }
+    | { kind: 'file'; dest: string }
+    | { kind: 'stdout' }
+    | { kind: 'load' };
+}
+
+export interface SolveSpec {
+  frontendAttrs: Record<string, string>;
+  /** Local name → absolute directory. */
+  localDirs: Record<string, string>;
+  exporters: ExportSpec[];
+  cacheImports: { type: string; attrs: Record<string, string> }[];
+  cacheExports: { type: string; attrs: Record<string, string> }[];
+  entitlements: string[];
+  /** Name given to the image so dependents can use it as `docker-image://` (docker driver). */
+  internalRef?: string;
+}
+
+export interface SolveSpecInput {
+  target: ResolvedTarget;
+  caps: DriverCapabilities;
+  /** True on the docker driver: the engine's own image store is the `docker` output. */
+  mobyExporter: boolean;
+  /** Image refs of already built `target:` dependencies, by target name. */
+  dependencyRefs: Record<string, string>;
+  /** Directory holding a written `dockerfile-inline`, when the target has one. */
+  inlineDockerfileDir?: string;
+}
+
+/** A stable short key for a directory, so one context shared by several targets is one local. */
+export function localKey(prefix: string, dir: string): string {
+  return `${prefix}-${createHash('sha256').update(dir).digest('hex').slice(0, 16)}`;
+}
+
+/** A stable per-target image name used to hand one target's result to another on the docker driver. */
+export function internalImageRef(target: string): string {
+  return `tsbake-local/${target.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}:latest`;
+}
+
+export function solveSpecFor(input: SolveSpecInput): SolveSpec {
+  const { target: t, caps } = input;
+  const attrs: Record<string, string> = {};
+  const localDirs: Record<string, string> = {};
+
+  // Context and Dockerfile locals. The frontend's `contextkey`/`dockerfilekey` rename the locals it asks
+  // for, so one session can serve concurrent solves and a directory shared by targets is one local.
+  if (t.contextIsLocal) {
+    const key = localKey('ctx', t.context);
+    localDirs[key] = t.context;
+    attrs['contextkey'] = key;
+  } else {
+    attrs['context'] = t.context;
+  }
+  if (input.inlineDockerfileDir) {
+    const key = localKey('df', input.inlineDockerfileDir);
+    localDirs[key] = input.inlineDockerfileDir;
+    attrs['dockerfilekey'] = key;
+    attrs['filename'] = 'Dockerfile';
+  } else if (t.contextIsLocal || path.isAbsolute(t.dockerfile)) {
+    const file = path.isAbsolute(t.dockerfile) ? t.dockerfile : path.join(t.context, t.dockerfile);
+    const dir = path.dirname(file);
+    const key = localKey('df', dir);
+    localDirs[key] = dir;
+    attrs['dockerfilekey'] = key;
+    attrs['filename'] = path.basename(file);
+  } else {
+    attrs['filename'] = t.dockerfile;
+  }
+
+  if (t.target) attrs['target'] = t.target;
+  for (const [k, v] of Object.entries(t.args)) attrs[`build-arg:${k}`] = v;
+  for (const [k, v] of Object.entries(t.labels)) attrs[`label:${k}`] = v;
+  if (t.platforms.length > 0) attrs['platform'] = t.platforms.join(',');
+  if (t.platforms.length > 1) attrs['multi-platform'] = 'true';
+  if (t.noCache) attrs['no-cache'] = '';
+  else if (t.noCacheFilter.length > 0) attrs['no-cache'] = t.noCacheFilter.join(',');
+  if (t.pull) attrs['image-resolve-mode'] = 'pull';
+  const hosts = Object.entries(t.extraHosts).map(([h, ip]) => `${h}=${ip}`);
+  if (hosts.length > 0) attrs['add-hosts'] = hosts.join(',');
+  if (t.network && t.network !== 'default') attrs['force-network-mode'] = t.network;
+  if (t.shmSize) attrs['shm-size'] = String(parseSize(t.shmSize));
+  if (t.ulimits.length > 0) attrs['ulimit'] = t.ulimits.join(',');
+  for (const a of t.attest) {
+    const { type, ...rest } = { type: a.type, ...a.attrs };
+    attrs[`attest:${type}`] = Object.entries(rest)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+  }
+  for (const [name, ctx] of Object.entries(t.contexts)) {
+    switch (ctx.kind) {
+      case 'target': {
+        const ref = input.dependencyRefs[ctx.target];
+        if (ref) attrs[`context:${name}`] = `docker-image://${ref}`;
+        break;
+      }
+      case 'local': {
+        const key = localKey('nc', ctx.path);
+        localDirs[key] = ctx.path;
+        attrs[`context:${name}`] = `local:${key}`;
+        break;
+      }
+      case 'image':
+        attrs[`context:${name}`] = ctx.ref.startsWith('docker-image://') ? ctx.ref : `docker-image://${ctx.ref}`;
+        break;
+      case 'url':
+        attrs[`context:${name}`] = ctx.url;
+        break;
+    }
+  }
+
+  const cacheImports = t.cacheFrom.map(toCacheEntry);
+  if (cacheImports.length > 0) {
+    attrs['cache-imports'] = JSON.stringify(cacheImports.map((c) => ({ Type: c.type, Attrs: c.attrs })));
+  }
+  const cacheExports = t.cacheTo.map(toCacheEntry);
+
+  const exporters: ExportSpec[] = [];
+  let internalRef: string | undefined;
+  for (const out of t.outputs) {
+    const e = exporterFor(out, t, input.mobyExporter);
+    if (e) exporters.push(e);
+  }
+  if (input.mobyExporter) {
+    // Dependents reach this target's result through the engine's image store.
+    const moby = exporters.find((e) => e.type === 'moby');
+    if (moby) {
+      const names = (moby.attrs['name'] ?? '').split(',').filter(Boolean);
+      internalRef = names[0] ?? internalImageRef(t.name);
+      if (names.length === 0) moby.attrs['name'] = internalRef;
+    }
+  }
+
+  return {
+    frontendAttrs: attrs,
+    localDirs,
+    exporters,
+    cacheImports,
+    cacheExports,
+    entitlements: t.entitlements,
+    ...(internalRef ? { internalRef } : {}),
+  };
+
+  function toCacheEntry(e: TypedEntry): { type: string; attrs: Record<string, string> } {
+    return { type: e.type, attrs: { ...e.attrs } };
+  }
+  void caps;
+}
+
+function exporterFor(out: TypedEntry, t: ResolvedTarget, moby: boolean): ExportSpec | undefined {
+  const attrs = { ...out.attrs };
+  const dest = attrs['dest'];
+  delete attrs['dest'];
+  const tags = t.tags.join(',');
+  switch (out.type) {
+    case 'cacheonly':
+      return undefined;
+    case 'docker':
+    case 'oci': {
+      if (!attrs['name'] && tags) attrs['name'] = tags;
+      if (dest === undefined) {
+        if (out.type === 'docker' && moby) return { type: 'moby', attrs };
+        return { type: out.type, attrs, output: { kind: 'load' } };
+      }
+      if (attrs['tar'] === 'false') return { type: out.type, attrs, output: { kind: 'dir', dest } };
+      return { type: out.type, attrs, output: dest === '-' ? { kind: 'stdout' } : { kind: 'file', dest } };
+    }
+    case 'image':
+    case 'registry': {
+      if (!attrs['name'] && tags) attrs['name'] = tags;
+      if (out.type === 'registry') attrs['push'] = 'true';
+      // On the docker driver the image exporter is the engine's store (`moby`), which can also push.
+      return { type: moby ? 'moby' : 'image', attrs };
+    }
+    case 'local':
+      return { type: 'local', attrs, output: { kind: 'dir', dest: dest ?? '.' } };
+    case 'tar':
+      return { type: 'tar', attrs, output: dest === undefined || dest === '-' ? { kind: 'stdout' } : { kind: 'file', dest } };
+    default:
+      return { type: out.type, attrs };
+  }
+}
+
+/** Docker's size syntax (`128m`, `1g`, bytes) → bytes. */
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(text.trim());
+  if (!m) return Number(text);
+  const n = Number(m[1]);
+  const unit = (m[2] ?? '').toLowerCase();
+  const mult = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : unit === 't' ? 1024 ** 4 : 1;
+  return Math.round(n * mult);
+}

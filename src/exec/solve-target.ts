@@ -1,0 +1,260 @@
+/**
+ * One target's solve: solve parameters from the resolved target, status updates as events, outputs
+ * routed to files, directories, stdout or the Docker engine, and a TargetResult that never throws for a
+ * build failure.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Plan, ResolvedTarget } from '../plan/types.js';
+import type { EventSink, TargetResult } from './events.js';
+import type { BuilderHandle } from './builders.js';
+import { solveSpecFor, type ExportSpec } from './solve-request.js';
+import { BuildkitSolveError } from '../buildkit/errors.js';
+import type { ExporterSpec, StatusUpdate } from '../buildkit/index.js';
+import { loadImageTarball, localEngineStore } from './load.js';
+import { TsbakeError } from '../errors.js';
+
+export interface SolveTargetInput {
+  target: ResolvedTarget;
+  plan: Plan;
+  handle: BuilderHandle;
+  /** Results so far (dependencies' internal refs). */
+  results: Map<string, TargetResult>;
+  tmpDir: string;
+  env: Record<string, string | undefined>;
+  signal: AbortSignal;
+  emit: EventSink;
+}
+
+export async function solveTarget(input: SolveTargetInput): Promise<TargetResult> {
+  const { target: t, handle, emit, signal } = input;
+  const started = Date.now();
+  const ref = randomBytes(13).toString('hex').slice(0, 25);
+  emit({ type: 'target-started', target: t.name, builder: t.builder, time: started });
+
+  const vertexes = new Map<string, { name: string; cached: boolean; completed?: number; error?: string }>();
+  const logTail = new Map<string, string[]>();
+
+  try {
+    let inlineDockerfileDir: string | undefined;
+    if (t.dockerfileInline !== undefined) {
+      inlineDockerfileDir = path.join(input.tmpDir, `inline-${t.name}`);
+      await fs.mkdir(inlineDockerfileDir, { recursive: true });
+      await fs.writeFile(path.join(inlineDockerfileDir, 'Dockerfile'), t.dockerfileInline);
+    }
+    const dependencyRefs: Record<string, string> = {};
+    for (const [name, ctx] of Object.entries(t.contexts)) {
+      if (ctx.kind !== 'target') continue;
+      const dep = input.results.get(ctx.target);
+      const depRef = dep?.exporterResponse['tsbake.internal-ref'];
+      if (!depRef) {
+        throw new TsbakeError(
+          'capability',
+          `target ${t.name}: context "${name}" uses target:${ctx.target}, but its result cannot be handed over on the ${handle.builder.driver} driver yet: ` +
+            `build both targets with a docker-driver builder, or give ${ctx.target} an image output that pushes to a registry and use docker-image://`,
+        );
+      }
+      dependencyRefs[ctx.target] = depRef;
+    }
+    const spec = solveSpecFor({
+      target: t,
+      caps: handle.caps,
+      mobyExporter: handle.builder.driver === 'docker',
+      dependencyRefs,
+      ...(inlineDockerfileDir ? { inlineDockerfileDir } : {}),
+    });
+
+    // Pushed-image refs can feed dependents on any driver.
+    let internalRef = spec.internalRef;
+    if (!internalRef) {
+      const pushed = spec.exporters.find((e) => e.attrs['push'] === 'true' && e.attrs['name']);
+      internalRef = pushed?.attrs['name']?.split(',')[0];
+    }
+
+    if (spec.exporters.some((e) => e.output?.kind === 'load')) {
+      const store = await localEngineStore(input.env);
+      for (const e of spec.exporters) {
+        if (e.output?.kind !== 'load') continue;
+        // A containerd-store engine loads OCI tarballs, so multi-platform results load too (as buildx does).
+        if (store === 'containerd') e.type = 'oci';
+        else if (t.platforms.length > 1) {
+          throw new TsbakeError(
+            'capability',
+            `target ${t.name}: a multi-platform image (${t.platforms.join(', ')}) cannot be loaded into the Docker engine at ` +
+              `${input.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}: its classic image store cannot hold an image index. ` +
+              `Turn on the containerd image store, build a single platform, or push to a registry instead`,
+          );
+        }
+      }
+    }
+    const loads: Promise<void>[] = [];
+    const exporters: ExporterSpec[] = spec.exporters.map((e) => toExporter(e, t, input, loads));
+
+    const result = await handle.client.solve(
+      {
+        ref,
+        frontend: 'dockerfile.v0',
+        frontendAttrs: spec.frontendAttrs,
+        exporters,
+        cacheImports: spec.cacheImports,
+        cacheExports: spec.cacheExports,
+        entitlements: spec.entitlements,
+        session: handle.session,
+        localDirs: spec.localDirs,
+      },
+      signal,
+      (update) => onStatus(update),
+    );
+    await Promise.all(loads);
+    const all = [...vertexes.values()];
+    const cached = all.filter((v) => v.cached).length;
+    const state = all.length > 0 && cached === all.length ? 'cached' : 'built';
+    const exporterResponse = { ...result.exporterResponse };
+    if (internalRef) exporterResponse['tsbake.internal-ref'] = internalRef;
+    const res: TargetResult = {
+      target: t.name,
+      state,
+      exporterResponse,
+      buildRef: ref,
+      durationMs: Date.now() - started,
+      steps: { total: all.length, cached },
+    };
+    emit({ type: 'target-finished', target: t.name, state, durationMs: res.durationMs, result: res, time: Date.now() });
+    return res;
+  } catch (err) {
+    const durationMs = Date.now() - started;
+    if (signal.aborted || (err instanceof Error && err.name === 'AbortError')) {
+      emit({ type: 'target-cancelled', target: t.name, time: Date.now() });
+      return { target: t.name, state: 'cancelled', exporterResponse: {}, buildRef: ref, durationMs, steps: stepsOf() };
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    const location = err instanceof BuildkitSolveError ? err.locationText() : undefined;
+    const failedVertex = [...vertexes.entries()].find(([, v]) => v.error);
+    const tail = failedVertex ? (logTail.get(failedVertex[0]) ?? []) : [];
+    emit({
+      type: 'target-failed',
+      target: t.name,
+      error: message,
+      ...(location ? { location } : {}),
+      logTail: tail,
+      durationMs,
+      time: Date.now(),
+    });
+    return {
+      target: t.name,
+      state: 'failed',
+      exporterResponse: {},
+      buildRef: ref,
+      durationMs,
+      error: message,
+      ...(location ? { location } : {}),
+      steps: stepsOf(),
+    };
+  }
+
+  function stepsOf(): { total: number; cached: number } {
+    const all = [...vertexes.values()];
+    return { total: all.length, cached: all.filter((v) => v.cached).length };
+  }
+
+  function onStatus(update: StatusUpdate): void {
+    const now = Date.now();
+    for (const v of update.vertexes) {
+      vertexes.set(v.digest, {
+        name: v.name,
+        cached: v.cached,
+        ...(v.completed !== undefined ? { completed: v.completed } : {}),
+        ...(v.error ? { error: v.error } : {}),
+      });
+      emit({
+        type: 'step',
+        target: t.name,
+        step: {
+          id: v.digest,
+          name: v.name,
+          cached: v.cached,
+          ...(v.started !== undefined ? { started: v.started } : {}),
+          ...(v.completed !== undefined ? { completed: v.completed } : {}),
+          ...(v.error ? { error: v.error } : {}),
+        },
+        time: now,
+      });
+    }
+    for (const s of update.statuses) {
+      const v = vertexes.get(s.vertex);
+      emit({
+        type: 'step',
+        target: t.name,
+        step: {
+          id: s.vertex,
+          name: v?.name ?? s.name,
+          cached: v?.cached ?? false,
+          current: s.current,
+          total: s.total,
+          ...(s.started !== undefined ? { started: s.started } : {}),
+        },
+        time: now,
+      });
+    }
+    for (const l of update.logs) {
+      const text = Buffer.from(l.data).toString('utf8');
+      const lines = logTail.get(l.vertex) ?? [];
+      lines.push(...text.split('\n').filter((x) => x.length > 0));
+      logTail.set(l.vertex, lines.slice(-20));
+      const stepName = vertexes.get(l.vertex)?.name;
+      emit({
+        type: 'log',
+        target: t.name,
+        stepId: l.vertex,
+        ...(stepName ? { stepName } : {}),
+        stream: l.stream === 2 ? 'stderr' : 'stdout',
+        data: text,
+        time: now,
+      });
+    }
+    for (const w of update.warnings) {
+      const loc = w.sourceInfo?.ranges[0] ? `${w.sourceInfo.filename}:${w.sourceInfo.ranges[0].start.line}` : undefined;
+      emit({
+        type: 'warning',
+        target: t.name,
+        message: w.short,
+        ...(w.detail.length > 0 ? { detail: w.detail.join('\n') } : {}),
+        ...(w.url ? { url: w.url } : {}),
+        ...(loc ? { location: loc } : {}),
+        time: now,
+      });
+    }
+  }
+}
+
+function toExporter(e: ExportSpec, t: ResolvedTarget, input: SolveTargetInput, loads: Promise<void>[]): ExporterSpec {
+  const out = e.output;
+  if (!out) return { type: e.type, attrs: e.attrs };
+  switch (out.kind) {
+    case 'dir':
+      return { type: e.type, attrs: e.attrs, output: { kind: 'dir', path: out.dest } };
+    case 'file':
+      return { type: e.type, attrs: e.attrs, output: { kind: 'file', path: out.dest } };
+    case 'stdout':
+      return { type: e.type, attrs: e.attrs, output: { kind: 'stdout' } };
+    case 'load':
+      return {
+        type: e.type,
+        attrs: e.attrs,
+        output: {
+          kind: 'stream',
+          onTarStream: (stream: Readable) => {
+            const p = loadImageTarball(stream, {
+              env: input.env,
+              signal: input.signal,
+              onProgress: (message) => input.emit({ type: 'info', target: t.name, message, time: Date.now() }),
+            });
+            loads.push(p);
+            return p;
+          },
+        },
+      };
+  }
+}

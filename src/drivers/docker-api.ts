@@ -1,0 +1,118 @@
+/**
+ * Shared Docker API helpers for drivers that manage containers through an engine: a dockerode client
+ * for a DOCKER_HOST-style address, and the demultiplexer for Docker's attach/exec stream framing.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import Docker from 'dockerode';
+
+/**
+ * A dockerode client for `host` (`unix:///path`, `tcp://host:port`, `npipe://…`), else DOCKER_HOST,
+ * else the default socket. `tcp://` uses TLS when DOCKER_TLS_VERIFY is set (certificates from
+ * DOCKER_CERT_PATH, default ~/.docker), like the docker CLI.
+ */
+export function dockerFromHost(host?: string, env: Record<string, string | undefined> = process.env): Docker {
+  const address = host ?? env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  if (address.startsWith('/')) return new Docker({ socketPath: address });
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    throw new Error(`invalid Docker host "${address}": expected unix:///path or tcp://host:port`);
+  }
+  switch (url.protocol) {
+    case 'unix:':
+      return new Docker({ socketPath: decodeURIComponent(url.pathname) });
+    case 'npipe:':
+      return new Docker({ socketPath: address.slice('npipe:'.length).replace(/\//g, '\\') });
+    case 'tcp:':
+    case 'http:':
+    case 'https:': {
+      const verify = url.protocol === 'https:' || (env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '');
+      const port = Number(url.port || (verify ? 2376 : 2375));
+      if (!verify) return new Docker({ host: url.hostname, port, protocol: 'http' });
+      const certDir = env.DOCKER_CERT_PATH ?? path.join(env.HOME ?? '', '.docker');
+      const read = (name: string): Buffer => {
+        const file = path.join(certDir, name);
+        try {
+          return fs.readFileSync(file);
+        } catch (err) {
+          throw new Error(`Docker host ${address} needs TLS, but ${file} cannot be read: ${(err as Error).message}`, {
+            cause: err,
+          });
+        }
+      };
+      return new Docker({
+        host: url.hostname,
+        port,
+        protocol: 'https',
+        ca: read('ca.pem'),
+        cert: read('cert.pem'),
+        key: read('key.pem'),
+      });
+    }
+    default:
+      throw new Error(`unsupported Docker host "${address}": expected unix:///path or tcp://host:port`);
+  }
+}
+
+export interface DemuxHandlers {
+  /** A chunk of the process's stdout. Return false to ask for back-pressure (the source is paused). */
+  stdout(chunk: Buffer): boolean | void;
+  stderr(chunk: Buffer): void;
+  /** The source ended (the process closed its output). */
+  end?(): void;
+}
+
+/**
+ * Split Docker's multiplexed stream (non-TTY attach/exec): frames of an 8-byte header — stream type
+ * (0 stdin, 1 stdout, 2 stderr, 3 systemerr), three zero bytes, big-endian uint32 length — then the
+ * payload. See the Docker Engine API, "Attach to a container" / "Stream format".
+ * Returns `resume()` to call when the stdout consumer wants more after returning false.
+ */
+export function demuxDockerStream(source: Readable, handlers: DemuxHandlers): { resume(): void } {
+  let pending: Buffer = Buffer.alloc(0);
+  let paused = false;
+  const onData = (chunk: Buffer): void => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    while (pending.length >= 8) {
+      const kind = pending[0];
+      const size = pending.readUInt32BE(4);
+      if (pending.length < 8 + size) break;
+      const payload = pending.subarray(8, 8 + size);
+      pending = pending.subarray(8 + size);
+      if (kind === 1) {
+        if (handlers.stdout(payload) === false && !paused) {
+          paused = true;
+          source.pause();
+        }
+      } else if (kind === 2 || kind === 3) {
+        handlers.stderr(payload);
+      }
+    }
+  };
+  source.on('data', onData);
+  source.on('end', () => handlers.end?.());
+  return {
+    resume() {
+      if (!paused) return;
+      paused = false;
+      source.resume();
+    },
+  };
+}
+
+/** The message of a dockerode error without its "(HTTP code 500) server error - " prefix. */
+export function dockerErrorMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const json = (err as Error & { json?: unknown }).json;
+  if (json && typeof json === 'object' && 'message' in json && typeof json.message === 'string') return json.message.trim();
+  return err.message.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
+}
+
+/** dockerode's HTTP status of a failed call, when it has one. */
+export function dockerStatusCode(err: unknown): number | undefined {
+  if (err && typeof err === 'object' && 'statusCode' in err && typeof err.statusCode === 'number') return err.statusCode;
+  return undefined;
+}

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "api running on $(cat /opt/shared/VERSION)"

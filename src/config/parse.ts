@@ -1,0 +1,301 @@
+/**
+ * Config text → plain value, diagnostics, and a map from key paths back to file positions.
+ * YAML and JSON go through the same position machinery (the `yaml` package: JSON is YAML 1.2);
+ * JSON text is first tried with JSON.parse, which is ~100× faster, and the YAML AST is only built
+ * when a position is asked for.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import type { Diagnostic } from '../errors.js';
+import type { SourcePos } from './types.js';
+
+export type KeyPath = readonly (string | number)[];
+/** 'key': where the map key starts (the element itself for list items); 'value': where the value starts. */
+export type PositionPart = 'key' | 'value';
+
+export interface ParsedConfig {
+  /** The plain value, or undefined when the text could not be parsed at all. */
+  value: unknown;
+  diagnostics: Diagnostic[];
+  positionOf(path: KeyPath, part?: PositionPart): SourcePos | undefined;
+}
+
+/** Internal view with what interpolation needs to point inside a string. */
+export interface ParsedFile extends ParsedConfig {
+  file: string;
+  text: string;
+  /** Source offsets [start, end) of the value node at path. */
+  valueRange(path: KeyPath): [number, number] | undefined;
+  /** 1-based line and column of an offset in text. */
+  posAt(offset: number): SourcePos;
+}
+
+/** Files above this size are refused rather than parsed: no real config is this big. */
+export const MAX_CONFIG_BYTES = 5 * 1024 * 1024;
+/** yaml's guard against alias bombs ("billion laughs"). */
+const MAX_ALIAS_COUNT = 1000;
+
+function diag(file: string, message: string, pos?: { line: number; column: number }, extra?: Partial<Diagnostic>): Diagnostic {
+  return { file, line: pos?.line ?? 0, column: pos?.column ?? 0, message, severity: 'error', ...extra };
+}
+
+/** Parses config text (YAML or JSON). Pure: no I/O. `file` names the source in diagnostics and positions. */
+export function parseConfigText(text: string, file: string): ParsedConfig {
+  return parseFileText(text, file);
+}
+
+export function parseFileText(text: string, file: string): ParsedFile {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let lineStarts: number[] | undefined;
+  const posAt = (offset: number): SourcePos => {
+    lineStarts ??= computeLineStarts(text);
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((lineStarts[mid] ?? 0) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { file, line: lo + 1, column: offset - (lineStarts[lo] ?? 0) + 1 };
+  };
+
+  let doc: Document.Parsed | undefined;
+  let docFailed = false;
+  const getDoc = (): Document.Parsed | undefined => {
+    if (doc === undefined && !docFailed) {
+      try {
+        doc = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+      } catch {
+        docFailed = true;
+      }
+    }
+    return doc;
+  };
+
+  const result: ParsedFile = {
+    file,
+    text,
+    value: undefined,
+    diagnostics: [],
+    posAt,
+    valueRange(path) {
+      const d = getDoc();
+      if (!d) return undefined;
+      const found = findNode(d, path);
+      const r = found?.value?.range;
+      return r ? [r[0], r[1]] : undefined;
+    },
+    positionOf(path, part = 'key') {
+      const d = getDoc();
+      if (!d) return undefined;
+      const found = findNode(d, path);
+      if (!found) return undefined;
+      const node = part === 'value' ? (found.value ?? found.key) : (found.key ?? found.value);
+      const start = node?.range?.[0];
+      return start === undefined ? undefined : posAt(start);
+    },
+  };
+
+  if (text.trim() === '') {
+    result.diagnostics.push(diag(file, 'the file is empty'));
+    return result;
+  }
+
+  const trimmed = text.trimStart();
+  const isJson = extname(file).toLowerCase() === '.json';
+  if (isJson || trimmed.startsWith('{')) {
+    try {
+      result.value = JSON.parse(text);
+      checkTopLevel(result);
+      return result;
+    } catch (err: unknown) {
+      if (isJson) {
+        const { message, offset } = describeJsonError(err, text);
+        result.diagnostics.push(diag(file, `invalid JSON: ${message}`, offset === undefined ? undefined : posAt(offset)));
+        return result;
+      }
+      // Not strict JSON: a YAML flow mapping, parsed below.
+    }
+  }
+
+  let d: Document.Parsed;
+  try {
+    d = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  } catch (err: unknown) {
+    // The parser recursing through pathological nesting is the realistic case here.
+    result.diagnostics.push(diag(file, `cannot parse YAML: ${err instanceof Error ? err.message : String(err)}`));
+    return result;
+  }
+  doc = d;
+  if (d.errors.length > 0) {
+    for (const e of d.errors) {
+      if (e.code === 'MULTIPLE_DOCS') {
+        result.diagnostics.push(
+          diag(file, 'the file holds several YAML documents (separated by ---); tsbake reads exactly one', posAt(e.pos[0])),
+        );
+        break;
+      }
+      result.diagnostics.push(diag(file, `invalid YAML: ${yamlMessage(e.message)}`, posAt(e.pos[0])));
+    }
+    return result;
+  }
+  if (d.contents === null || (isScalar(d.contents) && d.contents.value === null)) {
+    result.diagnostics.push(diag(file, 'the file is empty'));
+    return result;
+  }
+  try {
+    result.value = d.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err: unknown) {
+    const msg = err instanceof Error ? err.message : String(err);
+    result.diagnostics.push(
+      diag(
+        file,
+        /alias/i.test(msg)
+          ? `too many YAML alias expansions (over ${MAX_ALIAS_COUNT}): refusing what looks like an alias bomb`
+          : `cannot read YAML: ${msg}`,
+      ),
+    );
+    result.value = undefined;
+    return result;
+  }
+  checkTopLevel(result);
+  return result;
+}
+
+function checkTopLevel(result: ParsedFile): void {
+  const v = result.value;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    const got = v === null ? 'null' : Array.isArray(v) ? 'a list' : `a ${typeof v}`;
+    result.diagnostics.push(
+      diag(result.file, `the top level must be a map (with keys such as variable, builder, group, target), got ${got}`, result.positionOf([], 'value')),
+    );
+    result.value = undefined;
+  }
+}
+
+function yamlMessage(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function describeJsonError(err: unknown, text: string): { message: string; offset?: number } {
+  const raw = err instanceof Error ? err.message : String(err);
+  const m = /at position (\d+)/.exec(raw);
+  const message = raw.replace(/\s*in JSON at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)$/, '');
+  if (m?.[1] !== undefined) return { message, offset: Number(m[1]) };
+  if (/end of (JSON )?input/i.test(raw)) return { message, offset: text.length };
+  return { message };
+}
+
+function computeLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+interface Found {
+  key?: Node;
+  value?: Node;
+}
+
+/**
+ * Walks the YAML AST along a key path. Follows aliases and `<<` merge keys (position of the merged
+ * source), and lets `env.FOO` find a nested `env: {FOO: …}` so flattened driver options still map back.
+ */
+function findNode(doc: Document.Parsed, path: KeyPath): Found | undefined {
+  let current: Found = { value: (doc.contents ?? undefined) as Node | undefined };
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i] as string | number;
+    let node = current.value;
+    if (node && isAlias(node)) node = (node.resolve(doc) ?? undefined) as Node | undefined;
+    if (!node) return undefined;
+    if (isMap(node)) {
+      const pair = findPair(doc, node.items as Pair[], String(seg), 0);
+      if (pair) {
+        current = { key: pair.key as Node, value: (pair.value ?? undefined) as Node | undefined };
+        continue;
+      }
+      const dot = typeof seg === 'string' ? seg.indexOf('.') : -1;
+      if (typeof seg === 'string' && dot > 0) {
+        const nested = findNode(doc, [...path.slice(0, i), seg.slice(0, dot), seg.slice(dot + 1), ...path.slice(i + 1)]);
+        if (nested) return nested;
+      }
+      return undefined;
+    }
+    if (isSeq(node)) {
+      const idx = typeof seg === 'number' ? seg : Number(seg);
+      const item = Number.isInteger(idx) ? node.items[idx] : undefined;
+      if (!item) return undefined;
+      current = { value: item as Node };
+      continue;
+    }
+    return undefined;
+  }
+  return current;
+}
+
+function findPair(doc: Document.Parsed, items: Pair[], key: string, depth: number): Pair | undefined {
+  if (depth > 20) return undefined;
+  let merged: Pair | undefined;
+  for (const pair of items) {
+    const k = pair.key;
+    const kv = isScalar(k) ? k.value : k;
+    if (kv !== null && typeof kv !== 'object' && String(kv) === key) return pair;
+    if (merged === undefined && isScalar(k) && k.value === '<<') {
+      const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+      for (const src of sources) {
+        const resolved = isAlias(src) ? src.resolve(doc) : src;
+        if (isMap(resolved)) {
+          merged = findPair(doc, resolved.items as Pair[], key, depth + 1);
+          if (merged) break;
+        }
+      }
+    }
+  }
+  return merged;
+}
+
+/** Reads and parses one config file; every failure becomes a diagnostic, never an exception. */
+export async function readConfigFile(file: string): Promise<ParsedFile> {
+  const failed = (message: string): ParsedFile => {
+    const p = parseFileText('', file);
+    p.diagnostics = [diag(file, message)];
+    return p;
+  };
+  let size: number;
+  try {
+    const st = await stat(file);
+    if (st.isDirectory()) return failed('this path is a directory, not a config file');
+    if (!st.isFile()) return failed('this path is not a regular file');
+    size = st.size;
+  } catch (err: unknown) {
+    return failed(ioMessage(err));
+  }
+  if (size > MAX_CONFIG_BYTES) {
+    return failed(
+      `the file is ${(size / 1024 / 1024).toFixed(1)} MB; tsbake refuses config files over ${MAX_CONFIG_BYTES / 1024 / 1024} MB`,
+    );
+  }
+  let buf: Buffer;
+  try {
+    buf = await readFile(file);
+  } catch (err: unknown) {
+    return failed(ioMessage(err));
+  }
+  if (buf.includes(0)) return failed('not a text file (it contains NUL bytes)');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    return failed('not a text file (it is not valid UTF-8)');
+  }
+  return parseFileText(text, file);
+}
+
+function ioMessage(err: unknown): string {
+  const code = (err as { code?: string } | null)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'this path is a directory, not a config file';
+  return `cannot read: ${err instanceof Error ? err.message : String(err)}`;
+}

@@ -16,7 +16,12 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 # resolved tree in node_modules/.package-lock.json, rewritten by every install).
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   step "npm ci"
-  npm ci --no-audit --no-fund
+  if ! npm ci --no-audit --no-fund; then
+    # npm 11 refuses a lockfile that lacks an entry for a platform-only optional dependency (vite's
+    # napi-windows-process-start-time); npm install resolves the same tree and tolerates it.
+    step "npm ci refused the lockfile; npm install --no-save instead (the lockfile is left as is)"
+    npm install --no-save --no-audit --no-fund
+  fi
 else
   step "node_modules up to date"
 fi

@@ -1,0 +1,204 @@
+/**
+ * The rebuild state machine: which targets are stale (pending), which are building (running), and what
+ * each last produced. Targets start in graph order once none of their dependencies is stale or
+ * building; a dependency that failed skips its dependents. A new change to a building target aborts
+ * that build and queues it again (or only queues it when cancelInFlight is false).
+ */
+import type { TargetResult } from '../exec/events.js';
+import type { Plan } from '../plan/types.js';
+import type { TypedEmitter } from './emitter.js';
+import type { WatchEvents } from './events.js';
+import { createTargetGraph, type TargetGraph } from './graph.js';
+
+export interface SchedulerOptions {
+  build: (plan: Plan, target: string, signal: AbortSignal) => Promise<TargetResult>;
+  emitter: TypedEmitter<WatchEvents>;
+  cancelInFlight: boolean;
+  concurrency: number;
+  /** Returns why a target cannot be built right now (context or Dockerfile missing), or undefined. */
+  precheck: (target: string) => string | undefined;
+}
+
+interface Run {
+  controller: AbortController;
+  promise: Promise<void>;
+}
+
+interface Cycle {
+  started: number;
+  trigger: string[];
+  count: number;
+  targets: string[];
+  results: TargetResult[];
+  initial: boolean;
+}
+
+const TRIGGER_SAMPLE = 5;
+
+export class Scheduler {
+  readonly #opts: SchedulerOptions;
+  #plan: Plan;
+  #graph: TargetGraph;
+  /** Stale targets → the changed paths that made them stale. */
+  readonly #pending = new Map<string, string[]>();
+  readonly #running = new Map<string, Run>();
+  readonly #last = new Map<string, TargetResult>();
+  #cycle: Cycle | undefined;
+  #stopped = false;
+
+  constructor(plan: Plan, opts: SchedulerOptions) {
+    this.#opts = opts;
+    this.#plan = plan;
+    this.#graph = createTargetGraph(plan);
+  }
+
+  get plan(): Plan {
+    return this.#plan;
+  }
+
+  /** Targets currently building. */
+  get running(): string[] {
+    return [...this.#running.keys()];
+  }
+
+  lastResult(target: string): TargetResult | undefined {
+    return this.#last.get(target);
+  }
+
+  /** Swaps the plan; builds of targets that no longer exist are cancelled and forgotten. */
+  setPlan(plan: Plan): void {
+    this.#plan = plan;
+    this.#graph = createTargetGraph(plan);
+    for (const name of [...this.#pending.keys()]) if (!(name in plan.targets)) this.#pending.delete(name);
+    for (const name of [...this.#last.keys()]) if (!(name in plan.targets)) this.#last.delete(name);
+    for (const [name, run] of this.#running) if (!(name in plan.targets)) run.controller.abort(new Error('target removed'));
+  }
+
+  /**
+   * Marks `targets` and everything depending on them stale and (re)starts what can start.
+   * `count` is the number of changed paths behind it, `trigger` a sample of them.
+   */
+  invalidate(targets: Iterable<string>, trigger: string[], count: number, initial = false): string[] {
+    if (this.#stopped) return [];
+    const affected = this.#graph.withDependents(targets);
+    if (affected.size === 0) return [];
+    const sample = trigger.slice(0, TRIGGER_SAMPLE);
+    if (!this.#cycle) {
+      this.#cycle = { started: Date.now(), trigger: [], count: 0, targets: [], results: [], initial };
+    }
+    for (const p of sample) if (this.#cycle.trigger.length < TRIGGER_SAMPLE && !this.#cycle.trigger.includes(p)) this.#cycle.trigger.push(p);
+    this.#cycle.count += count;
+    for (const name of this.#graph.order) {
+      if (!affected.has(name)) continue;
+      this.#pending.set(name, sample);
+      const run = this.#running.get(name);
+      if (run && this.#opts.cancelInFlight) run.controller.abort(new Error('superseded by a newer change'));
+    }
+    this.#pump();
+    return this.#graph.order.filter((n) => affected.has(n));
+  }
+
+  /** Cancels every build and waits for them to settle. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#pending.clear();
+    const runs = [...this.#running.values()];
+    for (const run of runs) run.controller.abort(new Error('watch stopped'));
+    await Promise.allSettled(runs.map((r) => r.promise));
+  }
+
+  #pump(): void {
+    if (this.#stopped) return;
+    for (const name of this.#graph.order) {
+      if (!this.#pending.has(name) || this.#running.has(name)) continue;
+      if (this.#running.size >= this.#opts.concurrency) break;
+      const deps = this.#graph.dependencies(name);
+      if (deps.some((d) => this.#pending.has(d) || this.#running.has(d))) continue;
+      const failedDep = deps.find((d) => {
+        const r = this.#last.get(d);
+        return r !== undefined && r.state !== 'built' && r.state !== 'cached';
+      });
+      if (failedDep !== undefined) {
+        this.#finishWithoutBuilding(name, `dependency ${failedDep} did not build`);
+        continue;
+      }
+      const missing = this.#opts.precheck(name);
+      if (missing !== undefined) {
+        this.#opts.emitter.emit('warning', { message: missing });
+        this.#finishWithoutBuilding(name, missing);
+        continue;
+      }
+      this.#start(name);
+    }
+    if (this.#pending.size === 0 && this.#running.size === 0 && this.#cycle) {
+      const c = this.#cycle;
+      this.#cycle = undefined;
+      this.#opts.emitter.emit('rebuild-summary', {
+        trigger: c.trigger,
+        count: c.count,
+        targets: c.targets,
+        results: c.results,
+        durationMs: Date.now() - c.started,
+        initial: c.initial,
+      });
+    }
+  }
+
+  #finishWithoutBuilding(name: string, why: string): void {
+    this.#pending.delete(name);
+    const result: TargetResult = {
+      target: name,
+      state: 'skipped',
+      exporterResponse: {},
+      durationMs: 0,
+      error: why,
+      steps: { total: 0, cached: 0 },
+    };
+    this.#record(name, result);
+  }
+
+  #record(name: string, result: TargetResult): void {
+    this.#last.set(name, result);
+    if (this.#cycle) {
+      this.#cycle.targets.push(name);
+      this.#cycle.results.push(result);
+    }
+    this.#opts.emitter.emit('build-finished', { target: name, result });
+  }
+
+  #start(name: string): void {
+    const trigger = this.#pending.get(name) ?? [];
+    this.#pending.delete(name);
+    const controller = new AbortController();
+    const plan = this.#plan;
+    const started = Date.now();
+    const run: Run = { controller, promise: Promise.resolve() };
+    this.#running.set(name, run);
+    this.#opts.emitter.emit('build-started', { target: name, trigger });
+    run.promise = (async () => {
+      let result: TargetResult;
+      try {
+        result = await this.#opts.build(plan, name, controller.signal);
+      } catch (err) {
+        result = {
+          target: name,
+          state: controller.signal.aborted ? 'cancelled' : 'failed',
+          exporterResponse: {},
+          durationMs: Date.now() - started,
+          error: err instanceof Error ? err.message : String(err),
+          steps: { total: 0, cached: 0 },
+        };
+      }
+      if (this.#running.get(name) === run) this.#running.delete(name);
+      if (controller.signal.aborted || result.state === 'cancelled') {
+        this.#opts.emitter.emit('build-cancelled', { target: name });
+        // Cancelled by a newer change: it is pending again and will restart. Cancelled for another
+        // reason (watch stopping, target removed): remember it so dependents do not build on it.
+        if (!this.#pending.has(name) && name in this.#plan.targets) this.#last.set(name, { ...result, state: 'cancelled' });
+      } else {
+        this.#record(name, result);
+      }
+      this.#pump();
+    })();
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * Watch mode: load the plan, build everything selected, then turn file events into "these targets
+ * changed" and rebuild them and their dependents. The executor and config loader are injected, so
+ * this folder knows nothing of Docker or YAML.
+ */
+import { existsSync } from 'node:fs';
+import { TsbakeError, isAbortError, type Diagnostic } from '../errors.js';
+import type { TargetResult } from '../exec/events.js';
+import type { Plan } from '../plan/types.js';
+import { Batcher, type Batch } from './batcher.js';
+import { TypedEmitter, type Listener } from './emitter.js';
+import type { WatchEvents } from './events.js';
+import { FALLBACK_POLL_MS, FsWatcher } from './fs-watcher.js';
+import { Scheduler } from './scheduler.js';
+import { classifyPath, createWatchSet, reloadIgnores, type WatchSet } from './watch-set.js';
+
+export interface WatchOptions {
+  /** Loads config files and resolves the plan for the selected names; throws TsbakeError('invalid-config', …, {diagnostics}) on a bad config. */
+  load: (signal: AbortSignal) => Promise<{ plan: Plan; configFiles: string[] }>;
+  /** Builds exactly `target` (its dependencies are already built), honouring `signal`; resolves with its TargetResult, never throws for a build failure. */
+  build: (plan: Plan, target: string, signal: AbortSignal) => Promise<TargetResult>;
+  /** Quiet window in ms before a batch of changes is acted on (default 50). */
+  debounceMs?: number;
+  /** Longest a batch waits after its first change (default max(1000, 10 × debounceMs)). */
+  maxWaitMs?: number;
+  /** Polling interval in ms, or false for native events (default false). */
+  poll?: number | false;
+  /** Default true; false (--no-cancel) queues a rebuild after the running build instead. */
+  cancelInFlight?: boolean;
+  /** Most builds at once (default unlimited, like bake). */
+  concurrency?: number;
+  /** Directory relative output `dest`s resolve against (default process.cwd()). */
+  cwd?: string;
+  /** Stops the watcher. */
+  signal: AbortSignal;
+}
+
+export interface Watcher {
+  /** Initial load, starts watching, then schedules the build of everything selected; resolves once watching is ready. */
+  start(): Promise<void>;
+  on<K extends keyof WatchEvents>(event: K, listener: Listener<WatchEvents[K]>): () => void;
+  /** The first `event` matching `predicate`; rejects when `signal` aborts. */
+  once<K extends keyof WatchEvents>(event: K, predicate?: (p: WatchEvents[K]) => boolean, signal?: AbortSignal): Promise<WatchEvents[K]>;
+  /** Resolves when the signal has aborted and every build, timer and file watcher is closed. */
+  readonly done: Promise<void>;
+}
+
+const WATCH_LIMIT_HINT =
+  'ran out of file watches; falling back to polling. Raise the limit with `sudo sysctl fs.inotify.max_user_watches=524288` (and fs.inotify.max_user_instances) to use native events.';
+
+export function createWatcher(options: WatchOptions): Watcher {
+  const emitter = new TypedEmitter<WatchEvents>();
+  const debounceMs = options.debounceMs ?? 50;
+  const maxWaitMs = options.maxWaitMs ?? Math.max(1000, 10 * debounceMs);
+  const cwd = options.cwd ?? process.cwd();
+  const { signal } = options;
+
+  let watchSet: WatchSet | undefined;
+  let configFiles: string[] = [];
+  let scheduler: Scheduler | undefined;
+  let stopped = false;
+  let processing: Promise<void> = Promise.resolve();
+
+  const fs = new FsWatcher({
+    poll: options.poll ?? false,
+    onEvent: (_kind, file) => {
+      if (stopped || !watchSet) return;
+      const c = classifyPath(watchSet, file);
+      if (c.targets.size > 0 || c.configChanged) batcher.add(file, c);
+    },
+    onError: (err) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code === 'ENOSPC' || code === 'EMFILE') && !fs.polling && watchSet) {
+        emitter.emit('warning', { message: WATCH_LIMIT_HINT });
+        void fs.watch(watchSet, FALLBACK_POLL_MS).catch((e: unknown) => warn(`could not start polling: ${String(e)}`));
+        return;
+      }
+      warn(`file watcher error: ${err.message}`);
+    },
+  });
+
+  const batcher = new Batcher(debounceMs, maxWaitMs, (batch) => {
+    processing = processing.then(() => processBatch(batch)).catch((err: unknown) => {
+      if (!stopped) warn(`could not process changes: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  });
+
+  function warn(message: string): void {
+    emitter.emit('warning', { message });
+  }
+
+  function precheck(target: string): string | undefined {
+    const spec = watchSet?.targets.find((t) => t.name === target);
+    if (!spec) return undefined;
+    if (spec.context && !existsSync(spec.context)) {
+      return `target "${target}": context directory ${spec.context} does not exist; waiting for it to come back`;
+    }
+    if (spec.dockerfile && !existsSync(spec.dockerfile)) {
+      return `target "${target}": Dockerfile ${spec.dockerfile} does not exist; waiting for it to come back`;
+    }
+    return undefined;
+  }
+
+  /** Reloads the config; returns the targets whose resolved definition changed, or undefined when invalid. */
+  async function reloadConfig(): Promise<Set<string> | undefined> {
+    const sched = scheduler;
+    if (!sched) return undefined;
+    let loaded: { plan: Plan; configFiles: string[] };
+    try {
+      loaded = await options.load(signal);
+    } catch (err) {
+      if (stopped || isAbortError(err)) return undefined;
+      emitter.emit('config-error', { diagnostics: diagnosticsOf(err) });
+      return undefined;
+    }
+    const old = sched.plan;
+    const changed = new Set<string>();
+    for (const [name, t] of Object.entries(loaded.plan.targets)) {
+      const before = old.targets[name];
+      if (!before || JSON.stringify(before) !== JSON.stringify(t)) changed.add(name);
+    }
+    sched.setPlan(loaded.plan);
+    configFiles = loaded.configFiles;
+    emitter.emit('planned', { plan: loaded.plan, reason: 'config-changed' });
+    await rewatch(createWatchSet(loaded.plan, configFiles, cwd));
+    return changed;
+  }
+
+  async function rewatch(next: WatchSet): Promise<void> {
+    const before = watchSet ? signature(watchSet) : '';
+    watchSet = next;
+    if (signature(next) !== before) await fs.watch(next);
+  }
+
+  async function processBatch(batch: Batch): Promise<void> {
+    if (stopped || !scheduler || !watchSet) return;
+    emitter.emit('changed', { paths: batch.paths, count: batch.paths.length });
+    const affected = new Set(batch.targets);
+    if (batch.configChanged) {
+      const changed = await reloadConfig();
+      if (stopped) return;
+      for (const t of changed ?? []) affected.add(t);
+    }
+    if (batch.ignoreChanged.size > 0 && watchSet) {
+      // The rules decide which directories are pruned from watching, so a change of rules re-watches.
+      const before = signature(watchSet);
+      reloadIgnores(watchSet, batch.ignoreChanged);
+      if (signature(watchSet) !== before) await fs.watch(watchSet);
+    }
+    if (stopped) return;
+    const names = [...affected].filter((t) => t in scheduler!.plan.targets);
+    scheduler.invalidate(names, batch.paths, batch.paths.length);
+  }
+
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+
+  async function shutdown(): Promise<void> {
+    stopped = true;
+    batcher.cancel();
+    try {
+      await processing;
+      await scheduler?.stop();
+    } finally {
+      await fs.close();
+      resolveDone();
+    }
+  }
+
+  if (signal.aborted) void shutdown();
+  else signal.addEventListener('abort', () => void shutdown(), { once: true });
+
+  async function start(): Promise<void> {
+    if (scheduler) throw new Error('watcher already started');
+    if (stopped) return;
+    const loaded = await options.load(signal);
+    if (stopped) return;
+    configFiles = loaded.configFiles;
+    emitter.emit('planned', { plan: loaded.plan, reason: 'initial' });
+    await rewatch(createWatchSet(loaded.plan, configFiles, cwd));
+    if (stopped) return;
+    scheduler = new Scheduler(loaded.plan, {
+      build: options.build,
+      emitter,
+      cancelInFlight: options.cancelInFlight ?? true,
+      concurrency: options.concurrency ?? Number.POSITIVE_INFINITY,
+      precheck,
+    });
+    emitter.emit('ready', {});
+    scheduler.invalidate(loaded.plan.order, [], 0, true);
+  }
+
+  return {
+    start,
+    on: (event, listener) => emitter.on(event, listener),
+    once: (event, predicate, s) => emitter.once(event, predicate, s),
+    done,
+  };
+}
+
+function diagnosticsOf(err: unknown): Diagnostic[] {
+  if (err instanceof TsbakeError && err.diagnostics.length > 0) return err.diagnostics;
+  const message = err instanceof Error ? err.message : String(err);
+  return [{ file: '', line: 0, column: 0, message, severity: 'error' }];
+}
+
+/** What decides which paths chokidar watches: a change means re-watching. */
+function signature(set: WatchSet): string {
+  return JSON.stringify({
+    roots: set.roots,
+    configFiles: set.configFiles,
+    outputDests: set.outputDests,
+    targets: set.targets.map((t) => [t.name, t.context, t.dockerfile, t.dockerignoreFiles, t.namedContexts, t.ignore.source, t.ignore.patterns]),
+  });
+}

@@ -1,0 +1,55 @@
+/** Runs the real CLI (`bin/tsbake.js`, built `dist/`) as a child process. */
+import { execa, type ResultPromise } from 'execa';
+import path from 'node:path';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const bin = path.join(repoRoot, 'bin/tsbake.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  input?: string;
+  timeoutMs?: number;
+}
+
+export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const r = await execa('node', [bin, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: { CI: 'true', ...options.env },
+    reject: false,
+    ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' }),
+    timeout: options.timeoutMs ?? 120_000,
+  });
+  return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** Starts the CLI without waiting (for Ctrl-C and watch tests). */
+export function spawnCli(args: string[], options: CliOptions = {}): ResultPromise {
+  return execa('node', [bin, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: { CI: 'true', ...options.env },
+    reject: false,
+    stdin: 'ignore',
+    buffer: true,
+  });
+}
+
+/** A fresh temp dir with the given files (path → content). */
+export async function project(files: Record<string, string>): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tsbake-test-'));
+  for (const [rel, content] of Object.entries(files)) {
+    const file = path.join(dir, rel);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, content);
+  }
+  return dir;
+}

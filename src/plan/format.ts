@@ -1,0 +1,59 @@
+/** `tsbake plan`: the build order as text, a Graphviz or Mermaid graph, or JSON. */
+import type { Plan } from './types.js';
+
+function depsTexts(plan: Plan): Map<string, string> {
+  const parts = new Map<string, string[]>();
+  for (const e of plan.edges) {
+    const list = parts.get(e.from) ?? [];
+    list.push(e.kind === 'context' ? `${e.to} (context ${e.via})` : e.to);
+    parts.set(e.from, list);
+  }
+  return new Map([...parts].map(([k, v]) => [k, `  after: ${v.join(', ')}`]));
+}
+
+function quoteDot(s: string): string {
+  return `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
+export function formatPlan(plan: Plan, format: 'text' | 'dot' | 'mermaid' | 'json'): string {
+  switch (format) {
+    case 'json': {
+      const targets: Record<string, { builder: string; dependsOn: string[] }> = {};
+      for (const name of plan.order) targets[name] = { builder: plan.targets[name]!.builder, dependsOn: plan.targets[name]!.dependsOn };
+      return `${JSON.stringify({ order: plan.order, levels: plan.levels, edges: plan.edges, targets }, null, 2)}\n`;
+    }
+    case 'dot': {
+      const lines = ['digraph tsbake {', '  rankdir=LR;', '  node [shape=box];'];
+      for (const name of plan.order) lines.push(`  ${quoteDot(name)} [label=${quoteDot(`${name}\\nbuilder: ${plan.targets[name]!.builder}`)}];`);
+      for (const e of plan.edges) {
+        const label = e.kind === 'context' ? `context ${e.via}` : 'depends-on';
+        lines.push(`  ${quoteDot(e.from)} -> ${quoteDot(e.to)} [label=${quoteDot(label)}${e.kind === 'depends-on' ? ', style=dashed' : ''}];`);
+      }
+      lines.push('}');
+      return `${lines.join('\n')}\n`;
+    }
+    case 'mermaid': {
+      // Node ids are generated: target names may contain "-", which Mermaid reads as part of an arrow.
+      const id = new Map(plan.order.map((n, i) => [n, `t${i}`]));
+      const lines = ['graph LR'];
+      for (const name of plan.order) lines.push(`  ${id.get(name)}["${name}<br/>builder: ${plan.targets[name]!.builder}"]`);
+      for (const e of plan.edges) {
+        const arrow = e.kind === 'context' ? `-->|context ${e.via}|` : '-.->|depends-on|';
+        lines.push(`  ${id.get(e.from)} ${arrow} ${id.get(e.to)}`);
+      }
+      return `${lines.join('\n')}\n`;
+    }
+    case 'text': {
+      const lines: string[] = [];
+      const deps = depsTexts(plan);
+      const width = Math.max(0, ...plan.order.map((n) => n.length));
+      plan.levels.forEach((level, i) => {
+        lines.push(`level ${i}:`);
+        for (const name of level) {
+          lines.push(`  ${name.padEnd(width)}  builder: ${plan.targets[name]!.builder}${deps.get(name) ?? ''}`);
+        }
+      });
+      return `${lines.join('\n')}\n`;
+    }
+  }
+}

@@ -18,6 +18,7 @@ export function createGroupExpander(
   isTarget: (name: string) => boolean,
   forks: Map<string, string[]>,
   problems: Problems,
+  targetNames: () => string[],
 ): GroupExpander {
   const memo = new Map<string, string[]>();
   const reported = new Set<string>();
@@ -58,7 +59,7 @@ export function createGroupExpander(
       }
       if (members === undefined) {
         problems.error('unknown-target', ['group', name, 'targets', i], `group "${name}" lists unknown target "${member}"`, {
-          suggestion: suggest(member, known()),
+          suggestion: suggest(member, [...targetNames(), ...known()]),
         });
         return;
       }

@@ -26,9 +26,9 @@ export function resolvePlan(loaded: LoadedConfig, options: PlanOptions = {}): Pl
   const merged = resolveInherits(expanded, forks, new Set(Object.keys(groups)), problems);
   const origin = (name: string): string => expanded.get(name)?.origin ?? name;
   const isTarget = (name: string): boolean => merged.has(name);
-  const expander = createGroupExpander(groups, isTarget, forks, problems);
   let sortedNames: string[] | undefined;
   const allTargets = (): string[] => (sortedNames ??= [...merged.keys()].sort());
+  const expander = createGroupExpander(groups, isTarget, forks, problems, allTargets);
 
   const flags = applyOverrides(
     options.set ?? [],

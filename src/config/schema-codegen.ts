@@ -11,8 +11,13 @@ import { readFileSync } from 'node:fs';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 
-const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv2020Module }).default ?? Ajv2020Module;
-const standalone = (standaloneModule as unknown as { default: typeof standaloneModule }).default ?? standaloneModule;
+// ajv is CommonJS with default exports; under NodeNext they sit on .default at runtime.
+type AjvInstance = { addSchema(schema: object): unknown };
+const Ajv2020 = ((Ajv2020Module as unknown as { default?: unknown }).default ?? Ajv2020Module) as new (options: object) => AjvInstance;
+const standalone = ((standaloneModule as unknown as { default?: unknown }).default ?? standaloneModule) as (
+  ajv: AjvInstance,
+  refs: Record<string, string>,
+) => string;
 
 export const SCHEMA_FILE = new URL('../../schema/tsbake.schema.json', import.meta.url);
 export const GENERATED_FILE = new URL('./schema-validator.generated.ts', import.meta.url);

@@ -37,7 +37,7 @@ export function validateStructure(parsed: ParsedFile, kind: FileKind): Diagnosti
 
 const SECTION_NOUN: Record<string, string> = { variable: 'variable', builder: 'builder', group: 'group', target: 'target' };
 
-function toPath(instancePath: string): (string | number)[] {
+function toPath(instancePath: string): string[] {
   if (instancePath === '') return [];
   return instancePath
     .slice(1)

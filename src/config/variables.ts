@@ -1,0 +1,148 @@
+/**
+ * `${NAME}` interpolation in every string value (map keys are left alone). Only declared variables
+ * resolve; the environment variable of the same name overrides the default. `$${` is a literal `${`.
+ * In a target with `matrix`, `${axis}` references are kept for the planner (and `$${` is kept too,
+ * so the planner's pass can tell an escaped brace from an axis reference).
+ */
+import type { ConfigFile, Scalar } from './types.js';
+import { suggest } from './suggest.js';
+
+export interface InterpolationIssue {
+  /** Key path of the string value in the merged config. */
+  path: (string | number)[];
+  message: string;
+  /** The exact `${…}` text, to find the column inside the string. */
+  token: string;
+  /** How many identical tokens precede it in the same string. */
+  occurrence: number;
+  suggestion?: string;
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+interface Ctx {
+  lookup(name: string): string | undefined;
+  keep?: ReadonlySet<string>;
+  path: (string | number)[];
+  issues: InterpolationIssue[];
+  names: readonly string[];
+}
+
+export function interpolateString(s: string, ctx: Ctx): string {
+  if (!s.includes('$')) return s;
+  let out = '';
+  let i = 0;
+  const seen = new Map<string, number>();
+  const issue = (token: string, message: string, suggestion?: string): void => {
+    const occurrence = seen.get(token) ?? 0;
+    seen.set(token, occurrence + 1);
+    const x: InterpolationIssue = { path: ctx.path, message, token, occurrence };
+    if (suggestion !== undefined) x.suggestion = suggestion;
+    ctx.issues.push(x);
+  };
+  for (;;) {
+    const j = s.indexOf('$', i);
+    if (j < 0) {
+      out += s.slice(i);
+      return out;
+    }
+    if (s.startsWith('$${', j)) {
+      out += s.slice(i, j) + (ctx.keep ? '$${' : '${');
+      i = j + 3;
+      continue;
+    }
+    if (s[j + 1] !== '{') {
+      out += s.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    const end = s.indexOf('}', j + 2);
+    if (end < 0) {
+      issue(s.slice(j, j + 2), `unterminated "\${" (write $\${ for a literal \${)`);
+      out += s.slice(i);
+      return out;
+    }
+    const token = s.slice(j, end + 1);
+    const name = s.slice(j + 2, end).trim();
+    if (!NAME.test(name)) {
+      issue(token, `unsupported expression "${token}": tsbake interpolates only \${NAME} (write $\${ for a literal \${)`);
+      out += s.slice(i, end + 1);
+    } else if (ctx.keep?.has(name)) {
+      out += s.slice(i, end + 1);
+    } else {
+      const v = ctx.lookup(name);
+      if (v === undefined) {
+        issue(token, `undefined variable "${name}": declare it under variable (or write $\${${name}} for a literal)`, suggest(name, ctx.names));
+      }
+      out += s.slice(i, j) + (v ?? '');
+    }
+    i = end + 1;
+  }
+}
+
+/** Values of the declared variables: environment first, else the default (itself interpolated). */
+export function resolveVariables(
+  config: ConfigFile,
+  env: Record<string, string | undefined>,
+  issues: InterpolationIssue[],
+): Record<string, string> {
+  const decl = config.variable ?? {};
+  const names = Object.keys(decl);
+  const values: Record<string, string> = {};
+  const resolving: string[] = [];
+  const resolve = (name: string): string | undefined => {
+    if (!Object.hasOwn(decl, name)) return undefined;
+    if (Object.hasOwn(values, name)) return values[name];
+    const fromEnv = env[name];
+    if (fromEnv !== undefined) return (values[name] = fromEnv);
+    const entry = decl[name];
+    const isObj = entry !== null && typeof entry === 'object';
+    const def: Scalar | null | undefined = isObj ? entry.default : entry;
+    const path = isObj ? ['variable', name, 'default'] : ['variable', name];
+    if (typeof def !== 'string') return (values[name] = def === null || def === undefined ? '' : String(def));
+    if (resolving.includes(name)) {
+      const cycle = [...resolving.slice(resolving.indexOf(name)), name].join(' → ');
+      issues.push({ path, message: `variable "${name}" refers to itself (${cycle})`, token: `\${${name}}`, occurrence: 0 });
+      return '';
+    }
+    resolving.push(name);
+    const v = interpolateString(def, { lookup: resolve, path, issues, names });
+    resolving.pop();
+    return (values[name] = v);
+  };
+  for (const n of names) resolve(n);
+  return values;
+}
+
+/** Returns a copy of config with every string value in builder, default-builder, group and target interpolated. */
+export function interpolateConfig(
+  config: ConfigFile,
+  values: Record<string, string>,
+  issues: InterpolationIssue[],
+): ConfigFile {
+  const names = Object.keys(values);
+  const lookup = (n: string): string | undefined => (Object.hasOwn(values, n) ? values[n] : undefined);
+  const walk = (v: unknown, path: (string | number)[], keep?: ReadonlySet<string>): unknown => {
+    if (typeof v === 'string') return interpolateString(v, { lookup, keep, path, issues, names });
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, i], keep));
+    if (v !== null && typeof v === 'object') {
+      const o: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) o[k] = walk(x, [...path, k], keep);
+      return o;
+    }
+    return v;
+  };
+  const out: ConfigFile = { ...config };
+  if (config.builder) out.builder = walk(config.builder, ['builder']) as ConfigFile['builder'];
+  if (config['default-builder'] !== undefined) out['default-builder'] = walk(config['default-builder'], ['default-builder']) as string;
+  if (config.group) out.group = walk(config.group, ['group']) as ConfigFile['group'];
+  if (config.target) {
+    const targets: NonNullable<ConfigFile['target']> = {};
+    for (const [name, t] of Object.entries(config.target)) {
+      const keep = t.matrix ? new Set(Object.keys(t.matrix)) : undefined;
+      targets[name] = walk(t, ['target', name], keep) as NonNullable<ConfigFile['target']>[string];
+    }
+    out.target = targets;
+  }
+  return out;
+}

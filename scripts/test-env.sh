@@ -35,12 +35,16 @@ die() {
   exit 1
 }
 
-# wait_for <what> <seconds> <log file or ''> <command...>: poll until the command succeeds.
+# wait_for <what> <seconds> <log file> <pid> <command...>: poll until the command succeeds; fail
+# at once if the process <pid> (the daemon just started) has exited.
 wait_for() {
-  local what=$1 timeout=$2 log=$3
-  shift 3
+  local what=$1 timeout=$2 log=$3 pid=$4
+  shift 4
   local deadline=$(($(date +%s) + timeout))
   until "$@" >/dev/null 2>&1; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      die "$what exited while starting" "$log"
+    fi
     if (($(date +%s) >= deadline)); then
       die "$what did not come up within ${timeout}s" "$log"
     fi
@@ -80,7 +84,7 @@ else
   mkdir -p "$STATE/docker20"
   setsid nohup /usr/sbin/dockerd --data-root "$STATE/docker20" -H "unix://$SOCK20" \
     >>"$LOGDIR/tsbake-dockerd20.log" 2>&1 </dev/null &
-  wait_for "engine A (dockerd 20.10)" 60 "$LOGDIR/tsbake-dockerd20.log" engine_up "$SOCK20"
+  wait_for "engine A (dockerd 20.10)" 60 "$LOGDIR/tsbake-dockerd20.log" $! engine_up "$SOCK20"
   step "engine A up: Docker $(engine_up "$SOCK20")"
 fi
 
@@ -157,7 +161,7 @@ EOF
     -H "unix://$SOCK26" \
     --bridge="$BRIDGE26" \
     >>"$LOGDIR/tsbake-dockerd26.log" 2>&1 </dev/null &
-  wait_for "engine B (dockerd 26)" 90 "$LOGDIR/tsbake-dockerd26.log" engine_up "$SOCK26"
+  wait_for "engine B (dockerd 26)" 90 "$LOGDIR/tsbake-dockerd26.log" $! engine_up "$SOCK26"
   step "engine B up: Docker $(engine_up "$SOCK26")"
 fi
 
@@ -181,7 +185,7 @@ http:
 EOF
   setsid nohup docker-registry serve "$STATE/registry/config.yml" \
     >>"$LOGDIR/tsbake-registry.log" 2>&1 </dev/null &
-  wait_for "registry" 30 "$LOGDIR/tsbake-registry.log" registry_up
+  wait_for "registry" 30 "$LOGDIR/tsbake-registry.log" $! registry_up
   step "registry up"
 fi
 

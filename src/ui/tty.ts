@@ -7,7 +7,7 @@
  */
 import { DefaultRenderer, Listr, ListrLogger, ProcessOutput, type ListrTaskWrapper, type SimpleRenderer } from 'listr2';
 import type { BuildEvent, TargetResult, TargetState } from '../exec/events.js';
-import { firstLine, formatDuration, formatProgress, formatSummary, formatWarning } from './format.js';
+import { firstLine, formatDuration, formatFailure, formatProgress, formatSummary, formatWarning } from './format.js';
 import { StepTracker, type TrackedStep } from './steps.js';
 import type { OutputStream, Renderer, RunSummaryLike } from './types.js';
 
@@ -69,6 +69,8 @@ interface Row {
   location?: string;
   logTail: string[];
   reason?: string;
+  /** The target's latest info message. */
+  note?: string;
   task?: RowTask;
   done: Deferred;
 }
@@ -99,7 +101,10 @@ export function createTtyRenderer(options: TtyRendererOptions): Renderer {
       case 'cached':
         return `${name}  ${row.state} ${formatDuration(row.durationMs ?? 0)}${stepText}`;
       case 'failed':
-        return `${name}  failed ${formatDuration(row.durationMs ?? 0)}  ERROR: ${firstLine(row.error ?? 'build failed')}`;
+        // The line renderer appends the rejection message itself (`[FAILED: …]`).
+        return interactive
+          ? `${name}  failed ${formatDuration(row.durationMs ?? 0)}  ERROR: ${firstLine(row.error ?? 'build failed')}`
+          : `${name}  failed ${formatDuration(row.durationMs ?? 0)}`;
       case 'cancelled':
         return `${name}  cancelled`;
       case 'skipped':
@@ -129,19 +134,20 @@ export function createTtyRenderer(options: TtyRendererOptions): Renderer {
       lines.push(`→ ${stepLine(row.steps, running)}`);
       for (const l of running.logs.slice(-RUNNING_LOG_LINES)) lines.push(`  ${l}`);
     }
+    if (row.note) lines.push(row.note);
     return lines.join('\n');
   };
 
+  const failedTail = (row: Row): string[] => {
+    if (row.logTail.length > 0) return row.logTail;
+    // The executor had no tail: use the logs of the step that errored, if we saw them.
+    return row.steps.all().find((s) => s.info.error !== undefined)?.logs ?? [];
+  };
+
   const failedDetail = (row: Row): string => {
-    let tail = row.logTail;
-    if (tail.length === 0) {
-      // The executor had no tail: use the logs of the step that errored, if we saw them.
-      const failing = row.steps.all().find((s) => s.info.error !== undefined);
-      tail = failing?.logs ?? [];
-    }
     const lines: string[] = [];
     if (row.location) lines.push(`at ${row.location}`);
-    for (const l of tail.slice(-LOG_TAIL)) lines.push(`> ${l}`);
+    for (const l of failedTail(row).slice(-LOG_TAIL)) lines.push(`> ${l}`);
     return lines.join('\n');
   };
 
@@ -165,9 +171,10 @@ export function createTtyRenderer(options: TtyRendererOptions): Renderer {
         return;
       case 'failed': {
         task.title = title(row);
-        const detail = failedDetail(row);
+        // The line renderer would print output before the failure line: the tail goes to finish() there.
+        const detail = interactive ? failedDetail(row) : '';
         if (detail) task.output = detail;
-        row.done.reject(new Error(`${row.name}: ${firstLine(row.error ?? 'build failed')}`));
+        row.done.reject(new Error(firstLine(row.error ?? 'build failed')));
         return;
       }
       case 'cancelled':
@@ -237,17 +244,22 @@ export function createTtyRenderer(options: TtyRendererOptions): Renderer {
           warnings.push(e);
           return;
         case 'info':
-          infos.push(e.target ? `[${e.target}] ${e.message}` : e.message);
-          return;
+          // A target's info is transient status for its row; run-wide info is kept for the end.
+          if (e.target === undefined) infos.push(e.message);
+          break;
         case 'target-queued':
           rowOf(e.target);
           return;
         default:
           break;
       }
+      if (e.target === undefined) return;
       const row = rowOf(e.target);
       if (row.done.settled) return;
       switch (e.type) {
+        case 'info':
+          row.note = e.message;
+          break;
         case 'target-started':
           row.state = 'running';
           row.startedAt = e.time;
@@ -296,17 +308,24 @@ export function createTtyRenderer(options: TtyRendererOptions): Renderer {
       const byTarget = new Map<string, TargetResult>(summary.results.map((r) => [r.target, r]));
       for (const row of rows.values()) {
         if (row.done.settled) continue;
-        const r = byTarget.get(row.name);
-        row.state = r && r.state !== 'queued' && r.state !== 'running' ? r.state : 'cancelled';
-        row.durationMs = r?.durationMs ?? row.durationMs;
-        row.error = r?.error ?? row.error;
-        row.location = r?.location ?? row.location;
-        if (row.state === 'skipped') row.reason = r?.error;
-        if (row.task) settle(row);
-        else row.done.resolve(); // listr never started the task: nothing to draw
+        if (row.state === 'queued' || row.state === 'running') {
+          const r = byTarget.get(row.name);
+          row.state = r && r.state !== 'queued' && r.state !== 'running' ? r.state : 'cancelled';
+          row.durationMs = r?.durationMs ?? row.durationMs;
+          row.error = r?.error ?? row.error;
+          row.location = r?.location ?? row.location;
+          if (row.state === 'skipped') row.reason = r?.error;
+        }
+        settle(row); // or, when listr has not called the row's task yet, the task settles itself
       }
       await running;
       const tail: string[] = [];
+      if (!interactive) {
+        for (const row of rows.values()) {
+          if (row.state !== 'failed') continue;
+          tail.push(...formatFailure(row.name, row.error ?? 'build failed', row.location, failedTail(row).slice(-LOG_TAIL)), '');
+        }
+      }
       if (infos.length > 0) tail.push(...infos, '');
       if (warnings.length > 0) {
         tail.push(`${warnings.length} warning${warnings.length === 1 ? '' : 's'} found:`);

@@ -196,7 +196,11 @@ export function resolveContainerSpec(builder: ResolvedBuilder): ContainerSpec {
     hostConfig.Privileged = true;
   } else {
     hostConfig.CapAdd = [...UNPRIVILEGED_CAPS];
-    hostConfig.SecurityOpt = ['seccomp=unconfined', 'apparmor=unconfined', 'systempaths=unconfined'];
+    hostConfig.SecurityOpt = ['seccomp=unconfined', 'apparmor=unconfined'];
+    // `--security-opt systempaths=unconfined` is a docker CLI spelling: the CLI turns it into empty
+    // MaskedPaths/ReadonlyPaths, and the engine API refuses it as a SecurityOpt.
+    hostConfig.MaskedPaths = [];
+    hostConfig.ReadonlyPaths = [];
     hostConfig.CgroupnsMode = 'host';
     (hostConfig.Binds as string[]).push('/sys/fs/cgroup:/sys/fs/cgroup:rw');
   }

@@ -21,8 +21,10 @@ export interface WatchOptions {
   build: (plan: Plan, target: string, signal: AbortSignal) => Promise<TargetResult>;
   /** Quiet window in ms before a batch of changes is acted on (default 50). */
   debounceMs?: number;
-  /** Longest a batch waits after its first change (default max(1000, 10 × debounceMs)). */
+  /** Longest repeated changes to paths already in a batch may delay it (default max(1000, 10 × debounceMs)). */
   maxWaitMs?: number;
+  /** Longest a batch waits after its first change, however many new paths keep arriving (default max(10000, 10 × maxWaitMs)). */
+  maxBatchMs?: number;
   /** Polling interval in ms, or false for native events (default false). */
   poll?: number | false;
   /** Default true; false (--no-cancel) queues a rebuild after the running build instead. */
@@ -52,6 +54,7 @@ export function createWatcher(options: WatchOptions): Watcher {
   const emitter = new TypedEmitter<WatchEvents>();
   const debounceMs = options.debounceMs ?? 50;
   const maxWaitMs = options.maxWaitMs ?? Math.max(1000, 10 * debounceMs);
+  const maxBatchMs = options.maxBatchMs ?? Math.max(10_000, 10 * maxWaitMs);
   const cwd = options.cwd ?? process.cwd();
   const { signal } = options;
 
@@ -79,7 +82,7 @@ export function createWatcher(options: WatchOptions): Watcher {
     },
   });
 
-  const batcher = new Batcher(debounceMs, maxWaitMs, (batch) => {
+  const batcher = new Batcher(debounceMs, maxWaitMs, maxBatchMs, (batch) => {
     processing = processing.then(() => processBatch(batch)).catch((err: unknown) => {
       if (!stopped) warn(`could not process changes: ${err instanceof Error ? err.message : String(err)}`);
     });

@@ -110,9 +110,9 @@ describe('tsbake CLI (no daemon needed)', () => {
   });
 
   it('unknown target: exit 2 with a suggestion', async () => {
-    const r = await runCli(['print', '-f', 'examples/monorepo/tsbake.yaml', 'ap']);
+    const r = await runCli(['print', '-f', 'examples/monorepo/tsbake.yaml', 'bse']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/ap.*did you mean app/);
+    expect(r.stderr).toMatch(/bse.*did you mean "?base/);
     noStack(r.stderr);
   });
 

@@ -32,6 +32,10 @@ export class PodExecStream extends Duplex {
   constructor(target: ExecTarget) {
     super({ allowHalfOpen: true });
     this.target = target;
+    // The command can fail (Status frame) before dial() has handed the stream to anyone: keep that from
+    // becoming an uncaught 'error'. The failure stays readable as `stream.errored`, and listeners added
+    // later still see every later error.
+    this.on('error', () => {});
   }
 
   /** Open the WebSocket; rejects when the upgrade fails (pod not running, 4xx/5xx, refused). */
@@ -173,8 +177,9 @@ async function connectExecSocket(
           // not a Status object: keep the text
         }
         reject(new ExecUpgradeError(res.statusCode ?? 0, `exec refused (${res.statusCode}): ${message || res.statusMessage}`));
+        req.destroy();
       });
-      req.destroy();
+      res.on('error', () => reject(new ExecUpgradeError(res.statusCode ?? 0, `exec refused (${res.statusCode}): ${res.statusMessage}`)));
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       const buf = isBinary ? data : Buffer.from(data.toString(), 'utf8');

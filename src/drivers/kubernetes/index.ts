@@ -281,6 +281,8 @@ export class KubernetesDriver implements Driver {
             openPodExec(kc, { namespace, pod, container: CONTAINER_NAME, command: ['buildctl', 'dial-stdio'] }),
             signal,
           );
+          // A command that failed at once (buildctl missing, daemon socket absent) has already said so.
+          if (stream.errored) throw stream.errored;
           return stream;
         } catch (err) {
           if (isCancel(err, signal)) throw new TsbakeError('cancelled', 'cancelled', { cause: err });

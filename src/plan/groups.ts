@@ -134,8 +134,8 @@ export function usedGroups(
 ): Record<string, { targets: string[]; description?: string }> {
   const out: Record<string, { targets: string[]; description?: string }> = {};
   const queue: { name: string; path: string[] }[] = names.map((name) => ({ name, path: [] }));
-  while (queue.length > 0) {
-    const { name, path } = queue.shift()!;
+  for (let qi = 0; qi < queue.length; qi++) {
+    const { name, path } = queue[qi]!;
     if (Object.hasOwn(out, name)) continue;
     const isGroup = Object.hasOwn(groups, name) && !(path.includes(name) && (isTarget(name) || forks.has(name)));
     if (isGroup) {

@@ -45,7 +45,7 @@ interface Desired {
 }
 
 const POLL_MIN_MS = 250;
-const POLL_MAX_MS = 2_000;
+const POLL_MAX_MS = 1_000;
 
 export class KubernetesDriver implements Driver {
   readonly builder: ResolvedBuilder;

@@ -1,0 +1,88 @@
+/**
+ * Reach the BuildKit inside a Docker engine: `POST /grpc` with `Upgrade: h2c` on the engine API socket
+ * answers `101 Switching Protocols`, after which the socket speaks gRPC (HTTP/2 with prior knowledge).
+ * See buildkit-protocol.md, "Sessions" / "Docker engine".
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+
+export interface DockerDialOptions {
+  /** TLS options for `tcp://` hosts with DOCKER_TLS_VERIFY. */
+  tls?: tls.ConnectionOptions;
+  /** Docker API version prefix (`v1.41`); none by default: /grpc exists since API 1.40 unversioned. */
+  apiVersion?: string;
+}
+
+function connectSocket(dockerHost: string, options: DockerDialOptions): Duplex {
+  const url = new URL(dockerHost);
+  switch (url.protocol) {
+    case 'unix:':
+      return net.connect({ path: decodeURIComponent(url.pathname) });
+    case 'tcp:':
+    case 'http:':
+    case 'https:': {
+      const port = Number(url.port || (options.tls || url.protocol === 'https:' ? 2376 : 2375));
+      const host = url.hostname;
+      if (options.tls || url.protocol === 'https:') return tls.connect({ host, port, servername: host, ...options.tls });
+      return net.connect({ host, port });
+    }
+    default:
+      throw new Error(`unsupported Docker host ${dockerHost}: expected unix:// or tcp://`);
+  }
+}
+
+/** Open a fresh connection to the engine's BuildKit. The returned socket carries raw HTTP/2. */
+export async function dialDockerGrpc(dockerHost: string, signal: AbortSignal, options: DockerDialOptions = {}): Promise<Duplex> {
+  signal.throwIfAborted();
+  const sock = connectSocket(dockerHost, options);
+  const prefix = options.apiVersion ? `/${options.apiVersion}` : '';
+  return await new Promise<Duplex>((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    const cleanup = (): void => {
+      sock.off('data', onData);
+      sock.off('error', onError);
+      sock.off('close', onClose);
+      signal.removeEventListener('abort', onAbort);
+    };
+    const fail = (err: Error): void => {
+      cleanup();
+      sock.destroy();
+      reject(err);
+    };
+    const onAbort = (): void => fail(signal.reason instanceof Error ? signal.reason : abortError());
+    const onError = (err: Error): void => fail(new Error(`cannot reach Docker at ${dockerHost}: ${err.message}`, { cause: err }));
+    const onClose = (): void => fail(new Error(`Docker at ${dockerHost} closed the connection during the /grpc upgrade`));
+    const onData = (chunk: Buffer): void => {
+      buf = Buffer.concat([buf, chunk]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (buf.length > 64 * 1024) fail(new Error(`Docker at ${dockerHost} sent an oversized response to /grpc`));
+        return;
+      }
+      const head = buf.subarray(0, end).toString('latin1');
+      const rest = buf.subarray(end + 4);
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+      if (!status || status[1] !== '101') {
+        const firstLine = head.split('\r\n')[0] ?? '';
+        fail(new Error(`Docker at ${dockerHost} refused the BuildKit upgrade (POST /grpc): ${firstLine} ${rest.toString('utf8').trim()}`.trim()));
+        return;
+      }
+      cleanup();
+      sock.pause();
+      if (rest.length > 0) sock.unshift(rest);
+      resolve(sock);
+    };
+    sock.on('data', onData);
+    sock.on('error', onError);
+    sock.on('close', onClose);
+    signal.addEventListener('abort', onAbort, { once: true });
+    sock.write(`POST ${prefix}/grpc HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 0\r\n\r\n`);
+  });
+}
+
+function abortError(): Error {
+  const e = new Error('The operation was aborted');
+  e.name = 'AbortError';
+  return e;
+}

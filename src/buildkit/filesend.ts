@@ -1,0 +1,213 @@
+/**
+ * The FileSend receivers: the daemon exports a build result to tsbake.
+ * - `local` exporter: the daemon is the fsutil sender (STATs, then DATA for each REQ); tsbake writes a
+ *   temp dir beside `dest` and moves it into place at the end, so the output appears complete or not at all.
+ * - `tar`, `oci`, `docker` exporters: raw tar bytes in BytesMessage chunks, until the daemon closes its side.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { PassThrough, type Duplex, type Writable } from 'node:stream';
+import { codec, GoMode, PacketType, type PbPacket } from './proto.js';
+import type { ExportTarget } from './types.js';
+import { writeMsg } from './filesync.js';
+
+const packetCodec = codec<PbPacket>('fsutil.types.Packet');
+const bytesCodec = codec<{ data: Buffer }>('moby.buildkit.v1.BytesMessage');
+
+function tmpName(dest: string, tag: string): string {
+  return path.join(path.dirname(dest), `.${path.basename(dest)}.${tag}-${randomBytes(4).toString('hex')}`);
+}
+
+function safeJoin(root: string, rel: string): string {
+  const norm = path.posix.normalize(rel);
+  if (norm.startsWith('../') || norm === '..' || path.posix.isAbsolute(norm)) throw new Error(`unsafe path from the daemon: ${rel}`);
+  return path.join(root, ...norm.split('/'));
+}
+
+/**
+ * Receive a `local` export over a raw (Buffer) duplex into `dest`. When `dest` already exists its
+ * top-level entries are replaced one by one (never the directory itself: `dest=.` must not wipe a project).
+ */
+export async function receiveDir(dest: string, stream: Duplex, signal: AbortSignal): Promise<void> {
+  const absDest = path.resolve(dest);
+  await fs.mkdir(path.dirname(absDest), { recursive: true });
+  const tmp = tmpName(absDest, 'tmp');
+  await fs.mkdir(tmp, { mode: 0o755 });
+  const entries: { abs: string; mode: number; mtimeNs: bigint; isLink: boolean }[] = [];
+  const files = new Map<number, { abs: string; fh?: fs.FileHandle; writes: Promise<void> }>();
+  let outstanding = 0;
+  let walkDone = false;
+  let success = false;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let id = 0;
+      let chain: Promise<void> = Promise.resolve();
+      let failed = false;
+      const fail = (err: unknown): void => {
+        if (failed) return;
+        failed = true;
+        reject(err instanceof Error ? err : new Error(String(err)));
+      };
+      const maybeFinish = (): void => {
+        if (walkDone && outstanding === 0) {
+          chain = chain.then(() => writeMsg(stream, packetCodec.serialize({ type: PacketType.FIN, ID: 0 })));
+          chain.catch(fail);
+        }
+      };
+      const onAbort = (): void => fail(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
+      signal.addEventListener('abort', onAbort, { once: true });
+      stream.on('error', fail);
+      stream.on('end', () => {
+        signal.removeEventListener('abort', onAbort);
+        void chain.then(() => (walkDone && outstanding === 0 ? resolve() : fail(new Error('the daemon ended the export early'))), fail);
+      });
+      stream.on('data', (buf: Buffer) => {
+        const p = packetCodec.deserialize(buf);
+        // Handle packets strictly in order: file creation, writes and closes depend on it.
+        chain = chain.then(async () => {
+          switch (p.type) {
+            case PacketType.STAT: {
+              if (!p.stat) {
+                walkDone = true;
+                maybeFinish();
+                return;
+              }
+              const myId = id++;
+              const st = p.stat;
+              const abs = safeJoin(tmp, st.path);
+              const mtimeNs = BigInt(st.modTime);
+              const perm = st.mode & 0o7777;
+              if (st.mode & GoMode.dir) {
+                await fs.mkdir(abs, { recursive: true, mode: 0o755 });
+                entries.push({ abs, mode: perm, mtimeNs, isLink: false });
+              } else if (st.mode & GoMode.symlink) {
+                await fs.symlink(st.linkname, abs);
+                entries.push({ abs, mode: perm, mtimeNs, isLink: true });
+              } else if ((st.mode & (GoMode.device | GoMode.namedPipe | GoMode.socket | GoMode.charDevice)) === 0) {
+                if (st.linkname) {
+                  // A hardlink to an earlier path.
+                  await fs.link(safeJoin(tmp, st.linkname), abs);
+                } else {
+                  files.set(myId, { abs, writes: Promise.resolve() });
+                  entries.push({ abs, mode: perm, mtimeNs, isLink: false });
+                  outstanding++;
+                  await writeMsg(stream, packetCodec.serialize({ type: PacketType.REQ, ID: myId }));
+                }
+              }
+              return;
+            }
+            case PacketType.DATA: {
+              const f = files.get(p.ID);
+              if (!f) throw new Error(`the daemon sent data for unknown file id ${p.ID}`);
+              f.fh ??= await fs.open(f.abs, 'w', 0o644);
+              const data = p.data ?? Buffer.alloc(0);
+              if (data.length > 0) {
+                await f.fh.write(data);
+              } else {
+                await f.fh.close();
+                files.delete(p.ID);
+                outstanding--;
+                maybeFinish();
+              }
+              return;
+            }
+            case PacketType.FIN:
+              return;
+            case PacketType.ERR:
+              throw new Error(`the daemon aborted the export: ${Buffer.from(p.data ?? []).toString('utf8')}`);
+            default:
+              return;
+          }
+        });
+        chain.catch(fail);
+      });
+    });
+    // Modes and times after all writes; directories last-to-first so their mtimes stick.
+    for (const e of [...entries].reverse()) {
+      if (e.isLink) continue;
+      await fs.chmod(e.abs, e.mode);
+      const t = Number(e.mtimeNs / 1000n) / 1e6;
+      await fs.utimes(e.abs, t, t);
+    }
+    await moveIntoPlace(tmp, absDest);
+    success = true;
+  } finally {
+    for (const f of files.values()) await f.fh?.close().catch(() => undefined);
+    if (!success) await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function moveIntoPlace(tmp: string, dest: string): Promise<void> {
+  let existing;
+  try {
+    existing = await fs.lstat(dest);
+  } catch {
+    existing = undefined;
+  }
+  if (!existing) {
+    await fs.rename(tmp, dest);
+    return;
+  }
+  if (!existing.isDirectory()) throw new Error(`export destination ${dest} exists and is not a directory`);
+  for (const name of await fs.readdir(tmp)) {
+    const target = path.join(dest, name);
+    const st = await fs.lstat(target).catch(() => undefined);
+    if (st?.isDirectory()) await fs.rm(target, { recursive: true, force: true });
+    await fs.rename(path.join(tmp, name), target);
+  }
+  await fs.rm(tmp, { recursive: true, force: true });
+}
+
+/** Receive a tarball (BytesMessage chunks) for a file, stdout or stream target. */
+export async function receiveTar(target: Exclude<ExportTarget, { kind: 'dir' }>, stream: Duplex, signal: AbortSignal): Promise<void> {
+  let sink: Writable;
+  let tmp: string | undefined;
+  let consumer: Promise<void> | undefined;
+  if (target.kind === 'file') {
+    const abs = path.resolve(target.path);
+    await fs.mkdir(path.dirname(abs), { recursive: true });
+    tmp = `${abs}.tmp-${randomBytes(4).toString('hex')}`;
+    sink = createWriteStream(tmp, { mode: 0o644 });
+  } else if (target.kind === 'stdout') {
+    sink = new PassThrough();
+    (sink as PassThrough).pipe(process.stdout, { end: false });
+  } else {
+    const pt = new PassThrough();
+    sink = pt;
+    consumer = target.onTarStream(pt);
+  }
+  let ok = false;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let chain: Promise<void> = Promise.resolve();
+      const fail = (err: unknown): void => reject(err instanceof Error ? err : new Error(String(err)));
+      const onAbort = (): void => fail(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
+      signal.addEventListener('abort', onAbort, { once: true });
+      stream.on('data', (buf: Buffer) => {
+        const { data } = bytesCodec.deserialize(buf);
+        if (data.length === 0) return;
+        chain = chain.then(() => writeMsg(sink, data));
+        chain.catch(fail);
+      });
+      stream.on('error', fail);
+      stream.on('end', () => {
+        signal.removeEventListener('abort', onAbort);
+        chain.then(() => {
+          sink.end();
+          if (target.kind === 'file') sink.once('finish', () => resolve()).once('error', fail);
+          else resolve();
+        }, fail);
+      });
+    });
+    if (consumer) await consumer;
+    if (tmp && target.kind === 'file') await fs.rename(tmp, path.resolve(target.path));
+    ok = true;
+  } finally {
+    if (!ok) {
+      sink.destroy();
+      if (tmp) await fs.rm(tmp, { force: true });
+    }
+  }
+}

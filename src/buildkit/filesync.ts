@@ -1,0 +1,339 @@
+/**
+ * The fsutil DiffCopy sender (FileSync): tsbake streams a local directory to the daemon.
+ * Protocol (buildkit-protocol.md, "fsutil DiffCopy"): one STAT per entry, depth-first, a directory
+ * before its contents, names sorted by UTF-8 bytes, an empty STAT ends the walk; each REQ{id} is
+ * answered with DATA chunks and an empty DATA; FIN is answered with FIN.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Duplex, Writable } from 'node:stream';
+import dockerignoreModule, { type Ignore } from '@balena/dockerignore';
+import { GoMode, PacketType, type PbPacket, type PbStat } from './proto.js';
+
+const CHUNK = 32 * 1024;
+
+// The package is CommonJS (`module.exports = factory`) while its types declare a default export.
+type IgnoreFactory = (options?: { ignorecase?: boolean }) => Ignore;
+const dockerignore: IgnoreFactory =
+  ((dockerignoreModule as unknown as { default?: IgnoreFactory }).default ?? (dockerignoreModule as unknown as IgnoreFactory));
+
+export interface WalkFilter {
+  /** Docker ignore syntax; `!` exceptions. */
+  excludePatterns: string[];
+  /** fsutil include patterns (a path matching, or under a match, is included). */
+  includePatterns: string[];
+  /** Paths to include, symlinks along them resolved (the Dockerfile frontend's followpaths). */
+  followPaths: string[];
+}
+
+export interface TransferStats {
+  /** STAT packets sent (entries walked and sent). */
+  stats: number;
+  /** Directory entries looked at during the walk (including excluded ones). */
+  entriesVisited: number;
+  /** REQ packets received. */
+  requests: number;
+  bytesSent: number;
+}
+
+export interface WalkEntry {
+  rel: string;
+  abs: string;
+  stat: PbStat;
+  isFile: boolean;
+}
+
+function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Go os.FileMode from a Node stat mode. */
+export function goMode(mode: number): number {
+  let m = mode & 0o777;
+  const type = mode & 0o170000;
+  if (type === 0o040000) m |= GoMode.dir;
+  else if (type === 0o120000) m |= GoMode.symlink;
+  else if (type === 0o010000) m |= GoMode.namedPipe;
+  else if (type === 0o140000) m |= GoMode.socket;
+  else if (type === 0o020000) m |= GoMode.device | GoMode.charDevice;
+  else if (type === 0o060000) m |= GoMode.device;
+  if (mode & 0o4000) m |= GoMode.setuid;
+  if (mode & 0o2000) m |= GoMode.setgid;
+  if (mode & 0o1000) m |= GoMode.sticky;
+  return m >>> 0;
+}
+
+/** Strip `./`, leading and trailing slashes, as fsutil cleans patterns. */
+function cleanPattern(p: string): string {
+  let s = p.trim();
+  const neg = s.startsWith('!');
+  if (neg) s = s.slice(1).trim();
+  s = path.posix.normalize(s.replace(/\\/g, '/'));
+  s = s.replace(/^(\.\/)+/, '').replace(/^\/+/, '').replace(/\/+$/, '');
+  if (s === '.') s = '';
+  return (neg ? '!' : '') + s;
+}
+
+/** The literal directory prefix of a glob pattern (`a/b/*.go` → `a/b`). */
+function literalPrefix(pattern: string): string {
+  const parts = pattern.split('/');
+  const out: string[] = [];
+  for (const p of parts) {
+    if (/[*?[\\]/.test(p)) break;
+    out.push(p);
+  }
+  return out.join('/');
+}
+
+/** Could something at or below `dir` be matched by `pattern`? (conservative: true when unsure) */
+function mayMatchBelow(dir: string, pattern: string): boolean {
+  if (pattern.startsWith('**') || pattern === '') return true;
+  const pre = literalPrefix(pattern);
+  if (pre === '') return true;
+  return pre === dir || pre.startsWith(dir + '/') || dir.startsWith(pre + '/');
+}
+
+class Matcher {
+  private readonly excludes: Ignore | undefined;
+  private readonly negations: string[];
+  private readonly includes: Ignore | undefined;
+  private readonly includeList: string[];
+
+  constructor(filter: WalkFilter, followResolved: string[]) {
+    const ex = filter.excludePatterns.map(cleanPattern).filter((p) => p !== '' && p !== '!');
+    this.excludes = ex.length > 0 ? dockerignore().add(ex) : undefined;
+    this.negations = ex.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
+    const inc = [...filter.includePatterns, ...followResolved].map(cleanPattern).filter((p) => !p.startsWith('!'));
+    // An include of the root (`.`) includes everything.
+    this.includeList = inc.includes('') ? [] : inc;
+    this.includes = this.includeList.length > 0 ? dockerignore().add(this.includeList) : undefined;
+  }
+
+  excluded(rel: string): boolean {
+    return this.excludes !== undefined && this.excludes.ignores(rel);
+  }
+
+  /** An excluded directory must still be walked when an exception could re-include something in it. */
+  excludedDirNeedsWalk(rel: string): boolean {
+    return this.negations.some((n) => mayMatchBelow(rel, n));
+  }
+
+  /** undefined = no include filter. */
+  included(rel: string): boolean {
+    return this.includes === undefined || this.includes.ignores(rel);
+  }
+
+  includeMayMatchBelow(rel: string): boolean {
+    return this.includes === undefined || this.includeList.some((p) => mayMatchBelow(rel, p));
+  }
+}
+
+/** Resolve followpaths: keep each path, and when a component is a symlink inside root, add its target too. */
+async function resolveFollowPaths(root: string, follow: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of follow) {
+    const clean = cleanPattern(f);
+    if (clean.startsWith('!')) continue;
+    out.push(clean);
+    let cur = clean;
+    for (let hops = 0; hops < 16 && cur !== ''; hops++) {
+      const abs = path.join(root, cur);
+      let st;
+      try {
+        st = await fs.lstat(abs, { bigint: true });
+      } catch {
+        break;
+      }
+      if (!st.isSymbolicLink()) break;
+      const target = await fs.readlink(abs);
+      const resolved = path.isAbsolute(target) ? path.join(root, target) : path.join(path.dirname(abs), target);
+      const rel = path.relative(root, resolved).split(path.sep).join('/');
+      if (rel.startsWith('..')) break;
+      out.push(rel);
+      cur = rel;
+    }
+  }
+  return out;
+}
+
+/**
+ * Walk `root` in fsutil order, yielding the entries to send. Directories that are excluded with no
+ * exception beneath them are never read; directories that only lead to included paths are emitted
+ * lazily (just before their first included child), as fsutil does.
+ */
+export async function* walkDir(root: string, filter: WalkFilter, counters?: { entriesVisited: number }): AsyncGenerator<WalkEntry> {
+  const follow = await resolveFollowPaths(root, filter.followPaths);
+  const m = new Matcher(filter, follow);
+  const pending: WalkEntry[] = [];
+
+  async function* walk(dirAbs: string, dirRel: string, parentIncluded: boolean): AsyncGenerator<WalkEntry> {
+    let names: string[];
+    try {
+      names = await fs.readdir(dirAbs);
+    } catch (err) {
+      if (dirRel === '' && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new Error(`local directory ${root} does not exist`);
+      }
+      throw err;
+    }
+    names.sort(compareBytes);
+    for (const name of names) {
+      const rel = dirRel === '' ? name : `${dirRel}/${name}`;
+      const abs = path.join(dirAbs, name);
+      if (counters) counters.entriesVisited++;
+      let st;
+      try {
+        st = await fs.lstat(abs, { bigint: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // vanished during the walk
+        throw err;
+      }
+      const isDir = st.isDirectory();
+      const excluded = m.excluded(rel);
+      if (excluded && !(isDir && m.excludedDirNeedsWalk(rel))) continue;
+      const included = parentIncluded || m.included(rel);
+      if (!included && !(isDir && m.includeMayMatchBelow(rel))) continue;
+      const entry: WalkEntry = {
+        rel,
+        abs,
+        isFile: st.isFile(),
+        stat: {
+          path: rel,
+          mode: goMode(Number(st.mode)),
+          uid: 0,
+          gid: 0,
+          size: st.isFile() ? String(st.size) : 0,
+          modTime: String(st.mtimeNs),
+          linkname: st.isSymbolicLink() ? await fs.readlink(abs) : '',
+        },
+      };
+      if (isDir) {
+        const emitSelf = included && !excluded;
+        if (emitSelf) {
+          yield* flush();
+          yield entry;
+        } else {
+          pending.push(entry);
+        }
+        yield* walk(abs, rel, emitSelf);
+        if (!emitSelf && pending[pending.length - 1] === entry) pending.pop();
+      } else if (included && !excluded) {
+        yield* flush();
+        yield entry;
+      }
+    }
+  }
+
+  function* flush(): Generator<WalkEntry> {
+    while (pending.length > 0) yield pending.shift() as WalkEntry;
+  }
+
+  yield* walk(root, '', false);
+}
+
+/** Write a message honouring back-pressure. */
+export async function writeMsg(stream: Writable, msg: unknown): Promise<void> {
+  if (stream.destroyed || stream.writableEnded) throw new Error('stream closed');
+  if (!stream.write(msg)) {
+    await new Promise<void>((resolve, reject) => {
+      const onDrain = (): void => {
+        stream.off('close', onClose);
+        resolve();
+      };
+      const onClose = (): void => {
+        stream.off('drain', onDrain);
+        reject(new Error('stream closed'));
+      };
+      stream.once('drain', onDrain);
+      stream.once('close', onClose);
+    });
+  }
+}
+
+/**
+ * Serve one FileSync DiffCopy call: send `root` filtered by `filter` over `stream` (a grpc-js duplex
+ * of Packets). Resolves when the receiver's FIN has been answered.
+ */
+export async function sendDir(root: string, filter: WalkFilter, stream: Duplex, stats: TransferStats, signal: AbortSignal): Promise<void> {
+  const files = new Map<number, string>();
+  let reqChain: Promise<void> = Promise.resolve();
+  let finished = false;
+  let failure: Error | undefined;
+
+  const done = new Promise<void>((resolve, reject) => {
+    const onData = (p: PbPacket): void => {
+      if (p.type === PacketType.REQ) {
+        stats.requests++;
+        const id = p.ID;
+        // Requests are answered one at a time so each file's DATA packets stay contiguous.
+        reqChain = reqChain.then(() => sendFile(id));
+        reqChain.catch((err: unknown) => fail(err));
+      } else if (p.type === PacketType.FIN) {
+        reqChain.then(
+          async () => {
+            await writeMsg(stream, { type: PacketType.FIN, ID: 0 });
+            finished = true;
+            stream.end();
+            resolve();
+          },
+          (err: unknown) => fail(err),
+        );
+      } else if (p.type === PacketType.ERR) {
+        fail(new Error(`the daemon aborted the transfer: ${Buffer.from(p.data ?? []).toString('utf8')}`));
+      }
+    };
+    const fail = (err: unknown): void => {
+      if (failure) return;
+      failure = err instanceof Error ? err : new Error(String(err));
+      if (!stream.destroyed && !stream.writableEnded) {
+        stream.write({ type: PacketType.ERR, ID: 0, data: Buffer.from(failure.message) });
+        stream.end();
+      }
+      reject(failure);
+    };
+    stream.on('data', onData);
+    stream.on('error', (err: Error) => fail(err));
+    stream.on('close', () => {
+      if (!finished) fail(new Error('the daemon closed the transfer early'));
+    });
+    const onAbort = (): void => fail(new Error('cancelled'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    void done.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => undefined);
+
+    void (async () => {
+      try {
+        let id = 0;
+        for await (const e of walkDir(root, filter, stats)) {
+          if (failure) return;
+          if (e.isFile) files.set(id, e.abs);
+          await writeMsg(stream, { type: PacketType.STAT, stat: e.stat, ID: 0 });
+          stats.stats++;
+          id++;
+        }
+        await writeMsg(stream, { type: PacketType.STAT, ID: 0 });
+      } catch (err) {
+        fail(err);
+      }
+    })();
+  });
+
+  async function sendFile(id: number): Promise<void> {
+    const abs = files.get(id);
+    if (abs === undefined) throw new Error(`the daemon asked for unknown file id ${id}`);
+    const fh = await fs.open(abs, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(CHUNK);
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+        if (bytesRead === 0) break;
+        stats.bytesSent += bytesRead;
+        await writeMsg(stream, { type: PacketType.DATA, ID: id, data: Buffer.from(buf.subarray(0, bytesRead)) });
+      }
+    } finally {
+      await fh.close();
+    }
+    await writeMsg(stream, { type: PacketType.DATA, ID: id });
+  }
+
+  await done;
+}

@@ -1,0 +1,6 @@
+export { BuildkitClient, type ConnectOptions } from './client.js';
+export { Session, defaultSharedKey, localName, type SessionOptions, type SecretProvider, type AuthProvider, type SourceProvider } from './session.js';
+export { dialDockerGrpc, type DockerDialOptions } from './docker-upgrade.js';
+export { BuildkitConnectError, BuildkitSolveError, BuildkitError, type SourceLocation } from './errors.js';
+export { walkDir, type WalkFilter, type TransferStats } from './filesync.js';
+export type * from './types.js';

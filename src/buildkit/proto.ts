@@ -1,0 +1,344 @@
+/**
+ * tsbake's own protobuf definitions for the subset of the BuildKit API it speaks. Written from the
+ * public protocol facts (field names and numbers as in moby/buildkit's control.proto, worker.proto,
+ * ops.proto, tonistiigi/fsutil's wire.proto/stat.proto, the session secrets/auth protos and
+ * grpc.health.v1); see /work/shared/reference/buildkit-protocol.md. Field names keep upstream spelling
+ * so JSON dumps compare easily with buildctl's debug output.
+ */
+import protobuf from 'protobufjs';
+
+const PROTO = `
+syntax = "proto3";
+
+package google.protobuf;
+message Timestamp { int64 seconds = 1; int32 nanos = 2; }
+message Any { string type_url = 1; bytes value = 2; }
+`;
+
+// google.rpc.Status as carried in grpc-status-details-bin, and BuildKit's errdefs.Source detail
+// (Source{1 info SourceInfo, 2 ranges}).
+const RPC = `
+syntax = "proto3";
+package google.rpc;
+message Status { int32 code = 1; string message = 2; repeated google.protobuf.Any details = 3; }
+`;
+
+const CONTROL = `
+syntax = "proto3";
+package moby.buildkit.v1;
+
+message PruneRequest {
+  repeated string filter = 1;
+  bool all = 2;
+  int64 keepDuration = 3;
+  int64 keepBytes = 4;
+}
+message DiskUsageRequest { repeated string filter = 1; }
+message DiskUsageResponse { repeated UsageRecord record = 1; }
+message UsageRecord {
+  string ID = 1;
+  bool Mutable = 2;
+  bool InUse = 3;
+  int64 Size = 4;
+  string Parent = 5;
+  google.protobuf.Timestamp CreatedAt = 6;
+  google.protobuf.Timestamp LastUsedAt = 7;
+  int64 UsageCount = 8;
+  string Description = 9;
+  string RecordType = 10;
+  bool Shared = 11;
+  repeated string Parents = 12;
+}
+
+// pb.Definition is treated as an opaque holder of marshalled LLB ops (field 1); the metadata map (2)
+// and source (3) are not produced by tsbake.
+message Definition { repeated bytes def = 1; }
+
+message Exporter {
+  string Type = 1;
+  map<string, string> Attrs = 2;
+}
+
+message SolveRequest {
+  string Ref = 1;
+  Definition Definition = 2;
+  string Exporter = 3;
+  map<string, string> ExporterAttrs = 4;
+  string Session = 5;
+  string Frontend = 6;
+  map<string, string> FrontendAttrs = 7;
+  CacheOptions Cache = 8;
+  repeated string Entitlements = 9;
+  map<string, Definition> FrontendInputs = 10;
+  bool Internal = 11;
+  repeated Exporter Exporters = 13;
+}
+message CacheOptions {
+  repeated CacheOptionsEntry Exports = 4;
+  repeated CacheOptionsEntry Imports = 5;
+}
+message CacheOptionsEntry {
+  string Type = 1;
+  map<string, string> Attrs = 2;
+}
+message SolveResponse { map<string, string> ExporterResponse = 1; }
+
+message StatusRequest { string Ref = 1; }
+message StatusResponse {
+  repeated Vertex vertexes = 1;
+  repeated VertexStatus statuses = 2;
+  repeated VertexLog logs = 3;
+  repeated VertexWarning warnings = 4;
+}
+message Vertex {
+  string digest = 1;
+  repeated string inputs = 2;
+  string name = 3;
+  bool cached = 4;
+  google.protobuf.Timestamp started = 5;
+  google.protobuf.Timestamp completed = 6;
+  string error = 7;
+}
+message VertexStatus {
+  string ID = 1;
+  string vertex = 2;
+  string name = 3;
+  int64 current = 4;
+  int64 total = 5;
+  google.protobuf.Timestamp timestamp = 6;
+  google.protobuf.Timestamp started = 7;
+  google.protobuf.Timestamp completed = 8;
+}
+message VertexLog {
+  string vertex = 1;
+  google.protobuf.Timestamp timestamp = 2;
+  int64 stream = 3;
+  bytes msg = 4;
+}
+message Position { int32 line = 1; int32 character = 2; }
+message Range { Position start = 1; Position end = 2; }
+message SourceInfo { string filename = 1; bytes data = 2; }
+message VertexWarning {
+  string vertex = 1;
+  int64 level = 2;
+  bytes short = 3;
+  repeated bytes detail = 4;
+  string url = 5;
+  SourceInfo info = 6;
+  repeated Range ranges = 7;
+}
+message BytesMessage { bytes data = 1; }
+message ErrSource { SourceInfo info = 1; repeated Range ranges = 2; }
+
+message Platform {
+  string Architecture = 1;
+  string OS = 2;
+  string Variant = 3;
+  string OSVersion = 4;
+  repeated string OSFeatures = 5;
+}
+message GCPolicy {
+  bool all = 1;
+  int64 keepDuration = 2;
+  int64 keepBytes = 3;
+  repeated string filters = 4;
+}
+message BuildkitVersion {
+  string package = 1;
+  string version = 2;
+  string revision = 3;
+}
+message WorkerRecord {
+  string ID = 1;
+  map<string, string> Labels = 2;
+  repeated Platform platforms = 3;
+  repeated GCPolicy GCPolicy = 4;
+  BuildkitVersion BuildkitVersion = 5;
+}
+message ListWorkersRequest { repeated string filter = 1; }
+message ListWorkersResponse { repeated WorkerRecord record = 1; }
+message InfoRequest {}
+message InfoResponse { BuildkitVersion buildkitVersion = 1; }
+`;
+
+const SESSION = `
+syntax = "proto3";
+package fsutil.types;
+message Stat {
+  string path = 1;
+  uint32 mode = 2;
+  uint32 uid = 3;
+  uint32 gid = 4;
+  int64 size = 5;
+  int64 modTime = 6;
+  string linkname = 7;
+  int64 devmajor = 8;
+  int64 devminor = 9;
+  map<string, bytes> xattrs = 10;
+}
+message Packet {
+  int32 type = 1;
+  Stat stat = 2;
+  uint32 ID = 3;
+  bytes data = 4;
+}
+`;
+
+const SERVICES = `
+syntax = "proto3";
+package moby.filesync.v1;
+message CredentialsRequest { string Host = 1; }
+message CredentialsResponse { string Username = 1; string Secret = 2; }
+`;
+
+const SECRETS = `
+syntax = "proto3";
+package moby.buildkit.secrets.v1;
+message GetSecretRequest { string ID = 1; map<string, string> annotations = 2; }
+message GetSecretResponse { bytes data = 1; }
+`;
+
+const HEALTH = `
+syntax = "proto3";
+package grpc.health.v1;
+message HealthCheckRequest { string service = 1; }
+message HealthCheckResponse { int32 status = 1; }
+`;
+
+const root = new protobuf.Root();
+for (const src of [PROTO, RPC, CONTROL, SESSION, SERVICES, SECRETS, HEALTH]) {
+  protobuf.parse(src, root, { keepCase: true });
+}
+root.resolveAll();
+
+export function protoType(name: string): protobuf.Type {
+  return root.lookupType(name);
+}
+
+/** fsutil packet types (wire.proto `Packet.PacketType`). */
+export const PacketType = { STAT: 0, REQ: 1, DATA: 2, FIN: 3, ERR: 4 } as const;
+
+/** Go os.FileMode type bits as they travel in fsutil Stat.mode. */
+export const GoMode = {
+  dir: 0x80000000,
+  symlink: 1 << 27,
+  device: 1 << 26,
+  namedPipe: 1 << 25,
+  socket: 1 << 24,
+  setuid: 1 << 23,
+  setgid: 1 << 22,
+  charDevice: 1 << 21,
+  sticky: 1 << 20,
+} as const;
+
+/** Encode/decode helpers for grpc-js custom serializers. Decoding yields plain objects (longs as numbers, bytes as Buffers). */
+export interface Codec<T> {
+  serialize(value: T): Buffer;
+  deserialize(buf: Buffer): T;
+}
+
+export function codec<T>(typeName: string): Codec<T> {
+  const t = protoType(typeName);
+  return {
+    serialize(value: T): Buffer {
+      return Buffer.from(t.encode(t.fromObject(value as Record<string, unknown>)).finish());
+    },
+    deserialize(buf: Buffer): T {
+      return t.toObject(t.decode(buf), { longs: Number, bytes: Buffer, defaults: true, arrays: true, objects: true }) as T;
+    },
+  };
+}
+
+// Wire shapes (plain objects as produced by `codec().deserialize`).
+export interface PbTimestamp {
+  seconds: number;
+  nanos: number;
+}
+export interface PbVertex {
+  digest: string;
+  inputs: string[];
+  name: string;
+  cached: boolean;
+  started?: PbTimestamp | null;
+  completed?: PbTimestamp | null;
+  error: string;
+}
+export interface PbVertexStatus {
+  ID: string;
+  vertex: string;
+  name: string;
+  current: number;
+  total: number;
+  timestamp?: PbTimestamp | null;
+  started?: PbTimestamp | null;
+  completed?: PbTimestamp | null;
+}
+export interface PbVertexLog {
+  vertex: string;
+  timestamp?: PbTimestamp | null;
+  stream: number;
+  msg: Buffer;
+}
+export interface PbRange {
+  start?: { line: number; character: number } | null;
+  end?: { line: number; character: number } | null;
+}
+export interface PbVertexWarning {
+  vertex: string;
+  level: number;
+  short: Buffer;
+  detail: Buffer[];
+  url: string;
+  info?: { filename: string; data: Buffer } | null;
+  ranges: PbRange[];
+}
+export interface PbStatusResponse {
+  vertexes: PbVertex[];
+  statuses: PbVertexStatus[];
+  logs: PbVertexLog[];
+  warnings: PbVertexWarning[];
+}
+export interface PbStat {
+  path: string;
+  mode: number;
+  uid?: number;
+  gid?: number;
+  size: number | string;
+  /** Unix ns; a decimal string on the way out keeps full int64 precision. */
+  modTime: number | string;
+  linkname: string;
+  devmajor?: number;
+  devminor?: number;
+}
+export interface PbPacket {
+  type: number;
+  stat?: PbStat | null;
+  ID: number;
+  data?: Buffer | Uint8Array;
+}
+export interface PbBuildkitVersion {
+  package: string;
+  version: string;
+  revision: string;
+}
+export interface PbWorkerRecord {
+  ID: string;
+  Labels: Record<string, string>;
+  platforms: { Architecture: string; OS: string; Variant: string; OSVersion: string; OSFeatures: string[] }[];
+  GCPolicy: unknown[];
+  BuildkitVersion?: PbBuildkitVersion | null;
+}
+export interface PbUsageRecord {
+  ID: string;
+  Mutable: boolean;
+  InUse: boolean;
+  Size: number;
+  Parent: string;
+  CreatedAt?: PbTimestamp | null;
+  LastUsedAt?: PbTimestamp | null;
+  UsageCount: number;
+  Description: string;
+  RecordType: string;
+  Shared: boolean;
+  Parents: string[];
+}

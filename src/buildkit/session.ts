@@ -1,0 +1,430 @@
+/**
+ * A BuildKit session: the daemon's gRPC client calls back into tsbake (file sync, exports, secrets,
+ * registry credentials) over a Control.Session stream that carries raw HTTP/2 bytes. One Session
+ * serves every solve of a run: each solve registers the local names it uses (unique per directory,
+ * see localName()) and the Dockerfile frontend is told those names with `contextkey`/`dockerfilekey`.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import http2 from 'node:http2';
+import os from 'node:os';
+import { Duplex } from 'node:stream';
+import * as grpc from '@grpc/grpc-js';
+import type { BuildkitClient } from './client.js';
+import { abortError, BuildkitError } from './errors.js';
+import { receiveDir, receiveTar } from './filesend.js';
+import { sendDir, type TransferStats, type WalkFilter } from './filesync.js';
+import { codec, type PbPacket } from './proto.js';
+import type { ExportTarget } from './types.js';
+
+export type SecretProvider = (id: string) => Promise<Uint8Array | undefined>;
+export type AuthProvider = (host: string) => Promise<{ username: string; secret: string } | undefined>;
+/** Fallback lookup for local names no solve registered. */
+export type SourceProvider = (dirName: string) => string | undefined;
+
+export interface SessionOptions {
+  name?: string;
+  /** Stable across runs on this machine (see defaultSharedKey): lets BuildKit transfer only changed files. */
+  sharedKey: string;
+  sources?: SourceProvider;
+  secrets?: SecretProvider;
+  auth?: AuthProvider;
+}
+
+export interface SolveRegistration {
+  localDirs: Record<string, string>;
+  /** Exporter outputs, indexed like the solve's exporters (undefined for exporters without output). */
+  exports: (ExportTarget | undefined)[];
+}
+
+/** A stable shared key for this machine (hostname-derived), as buildx derives one per node. */
+export function defaultSharedKey(): string {
+  return createHash('sha256').update(`tsbake:${os.hostname()}`).digest('hex').slice(0, 32);
+}
+
+/** The local name a solve uses for a directory: stable per absolute path, so a shared dir has one key. */
+export function localName(kind: string, absPath: string): string {
+  return `${kind}-${createHash('sha256').update(absPath).digest('hex').slice(0, 16)}`;
+}
+
+const METHODS = {
+  health: '/grpc.health.v1.Health/Check',
+  fileSync: '/moby.filesync.v1.FileSync/DiffCopy',
+  fileSend: '/moby.filesync.v1.FileSend/DiffCopy',
+  credentials: '/moby.filesync.v1.Auth/Credentials',
+  fetchToken: '/moby.filesync.v1.Auth/FetchToken',
+  getTokenAuthority: '/moby.filesync.v1.Auth/GetTokenAuthority',
+  verifyTokenAuthority: '/moby.filesync.v1.Auth/VerifyTokenAuthority',
+  secret: '/moby.buildkit.secrets.v1.Secrets/GetSecret',
+} as const;
+
+/** Metadata keys whose repeated values must be read separately (Node's HTTP/2 joins them with ", "). */
+const MULTI_KEYS = ['include-patterns', 'exclude-patterns', 'followpaths'];
+
+const raw: { serialize(b: Buffer): Buffer; deserialize(b: Buffer): Buffer } = { serialize: (b) => b, deserialize: (b) => b };
+
+function method<Req, Res>(
+  path: string,
+  reqC: { deserialize(b: Buffer): Req },
+  resC: { serialize(v: Res): Buffer },
+  requestStream: boolean,
+  responseStream: boolean,
+): grpc.MethodDefinition<Req, Res> {
+  return {
+    path,
+    requestStream,
+    responseStream,
+    requestSerialize: () => Buffer.alloc(0),
+    requestDeserialize: (b: Buffer) => reqC.deserialize(b),
+    responseSerialize: (v: Res) => resC.serialize(v),
+    responseDeserialize: () => undefined as Res,
+  };
+}
+
+function firstValue(md: grpc.Metadata, key: string): string | undefined {
+  const v = md.get(key)[0];
+  return v === undefined ? undefined : v.toString();
+}
+
+/** Values of a metadata key, URL-unescaped when `<key>-encoded: 1` is set (BuildKit v0.12+). */
+function values(md: grpc.Metadata, key: string): string[] {
+  const encoded = firstValue(md, `${key}-encoded`) === '1';
+  return md.get(key).map((v) => {
+    const s = v.toString();
+    if (!encoded) return s;
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  });
+}
+
+export class Session {
+  readonly id: string;
+  readonly name: string;
+  readonly sharedKey: string;
+  private readonly opts: SessionOptions;
+  private readonly registrations = new Map<string, SolveRegistration>();
+  private readonly pendingExports = new Map<string, Promise<void>[]>();
+  private server: grpc.Server | undefined;
+  private call: grpc.ClientDuplexStream<{ data: Buffer }, { data: Buffer }> | undefined;
+  private readonly closeController = new AbortController();
+  private started = false;
+  /** Transfer counters, cumulative over the session (for tests and `--debug`). */
+  readonly stats: TransferStats & { fileSyncCalls: number; dirNames: string[] } = {
+    stats: 0,
+    entriesVisited: 0,
+    requests: 0,
+    bytesSent: 0,
+    fileSyncCalls: 0,
+    dirNames: [],
+  };
+
+  constructor(opts: SessionOptions) {
+    this.opts = opts;
+    this.id = randomBytes(13).toString('hex').slice(0, 25);
+    this.name = opts.name ?? 'tsbake';
+    this.sharedKey = opts.sharedKey;
+  }
+
+  /** A new session with the same providers and shared key (used for a solve with file outputs). */
+  derive(): Session {
+    return new Session(this.opts);
+  }
+
+  /** Register the local dirs and outputs of one solve; returns the disposer. */
+  registerSolve(ref: string, reg: { localDirs: Record<string, string>; exports: (ExportTarget | undefined)[] }): () => void {
+    for (const [name, dir] of Object.entries(reg.localDirs)) {
+      for (const [otherRef, other] of this.registrations) {
+        const otherDir = other.localDirs[name];
+        if (otherDir !== undefined && otherDir !== dir) {
+          throw new Error(`local name ${name} is used for ${otherDir} by solve ${otherRef} and for ${dir} by solve ${ref}`);
+        }
+      }
+    }
+    if (reg.exports.some((e) => e !== undefined) && [...this.registrations.values()].some((r) => r.exports.some((e) => e !== undefined))) {
+      throw new Error('a session can serve the outputs of only one solve at a time (FileSend calls name no solve)');
+    }
+    this.registrations.set(ref, { localDirs: { ...reg.localDirs }, exports: [...reg.exports] });
+    return () => {
+      this.registrations.delete(ref);
+    };
+  }
+
+  /** Wait for the export writes started for `ref` (they finish before the daemon's solve returns, normally). */
+  async waitExports(ref: string): Promise<void> {
+    const list = this.pendingExports.get(ref) ?? [];
+    this.pendingExports.delete(ref);
+    await Promise.all(list);
+  }
+
+  private lookupDir(name: string): string | undefined {
+    for (const r of this.registrations.values()) {
+      const d = r.localDirs[name];
+      if (d !== undefined) return d;
+    }
+    return this.opts.sources?.(name);
+  }
+
+  private lookupExport(index: number | undefined): { ref: string; target: ExportTarget } | undefined {
+    for (const [ref, r] of this.registrations) {
+      const target = index === undefined ? r.exports.find((e) => e !== undefined) : r.exports[index];
+      if (target) return { ref, target };
+    }
+    return undefined;
+  }
+
+  private methods(): string[] {
+    const list: string[] = [METHODS.health, METHODS.fileSync, METHODS.fileSend, METHODS.credentials, METHODS.getTokenAuthority, METHODS.verifyTokenAuthority];
+    if (this.opts.secrets) list.push(METHODS.secret);
+    return list;
+  }
+
+  async start(client: BuildkitClient, signal: AbortSignal): Promise<void> {
+    if (this.started) throw new Error('session already started');
+    this.started = true;
+    signal.throwIfAborted();
+    const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, 'grpc.max_send_message_length': 16 * 1024 * 1024 });
+    this.server = server;
+    this.addHandlers(server);
+
+    const md = new grpc.Metadata({ waitForReady: true });
+    md.set('x-docker-expose-session-uuid', this.id);
+    md.set('x-docker-expose-session-name', this.name);
+    md.set('x-docker-expose-session-sharedkey', this.sharedKey);
+    for (const m of this.methods()) md.add('x-docker-expose-session-grpc-method', m);
+    const call = client.openSessionStream(md);
+    this.call = call;
+
+    const duplex = new Duplex({
+      write(chunk: Buffer, _enc, cb): void {
+        if (call.write({ data: chunk })) cb();
+        else call.once('drain', () => cb());
+      },
+      final(cb): void {
+        call.end();
+        cb();
+      },
+      read(): void {
+        call.resume();
+      },
+      destroy(err, cb): void {
+        call.cancel();
+        cb(err);
+      },
+    });
+    let gotFirstBytes: () => void = () => undefined;
+    const firstBytes = new Promise<void>((resolve) => (gotFirstBytes = resolve));
+    call.on('data', (m: { data: Buffer }) => {
+      gotFirstBytes();
+      if (!duplex.push(m.data)) call.pause();
+    });
+    const ended = new Promise<never>((_, reject) => {
+      call.on('error', (err: Error) => {
+        duplex.destroy();
+        reject(err);
+      });
+      call.on('end', () => {
+        duplex.push(null);
+        reject(new Error('the daemon ended the session'));
+      });
+    });
+    ended.catch(() => undefined);
+
+    const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    this.patchRawHeaders(server);
+    injector.injectConnection(duplex);
+
+    // The daemon opens its HTTP/2 client connection (the preface) as soon as it accepts the session.
+    const timeout = AbortSignal.timeout(20_000);
+    const onAbort = new Promise<never>((_, reject) => {
+      const s = AbortSignal.any([signal, timeout, this.closeController.signal]);
+      s.addEventListener('abort', () => reject(signal.aborted ? abortError(signal) : new BuildkitError('the daemon did not accept the session within 20 s')), { once: true });
+    });
+    onAbort.catch(() => undefined);
+    try {
+      await Promise.race([firstBytes, ended, onAbort]);
+    } catch (err) {
+      await this.close();
+      if (err instanceof Error && (err.name === 'AbortError' || err instanceof BuildkitError)) throw err;
+      throw new BuildkitError(`cannot open a session with the daemon: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+
+  /**
+   * grpc-js builds call metadata from Node's joined header object (`"a, b"` for repeated keys), which
+   * is ambiguous for patterns containing ", ". Node passes the raw header list to the http2 server's
+   * 'stream' listeners along with the same headers object; a listener added before grpc-js's replaces
+   * the joined values of the multi-valued keys by arrays, which grpc-js turns into separate values.
+   * The http2 server is reached through grpc-js's (private) `http2Servers` map.
+   */
+  private patchRawHeaders(server: grpc.Server): void {
+    const servers = (server as unknown as { http2Servers?: Map<http2.Http2Server, unknown> }).http2Servers;
+    if (!servers) return;
+    for (const h2 of servers.keys()) {
+      if ((h2 as unknown as { tsbakePatched?: boolean }).tsbakePatched) continue;
+      (h2 as unknown as { tsbakePatched?: boolean }).tsbakePatched = true;
+      h2.prependListener('stream', (_stream: unknown, headers: http2.IncomingHttpHeaders, _flags: unknown, rawHeaders?: string[]) => {
+        if (!Array.isArray(rawHeaders)) return;
+        const multi = new Map<string, string[]>();
+        for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+          const k = (rawHeaders[i] ?? '').toLowerCase();
+          if (MULTI_KEYS.includes(k)) {
+            const list = multi.get(k) ?? [];
+            list.push(rawHeaders[i + 1] ?? '');
+            multi.set(k, list);
+          }
+        }
+        for (const [k, list] of multi) (headers as Record<string, string | string[]>)[k] = list;
+      });
+    }
+  }
+
+  private addHandlers(server: grpc.Server): void {
+    const packet = codec<PbPacket>('fsutil.types.Packet');
+    const health = {
+      req: codec<{ service: string }>('grpc.health.v1.HealthCheckRequest'),
+      res: codec<{ status: number }>('grpc.health.v1.HealthCheckResponse'),
+    };
+    const creds = {
+      req: codec<{ Host: string }>('moby.filesync.v1.CredentialsRequest'),
+      res: codec<{ Username: string; Secret: string }>('moby.filesync.v1.CredentialsResponse'),
+    };
+    const secret = {
+      req: codec<{ ID: string }>('moby.buildkit.secrets.v1.GetSecretRequest'),
+      res: codec<{ data: Uint8Array }>('moby.buildkit.secrets.v1.GetSecretResponse'),
+    };
+
+    server.addService(
+      { Check: method(METHODS.health, health.req, health.res, false, false) },
+      {
+        Check: (_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<{ status: number }>) => cb(null, { status: 1 }),
+      },
+    );
+
+    server.addService(
+      { DiffCopy: method(METHODS.fileSync, packet, packet, true, true) },
+      {
+        DiffCopy: (call: grpc.ServerDuplexStream<PbPacket, PbPacket>) => {
+          void this.serveFileSync(call);
+        },
+      },
+    );
+
+    server.addService(
+      { DiffCopy: method(METHODS.fileSend, raw, raw, true, true) },
+      {
+        DiffCopy: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
+          void this.serveFileSend(call);
+        },
+      },
+    );
+
+    const unimplemented = (_call: unknown, cb: grpc.sendUnaryData<Buffer>): void =>
+      cb({ code: grpc.status.UNIMPLEMENTED, details: 'not implemented by tsbake' } as grpc.ServiceError, null);
+    server.addService(
+      {
+        Credentials: method(METHODS.credentials, creds.req, creds.res, false, false),
+        FetchToken: method(METHODS.fetchToken, raw, raw, false, false),
+        GetTokenAuthority: method(METHODS.getTokenAuthority, raw, raw, false, false),
+        VerifyTokenAuthority: method(METHODS.verifyTokenAuthority, raw, raw, false, false),
+      },
+      {
+        Credentials: (call: grpc.ServerUnaryCall<{ Host: string }, unknown>, cb: grpc.sendUnaryData<{ Username: string; Secret: string }>) => {
+          const provider = this.opts.auth;
+          if (!provider) {
+            cb(null, { Username: '', Secret: '' });
+            return;
+          }
+          provider(call.request.Host).then(
+            (c) => cb(null, c ? { Username: c.username, Secret: c.secret } : { Username: '', Secret: '' }),
+            (err: unknown) => cb({ code: grpc.status.INTERNAL, details: `credentials for ${call.request.Host}: ${err instanceof Error ? err.message : String(err)}` } as grpc.ServiceError, null),
+          );
+        },
+        FetchToken: unimplemented,
+        GetTokenAuthority: unimplemented,
+        VerifyTokenAuthority: unimplemented,
+      },
+    );
+
+    server.addService(
+      { GetSecret: method(METHODS.secret, secret.req, secret.res, false, false) },
+      {
+        GetSecret: (call: grpc.ServerUnaryCall<{ ID: string }, unknown>, cb: grpc.sendUnaryData<{ data: Uint8Array }>) => {
+          const provider = this.opts.secrets;
+          const id = call.request.ID;
+          const notFound = (): void => cb({ code: grpc.status.NOT_FOUND, details: `secret ${id} not found` } as grpc.ServiceError, null);
+          if (!provider) {
+            notFound();
+            return;
+          }
+          provider(id).then(
+            (data) => (data === undefined ? notFound() : cb(null, { data })),
+            // Never echo a secret's value; the id is enough.
+            (err: unknown) => cb({ code: grpc.status.INTERNAL, details: `secret ${id}: ${err instanceof Error ? err.message : String(err)}` } as grpc.ServiceError, null),
+          );
+        },
+      },
+    );
+  }
+
+  private async serveFileSync(call: grpc.ServerDuplexStream<PbPacket, PbPacket>): Promise<void> {
+    const md = call.metadata;
+    const dirName = firstValue(md, 'dir-name') ?? '';
+    const dir = this.lookupDir(dirName);
+    this.stats.fileSyncCalls++;
+    this.stats.dirNames.push(dirName);
+    if (dir === undefined) {
+      call.emit('error', { code: grpc.status.NOT_FOUND, details: `no local directory registered as "${dirName}"` });
+      return;
+    }
+    const filter: WalkFilter = {
+      includePatterns: values(md, 'include-patterns'),
+      excludePatterns: values(md, 'exclude-patterns'),
+      followPaths: values(md, 'followpaths'),
+    };
+    try {
+      await sendDir(dir, filter, call as unknown as Duplex, this.stats, this.closeController.signal);
+    } catch (err) {
+      if (!call.destroyed && !call.writableEnded) {
+        call.emit('error', { code: grpc.status.UNKNOWN, details: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  }
+
+  private async serveFileSend(call: grpc.ServerDuplexStream<Buffer, Buffer>): Promise<void> {
+    const idText = firstValue(call.metadata, 'buildkit-attachable-exporter-id');
+    const index = idText === undefined ? undefined : Number(idText);
+    const found = this.lookupExport(Number.isFinite(index) ? index : undefined);
+    if (!found) {
+      call.emit('error', { code: grpc.status.NOT_FOUND, details: 'no export destination registered for this session' });
+      return;
+    }
+    const stream = call as unknown as Duplex;
+    const work = found.target.kind === 'dir' ? receiveDir(found.target.path, stream, this.closeController.signal) : receiveTar(found.target, stream, this.closeController.signal);
+    const list = this.pendingExports.get(found.ref) ?? [];
+    list.push(work);
+    this.pendingExports.set(found.ref, list);
+    try {
+      await work;
+      call.end();
+    } catch (err) {
+      if (!call.destroyed && !call.writableEnded) {
+        call.emit('error', { code: grpc.status.UNKNOWN, details: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closeController.abort();
+    this.call?.cancel();
+    this.call = undefined;
+    const server = this.server;
+    this.server = undefined;
+    if (server) server.forceShutdown();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

@@ -21,6 +21,8 @@ const LOG_TAIL = 10;
 const RECENT_STEPS = 2;
 const RUNNING_LOG_LINES = 3;
 const TICK_MS = 1000;
+// listr2 redraws on every title/output change; busy logs would redraw thousands of times a second.
+const REFRESH_MS = 80;
 
 // listr2 picks its renderer by looking at process.stdout; ours draws on stderr, which we check ourselves.
 class StderrRenderer extends DefaultRenderer {
@@ -157,6 +159,19 @@ export function createTtyRenderer(options: TtyRendererOptions): Renderer {
     task.title = title(row);
     // The simple (non-terminal) renderer prints every output change as a line: keep it to the end.
     if (interactive && row.state === 'running') task.output = runningDetail(row);
+  };
+
+  const dirty = new Set<Row>();
+  let refreshTimer: NodeJS.Timeout | undefined;
+  const refreshSoon = (row: Row): void => {
+    dirty.add(row);
+    if (refreshTimer) return;
+    refreshTimer = setTimeout(() => {
+      refreshTimer = undefined;
+      for (const r of dirty) refresh(r);
+      dirty.clear();
+    }, REFRESH_MS);
+    refreshTimer.unref();
   };
 
   const settle = (row: Row): void => {
@@ -299,11 +314,14 @@ export function createTtyRenderer(options: TtyRendererOptions): Renderer {
           settle(row);
           return;
       }
-      refresh(row);
+      refreshSoon(row);
     },
 
     async finish(summary: RunSummaryLike) {
       if (ticker) clearInterval(ticker);
+      if (refreshTimer) clearTimeout(refreshTimer);
+      refreshTimer = undefined;
+      dirty.clear();
       // Rows the events did not close (an executor that stopped early) take the summary's word.
       const byTarget = new Map<string, TargetResult>(summary.results.map((r) => [r.target, r]));
       for (const row of rows.values()) {

@@ -302,6 +302,22 @@ describe('tty renderer', () => {
     expect(text).toContain('Summary: 2 targets');
   });
 
+  it('does not redraw once per log line under a flood of logs', async () => {
+    const err = collector({ columns: 120, rows: 40 });
+    const r = createRenderer('tty', { stdout: collector().stream, stderr: err.stream, targets: ['app'], color: false });
+    r.onEvent({ type: 'target-started', target: 'app', builder: 'default', time: Date.now() });
+    r.onEvent({ type: 'step', target: 'app', step: { id: 's', name: 'RUN seq 5000', cached: false, started: Date.now() }, time: Date.now() });
+    // once listr2 draws, every change would redraw: flood it then
+    await waitFor(() => stripAnsi(err.text()), (t) => t.includes('RUN seq 5000'));
+    for (let i = 1; i <= 5000; i++) r.onEvent({ type: 'log', target: 'app', stepId: 's', stream: 'stdout', data: `line ${i}\n`, time: Date.now() });
+    await waitFor(() => stripAnsi(err.text()), (t) => t.includes('line 5000'));
+    await r.finish({ durationMs: 1, results: [] });
+    const frames = stripAnsi(err.text()).split('\n').filter((l) => /app\s+running/.test(l)).length;
+    expect(frames).toBeGreaterThan(0);
+    expect(frames).toBeLessThan(50);
+    expect(stripAnsi(err.text())).toMatch(/app\s+cancelled/);
+  });
+
   it('renders a run with no targets', async () => {
     const { stderr } = await run(true, [], []);
     expect(stripAnsi(stderr)).toContain('Summary:');

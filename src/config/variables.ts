@@ -90,6 +90,10 @@ export function resolveVariables(
   const names = Object.keys(decl);
   const values: Record<string, string> = {};
   const resolving: string[] = [];
+  const defaultPath = (name: string): (string | number)[] => {
+    const entry = decl[name];
+    return entry !== null && typeof entry === 'object' ? ['variable', name, 'default'] : ['variable', name];
+  };
   const resolve = (name: string): string | undefined => {
     if (!Object.hasOwn(decl, name)) return undefined;
     if (Object.hasOwn(values, name)) return values[name];
@@ -98,11 +102,13 @@ export function resolveVariables(
     const entry = decl[name];
     const isObj = entry !== null && typeof entry === 'object';
     const def: Scalar | null | undefined = isObj ? entry.default : entry;
-    const path = isObj ? ['variable', name, 'default'] : ['variable', name];
+    const path = defaultPath(name);
     if (typeof def !== 'string') return (values[name] = def === null || def === undefined ? '' : String(def));
     if (resolving.includes(name)) {
       const cycle = [...resolving.slice(resolving.indexOf(name)), name].join(' → ');
-      issues.push({ path, message: `variable "${name}" refers to itself (${cycle})`, token: `\${${name}}`, occurrence: 0 });
+      // Reported at the reference that closes the cycle.
+      const closer = resolving[resolving.length - 1] as string;
+      issues.push({ path: defaultPath(closer), message: `variable "${name}" refers to itself (${cycle})`, token: `\${${name}}`, occurrence: 0 });
       return '';
     }
     resolving.push(name);

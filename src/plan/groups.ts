@@ -96,12 +96,15 @@ export function requestedTargets(
     const members = expander.expand('default');
     if (members === undefined) {
       const targets = allTargets();
+      // A config of builders only (tsbake builder …) plans to nothing rather than failing.
+      if (targets.length === 0 && expander.groupLikeNames().length === 0) {
+        problems.warn(undefined, 'the config defines no targets: nothing to build');
+        return [];
+      }
       problems.error(
         'unknown-target',
         undefined,
-        targets.length === 0
-          ? 'failed to find target default: the config defines no targets'
-          : `failed to find target default: name the targets to build, or add a group "default". Targets: ${listNames(targets)}`,
+        `failed to find target default: name the targets to build, or add a group "default". Targets: ${listNames(targets)}`,
       );
       return [];
     }

@@ -36,6 +36,13 @@ describe('groups', () => {
     expect(err.message).toBe('failed to find target default: name the targets to build, or add a group "default". Targets: a, b');
   });
 
+  it('a config without targets plans to nothing, with a warning (builders only)', () => {
+    const p = plan({ builder: { bk: {} } });
+    expect(p.requested).toEqual([]);
+    expect(Object.keys(p.builders)).toEqual(['bk']);
+    expect(p.warnings.map((w) => w.message)).toEqual(['the config defines no targets: nothing to build']);
+  });
+
   it('a group wins over a target of the same name, and may list that target', () => {
     const p = plan({ group: { app: { targets: ['app', 'worker'] } }, target: { app: { target: 'x' }, worker: {} } }, ['app']);
     expect(p.requested).toEqual(['app', 'worker']);

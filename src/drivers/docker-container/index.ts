@@ -145,6 +145,10 @@ class DockerContainerDriver implements Driver {
       timeoutMs: this.spec.readyTimeoutMs,
       signal,
       prefix: this.prefix,
+      describeLastError: () => {
+        const stderr = this.lastExec?.stderrText().trim();
+        return stderr ? `buildctl dial-stdio in the container said: ${stderr}` : undefined;
+      },
       explainTimeout: () => this.explainNotReady(),
       log: (m) => this.log(m),
     });
@@ -284,8 +288,6 @@ class DockerContainerDriver implements Driver {
     const parts: string[] = [];
     const info = await this.inspectContainer().catch(() => undefined);
     if (info) parts.push(`container ${this.spec.containerName} is ${info.State.Status}${info.State.Error ? ` (${info.State.Error})` : ''}`);
-    const stderr = this.lastExec?.stderrText().trim();
-    if (stderr) parts.push(`buildctl dial-stdio said: ${stderr}`);
     try {
       const raw = (await this.docker
         .getContainer(this.spec.containerName)

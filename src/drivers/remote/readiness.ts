@@ -22,6 +22,8 @@ export interface WaitOptions {
   signal: AbortSignal;
   /** Errors not worth retrying (bad certificate, TLS refusal): thrown at once. */
   isPermanent?: (err: unknown) => boolean;
+  /** A better account of the last failure than its message (what the transport said on stderr …). */
+  describeLastError?: (lastError: unknown) => string | undefined;
   /** Extra text for the timeout message (the container's log tail …). */
   explainTimeout?: (lastError: unknown) => Promise<string>;
   /** Prefix for messages: `builder "x": `. */
@@ -110,7 +112,7 @@ export async function waitForBuildkit(opts: WaitOptions): Promise<DaemonFacts> {
   throw new TsbakeError(
     'daemon-unreachable',
     `${opts.prefix}BuildKit at ${opts.endpointName} did not answer within ${Math.round(opts.timeoutMs / 1000)}s` +
-      (lastError !== undefined ? `: ${message(lastError)}` : '') +
+      (lastError !== undefined ? `: ${opts.describeLastError?.(lastError) ?? message(lastError)}` : '') +
       (extra ? `\n${extra}` : ''),
     { cause: lastError },
   );

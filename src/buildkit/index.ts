@@ -4,3 +4,4 @@ export { dialDockerGrpc, type DockerDialOptions } from './docker-upgrade.js';
 export { BuildkitConnectError, BuildkitSolveError, BuildkitError, type SourceLocation } from './errors.js';
 export { walkDir, type WalkFilter, type TransferStats } from './filesync.js';
 export type * from './types.js';
+export { dockerConfigAuth, dockerConfigPath } from './auth.js';

@@ -193,6 +193,21 @@ describe('kubernetes driver: bootstrap', () => {
     for (const p of pods) expect(p.status.phase).toBe('Running');
   });
 
+  it('a changed buildkitd config replaces the configmap and rolls the pods', async () => {
+    const s = await standIn();
+    await driverFor(s, {}, { config: 'debug = false\n' }).driver.bootstrap(signal());
+    const before = s.podsOf('default', 'tsbake-kb').map((p) => p.metadata.name);
+    await driverFor(s, {}, { config: 'debug = true\n' }).driver.bootstrap(signal());
+    expect(s.configMaps.get('default/tsbake-kb-config')!.data).toEqual({ 'buildkitd.toml': 'debug = true\n' });
+    expect(s.requests.filter((r) => r.method === 'PUT').map((r) => r.path)).toEqual([
+      '/api/v1/namespaces/default/configmaps/tsbake-kb-config',
+      '/apis/apps/v1/namespaces/default/deployments/tsbake-kb',
+    ]);
+    const after = s.podsOf('default', 'tsbake-kb').map((p) => p.metadata.name);
+    expect(after).toHaveLength(1);
+    expect(after).not.toEqual(before);
+  });
+
   it('on timeout, reports phases, waiting reasons, events and the last log lines', async () => {
     const s = await standIn({
       stuck: {

@@ -71,9 +71,13 @@ export function loadClusterAccess(o: LoadOptions): ClusterAccess {
     try {
       if (i === 0) kc.loadFromFile(file);
       else {
+        // kubectl's rule: the first file to define a name wins (client-node's mergeConfig throws instead).
         const more = new KubeConfig();
         more.loadFromFile(file);
-        kc.mergeConfig(more, true);
+        for (const c of more.getClusters()) if (!kc.getCluster(c.name)) kc.addCluster(c);
+        for (const u of more.getUsers()) if (!kc.getUser(u.name)) kc.addUser(u);
+        for (const c of more.getContexts()) if (!kc.getContextObject(c.name)) kc.addContext(c);
+        if (!kc.getCurrentContext()) kc.setCurrentContext(more.getCurrentContext());
       }
     } catch (err) {
       throw fail(source, o.context ?? '', `cannot read kubeconfig ${file}: ${firstLine(err)}`);

@@ -166,6 +166,16 @@ describe.each([engines.docker20, engines.docker26])('docker-container driver on 
       expect(status.details?.containerId).toBe(c.Id);
       expect(status.details?.image).toBe(image);
       expect(status.platforms).toContain('linux/amd64');
+
+      // Every dial was its own exec; closing the streams ends them (no `buildctl`→`nc` left running).
+      const deadline = Date.now() + 10_000;
+      let ps = '';
+      do {
+        ps = (await docker(ENGINE, ['exec', container, 'ps'])).stdout;
+        if (!/\bnc 127\.0\.0\.1\b/.test(ps)) break;
+        await new Promise((r) => setTimeout(r, 200));
+      } while (Date.now() < deadline);
+      expect(ps).not.toMatch(/\bnc 127\.0\.0\.1\b/);
     });
 
     it('recreates the container when an option changes, keeping the state volume', async () => {

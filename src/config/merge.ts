@@ -91,36 +91,34 @@ export function mergeConfigs(inputs: { value: ConfigFile; fileIndex: number }[])
       const acc = (out.target ??= {});
       prov.set(['target'], origin(['target']));
       for (const [name, t] of Object.entries(value.target)) {
+        const fresh = acc[name] === undefined;
         const base = (acc[name] ??= {}) as Obj;
-        if (Object.keys(base).length === 0) prov.set(['target', name], origin(['target', name]));
-        mergeTarget(base, t, ['target', name], prov, fileIndex);
+        if (fresh) prov.set(['target', name], origin(['target', name]));
+        mergeTarget(base, t, ['target', name], prov, fileIndex, fresh);
       }
     }
   }
   return { config: out, provenance: prov };
 }
 
-function mergeTarget(base: Obj, t: TargetConfig, at: string[], prov: Provenance, fileIndex: number): void {
+function mergeTarget(base: Obj, t: TargetConfig, at: string[], prov: Provenance, fileIndex: number, fresh: boolean): void {
   for (const [attr, v] of Object.entries(t as Obj)) {
     if (v === undefined) continue;
+    if (fresh) {
+      // First definition of this target: everything resolves through the target's own origin.
+      base[attr] = v;
+      continue;
+    }
     const p = [...at, attr];
-    if (KEY_BY_KEY.has(attr) && v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      const existing = base[attr];
-      const into = (existing && typeof existing === 'object' ? existing : (base[attr] = {})) as Obj;
-      if (into !== existing) prov.set(p, { file: fileIndex, path: p });
-      for (const [k, kv] of Object.entries(v as Obj)) {
-        into[k] = kv;
-        prov.set([...p, k], { file: fileIndex, path: [...p, k] });
-      }
-    } else if (APPEND.has(attr) && Array.isArray(v)) {
-      const list = (Array.isArray(base[attr]) ? base[attr] : (base[attr] = [])) as unknown[];
-      if (list.length === 0) prov.set(p, { file: fileIndex, path: p });
-      v.forEach((item, i) => {
-        prov.set([...p, list.length], { file: fileIndex, path: [...p, i] });
-        list.push(item);
-      });
+    const prev = base[attr];
+    if (KEY_BY_KEY.has(attr) && v !== null && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object') {
+      base[attr] = { ...(prev as Obj), ...(v as Obj) };
+      for (const k of Object.keys(v as Obj)) prov.set([...p, k], { file: fileIndex, path: [...p, k] });
+    } else if (APPEND.has(attr) && Array.isArray(v) && Array.isArray(prev)) {
+      base[attr] = [...prev, ...v];
+      v.forEach((_, i) => prov.set([...p, prev.length + i], { file: fileIndex, path: [...p, i] }));
     } else {
-      // LAST_WINS and anything else: the later file's value replaces the earlier one whole.
+      // LAST_WINS, and anything defined here for the first time: the later file's value, whole.
       base[attr] = v;
       prov.deleteBelow(p);
       prov.set(p, { file: fileIndex, path: p });

@@ -36,7 +36,7 @@ export function interpolateString(s: string, ctx: Ctx): string {
   const issue = (token: string, message: string, suggestion?: string): void => {
     const occurrence = seen.get(token) ?? 0;
     seen.set(token, occurrence + 1);
-    const x: InterpolationIssue = { path: ctx.path, message, token, occurrence };
+    const x: InterpolationIssue = { path: [...ctx.path], message, token, occurrence };
     if (suggestion !== undefined) x.suggestion = suggestion;
     ctx.issues.push(x);
   };
@@ -128,25 +128,43 @@ export function interpolateConfig(
 ): ConfigFile {
   const names = Object.keys(values);
   const lookup = (n: string): string | undefined => (Object.hasOwn(values, n) ? values[n] : undefined);
-  const walk = (v: unknown, path: (string | number)[], keep?: ReadonlySet<string>): unknown => {
+  // One mutable path stack: copied only when an issue is recorded.
+  const path: (string | number)[] = [];
+  const walk = (v: unknown, keep?: ReadonlySet<string>): unknown => {
     if (typeof v === 'string') return interpolateString(v, { lookup, keep, path, issues, names });
-    if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, i], keep));
+    if (Array.isArray(v)) {
+      return v.map((x, i) => {
+        path.push(i);
+        const r = walk(x, keep);
+        path.pop();
+        return r;
+      });
+    }
     if (v !== null && typeof v === 'object') {
       const o: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) o[k] = walk(x, [...path, k], keep);
+      for (const [k, x] of Object.entries(v)) {
+        path.push(k);
+        o[k] = walk(x, keep);
+        path.pop();
+      }
       return o;
     }
     return v;
   };
+  const at = (p: (string | number)[], v: unknown, keep?: ReadonlySet<string>): unknown => {
+    path.length = 0;
+    path.push(...p);
+    return walk(v, keep);
+  };
   const out: ConfigFile = { ...config };
-  if (config.builder) out.builder = walk(config.builder, ['builder']) as ConfigFile['builder'];
-  if (config['default-builder'] !== undefined) out['default-builder'] = walk(config['default-builder'], ['default-builder']) as string;
-  if (config.group) out.group = walk(config.group, ['group']) as ConfigFile['group'];
+  if (config.builder) out.builder = at(['builder'], config.builder) as ConfigFile['builder'];
+  if (config['default-builder'] !== undefined) out['default-builder'] = at(['default-builder'], config['default-builder']) as string;
+  if (config.group) out.group = at(['group'], config.group) as ConfigFile['group'];
   if (config.target) {
     const targets: NonNullable<ConfigFile['target']> = {};
     for (const [name, t] of Object.entries(config.target)) {
       const keep = t.matrix ? new Set(Object.keys(t.matrix)) : undefined;
-      targets[name] = walk(t, ['target', name], keep) as NonNullable<ConfigFile['target']>[string];
+      targets[name] = at(['target', name], t, keep) as NonNullable<ConfigFile['target']>[string];
     }
     out.target = targets;
   }

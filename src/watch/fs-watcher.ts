@@ -11,8 +11,12 @@ export interface FsWatcherOptions {
   /** Polling interval in ms, or false for native events. */
   poll: number | false;
   onEvent: (kind: string, file: string) => void;
-  onError: (err: Error) => void;
+  /** Something the user should know (watch limit reached, watcher errors); the watcher keeps going. */
+  onWarning: (message: string) => void;
 }
+
+export const WATCH_LIMIT_HINT =
+  'ran out of file watches; falling back to polling. Raise the limit with `sudo sysctl fs.inotify.max_user_watches=524288` (and fs.inotify.max_user_instances) to use native events.';
 
 /** Interval used when falling back to polling because native watches ran out. */
 export const FALLBACK_POLL_MS = 500;
@@ -23,6 +27,10 @@ export class FsWatcher {
   #poll: number | false;
   #closed = false;
   #swap: Promise<void> = Promise.resolve();
+  #set: WatchSet | undefined;
+  /** Aborted by close(), so a watcher still scanning towards 'ready' does not hold close() up. */
+  readonly #closing = new AbortController();
+  #opening: FSWatcher | undefined;
 
   constructor(opts: FsWatcherOptions) {
     this.#opts = opts;
@@ -35,12 +43,33 @@ export class FsWatcher {
 
   /** Watches `set` (replacing what was watched); resolves when the new watcher is ready. */
   watch(set: WatchSet, poll: number | false = this.#poll): Promise<void> {
+    this.#set = set;
     this.#swap = this.#swap.then(() => this.#replace(set, poll));
     return this.#swap;
   }
 
+  /**
+   * chokidar's 'error' events. Running out of inotify watches (ENOSPC) or descriptors (EMFILE) switches
+   * to polling, which needs neither; the hint names the sysctl that lifts the limit.
+   */
+  handleError(err: Error): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    const code = (err as NodeJS.ErrnoException).code;
+    if ((code === 'ENOSPC' || code === 'EMFILE') && this.#poll === false && this.#set) {
+      this.#poll = FALLBACK_POLL_MS;
+      this.#opts.onWarning(WATCH_LIMIT_HINT);
+      return this.watch(this.#set, FALLBACK_POLL_MS).catch((e: unknown) => {
+        this.#opts.onWarning(`could not start polling: ${e instanceof Error ? e.message : String(e)}`);
+      });
+    }
+    if (code !== 'ENOSPC' && code !== 'EMFILE') this.#opts.onWarning(`file watcher error: ${err.message}`);
+    return Promise.resolve();
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+    this.#closing.abort();
+    await this.#opening?.close();
     await this.#swap.catch(() => undefined);
     const w = this.#current;
     this.#current = undefined;
@@ -54,9 +83,8 @@ export class FsWatcher {
       ignoreInitial: true,
       persistent: true,
       followSymlinks: false,
-      usePolling: poll !== false,
-      interval: poll === false ? undefined : poll,
-      binaryInterval: poll === false ? undefined : poll,
+      // chokidar spreads options over its defaults, so an undefined interval would erase the default.
+      ...(poll === false ? { usePolling: false } : { usePolling: true, interval: poll, binaryInterval: poll }),
       ignorePermissionErrors: true,
       ignored: (file: string) => !isWatched(set, file),
     });
@@ -65,9 +93,22 @@ export class FsWatcher {
       if (!this.#closed) this.#opts.onEvent(kind, file);
     });
     next.on('error', (err) => {
-      if (!this.#closed) this.#opts.onError(err instanceof Error ? err : new Error(String(err)));
+      void this.handleError(err instanceof Error ? err : new Error(String(err)));
     });
-    await new Promise<void>((resolve) => next.once('ready', () => resolve()));
+    this.#opening = next;
+    await new Promise<void>((resolve) => {
+      next.once('ready', () => resolve());
+      this.#closing.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    this.#opening = undefined;
+    if (poll !== false && !this.#closed) {
+      // chokidar says ready before fs.watchFile has taken its first stat; a change made in between
+      // would become the baseline and never be reported. One interval later the baseline exists.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, poll);
+        this.#closing.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    }
     const previous = this.#current;
     this.#current = next;
     if (this.#closed) {

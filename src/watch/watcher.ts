@@ -10,7 +10,7 @@ import type { Plan } from '../plan/types.js';
 import { Batcher, type Batch } from './batcher.js';
 import { TypedEmitter, type Listener } from './emitter.js';
 import type { WatchEvents } from './events.js';
-import { FALLBACK_POLL_MS, FsWatcher } from './fs-watcher.js';
+import { FsWatcher } from './fs-watcher.js';
 import { Scheduler } from './scheduler.js';
 import { classifyPath, createWatchSet, reloadIgnores, type WatchSet } from './watch-set.js';
 
@@ -47,9 +47,6 @@ export interface Watcher {
   readonly done: Promise<void>;
 }
 
-const WATCH_LIMIT_HINT =
-  'ran out of file watches; falling back to polling. Raise the limit with `sudo sysctl fs.inotify.max_user_watches=524288` (and fs.inotify.max_user_instances) to use native events.';
-
 export function createWatcher(options: WatchOptions): Watcher {
   const emitter = new TypedEmitter<WatchEvents>();
   const debounceMs = options.debounceMs ?? 50;
@@ -71,15 +68,7 @@ export function createWatcher(options: WatchOptions): Watcher {
       const c = classifyPath(watchSet, file);
       if (c.targets.size > 0 || c.configChanged) batcher.add(file, c);
     },
-    onError: (err) => {
-      const code = (err as NodeJS.ErrnoException).code;
-      if ((code === 'ENOSPC' || code === 'EMFILE') && !fs.polling && watchSet) {
-        emitter.emit('warning', { message: WATCH_LIMIT_HINT });
-        void fs.watch(watchSet, FALLBACK_POLL_MS).catch((e: unknown) => warn(`could not start polling: ${String(e)}`));
-        return;
-      }
-      warn(`file watcher error: ${err.message}`);
-    },
+    onWarning: (message) => warn(message),
   });
 
   const batcher = new Batcher(debounceMs, maxWaitMs, maxBatchMs, (batch) => {

@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TsbakeError } from '../../src/errors.js';
 import type { TargetResult } from '../../src/exec/events.js';
 import type { Plan, ResolvedTarget } from '../../src/plan/types.js';
-import { createWatcher, type Watcher } from '../../src/watch/index.js';
+import { createWatcher, createWatchSet, type Watcher } from '../../src/watch/index.js';
+import { FsWatcher, WATCH_LIMIT_HINT } from '../../src/watch/fs-watcher.js';
 import type { WatchEvents } from '../../src/watch/events.js';
 
 const DEBOUNCE = 50;
@@ -248,6 +249,25 @@ describe.each([
     expect(first.paths.map((p) => rel(h, p))).toEqual(['app/src/main.ts']);
   });
 
+  it('re-watches when .dockerignore changes, and honours ! exceptions', async () => {
+    const h = await createHarness(poll);
+    const summary = h.next('rebuild-summary');
+    h.write('app/.dockerignore', '*.log\nignored\n!ignored/keep/**\n');
+    expect((await summary).targets).toEqual(['app']);
+    const changed = h.next('changed');
+    h.write('app/ignored/x.txt');
+    await new Promise((r) => setTimeout(r, DEBOUNCE * 4 + slack));
+    h.write('app/ignored/keep/k.txt');
+    expect((await changed).paths.map((p) => rel(h, p))).toEqual(['app/ignored/keep/k.txt']);
+    // Dropping the rule makes the formerly pruned directory a trigger.
+    const dropped = h.next('rebuild-summary', (x) => x.trigger.some((p) => p.endsWith('.dockerignore')));
+    h.write('app/.dockerignore', '*.log\n');
+    await dropped;
+    const again = h.next('changed');
+    h.write('app/ignored/x.txt');
+    expect((await again).paths.map((p) => rel(h, p))).toEqual(['app/ignored/x.txt']);
+  });
+
   it('never reacts to a target output destination inside its context', async () => {
     const h = await createHarness(poll);
     const changed = h.next('changed');
@@ -387,5 +407,38 @@ describe.each([
     await h.abort();
     expect(running?.signal.aborted).toBe(true);
     expect(running?.settled).toBe(true);
+  });
+});
+
+describe('watch limit', () => {
+  it('falls back to polling on ENOSPC and keeps reporting changes', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tsbake-watch-limit-'));
+    mkdirSync(path.join(dir, 'ctx'));
+    writeFileSync(path.join(dir, 'ctx', 'Dockerfile'), 'FROM scratch\n');
+    const set = createWatchSet(planFor(dir, { appArg: 'x' }), [], dir);
+    const warnings: string[] = [];
+    let resolveSeen!: (file: string) => void;
+    const seen = new Promise<string>((r) => (resolveSeen = r));
+    const fsw = new FsWatcher({
+      poll: false,
+      onEvent: (_kind, file) => resolveSeen(file),
+      onWarning: (m) => warnings.push(m),
+    });
+    try {
+      await fsw.watch(set);
+      expect(fsw.polling).toBe(false);
+      // What chokidar reports when inotify_add_watch fails for lack of watches.
+      await fsw.handleError(Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' }));
+      expect(fsw.polling).toBe(true);
+      expect(warnings).toEqual([WATCH_LIMIT_HINT]);
+      expect(WATCH_LIMIT_HINT).toContain('fs.inotify.max_user_watches=524288');
+      writeFileSync(path.join(dir, 'other-new.txt'), 'x');
+      mkdirSync(path.join(dir, 'other'));
+      writeFileSync(path.join(dir, 'other', 'new.txt'), 'x');
+      expect(await within(seen, 10_000, 'a change seen by the polling watcher')).toMatch(/other/);
+    } finally {
+      await fsw.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

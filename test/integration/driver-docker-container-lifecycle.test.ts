@@ -165,6 +165,9 @@ describe.each([engines.docker20, engines.docker26])('docker-container driver on 
       expect(status.status).toBe('running');
       expect(status.details?.containerId).toBe(c.Id);
       expect(status.details?.image).toBe(image);
+      // Info answers from BuildKit v0.11 on: Docker 26 (v0.13) tells its version, Docker 20.10 (v0.8) cannot.
+      if (ENGINE.name === 'docker26') expect(status.buildkitVersion).toMatch(/^v0\.\d+/);
+      else expect(status.buildkitVersion).toBeUndefined();
       expect(status.platforms).toContain('linux/amd64');
 
       // Every dial was its own exec; closing the streams ends them (no `buildctl`→`nc` left running).

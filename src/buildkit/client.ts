@@ -209,19 +209,26 @@ export class BuildkitClient {
 
   async solve(params: SolveParams, signal: AbortSignal, onStatus: (s: StatusUpdate) => void): Promise<SolveResult> {
     signal.throwIfAborted();
-    const { session } = params;
-    // FileSend calls carry no solve id, so a solve with file outputs gets a session of its own (same
-    // providers and shared key, hence the same incremental-transfer cache on the daemon).
-    const ownsSession = params.exporters.some((e) => e.output !== undefined);
-    const solveSession = ownsSession ? session.derive() : session;
+    // Each solve runs on a session of its own (see session.ts: the daemon's file requests cannot be
+    // routed to one of several concurrent solves), keyed to its context directory.
+    const attrs = params.frontendAttrs;
+    const contextDir = params.localDirs[attrs['contextkey'] ?? 'context'] ?? params.localDirs['context'] ?? Object.values(params.localDirs)[0];
+    const solveSession = params.session.derive(contextDir ?? params.ref);
+    // The frontend still asks for `context`/`dockerfile` when `contextkey`/`dockerfilekey` rename them.
+    const localDirs = { ...params.localDirs };
+    for (const [attr, name] of [['contextkey', 'context'], ['dockerfilekey', 'dockerfile']] as const) {
+      const key = attrs[attr];
+      const dir = key === undefined ? undefined : params.localDirs[key];
+      if (dir !== undefined && localDirs[name] === undefined) localDirs[name] = dir;
+    }
     let disposeRegistration: (() => void) | undefined;
     const statusAbort = new AbortController();
     const vertexErrors = new Map<string, { vertex: string; name: string; error: string }>();
     let statusDone: Promise<void> = Promise.resolve();
     try {
-      if (ownsSession) await solveSession.start(this, signal);
+      await solveSession.start(this, signal);
       disposeRegistration = solveSession.registerSolve(params.ref, {
-        localDirs: params.localDirs,
+        localDirs,
         exports: params.exporters.map((e) => e.output),
       });
       statusDone = this.followStatus(params.ref, statusAbort.signal, (u) => {
@@ -272,7 +279,7 @@ export class BuildkitClient {
     } finally {
       statusAbort.abort();
       disposeRegistration?.();
-      if (ownsSession) await solveSession.close();
+      await solveSession.close();
     }
   }
 

@@ -259,6 +259,7 @@ export async function sendDir(root: string, filter: WalkFilter, stream: Duplex, 
   let reqChain: Promise<void> = Promise.resolve();
   let finished = false;
   let failure: Error | undefined;
+  let onAbort: () => void = () => undefined;
 
   const done = new Promise<void>((resolve, reject) => {
     const onData = (p: PbPacket): void => {
@@ -291,14 +292,13 @@ export async function sendDir(root: string, filter: WalkFilter, stream: Duplex, 
       }
       reject(failure);
     };
+    onAbort = (): void => fail(new Error('cancelled'));
     stream.on('data', onData);
     stream.on('error', (err: Error) => fail(err));
     stream.on('close', () => {
       if (!finished) fail(new Error('the daemon closed the transfer early'));
     });
-    const onAbort = (): void => fail(new Error('cancelled'));
     signal.addEventListener('abort', onAbort, { once: true });
-    void done.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => undefined);
 
     void (async () => {
       try {
@@ -320,6 +320,7 @@ export async function sendDir(root: string, filter: WalkFilter, stream: Duplex, 
   async function sendFile(id: number): Promise<void> {
     const abs = files.get(id);
     if (abs === undefined) throw new Error(`the daemon asked for unknown file id ${id}`);
+    if (process.env['TSBAKE_DEBUG_FILESYNC']) process.stderr.write(`filesync: REQ ${abs}\n`);
     const fh = await fs.open(abs, 'r');
     try {
       const buf = Buffer.allocUnsafe(CHUNK);
@@ -335,5 +336,9 @@ export async function sendDir(root: string, filter: WalkFilter, stream: Duplex, 
     await writeMsg(stream, { type: PacketType.DATA, ID: id });
   }
 
-  await done;
+  try {
+    await done;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }

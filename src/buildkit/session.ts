@@ -1,8 +1,13 @@
 /**
  * A BuildKit session: the daemon's gRPC client calls back into tsbake (file sync, exports, secrets,
- * registry credentials) over a Control.Session stream that carries raw HTTP/2 bytes. One Session
- * serves every solve of a run: each solve registers the local names it uses (unique per directory,
- * see localName()) and the Dockerfile frontend is told those names with `contextkey`/`dockerfilekey`.
+ * registry credentials) over a Control.Session stream that carries raw HTTP/2 bytes.
+ *
+ * Routing: FileSync/FileSend calls carry no solve id, and the Dockerfile frontend asks for its build
+ * context as `context` even when `contextkey` renames it (seen on BuildKit v0.8 and v0.13: `contextkey`
+ * only renames the first `.dockerignore` fetch). So one session cannot tell concurrent solves' contexts
+ * apart; every solve runs on a session of its own, derived from the run's Session (same providers,
+ * shared counters), with a shared key derived from the context path so BuildKit's incremental transfer
+ * keeps one cached copy per directory.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import http2 from 'node:http2';
@@ -29,6 +34,14 @@ export interface SessionOptions {
   secrets?: SecretProvider;
   auth?: AuthProvider;
 }
+
+export type SessionStats = TransferStats & {
+  fileSyncCalls: number;
+  /** dir-name of every FileSync call, in order. */
+  dirNames: string[];
+  /** REQ packets (files whose content the daemon asked for), per dir-name. */
+  requestsByDirName: Record<string, number>;
+};
 
 export interface SolveRegistration {
   localDirs: Record<string, string>;
@@ -110,26 +123,21 @@ export class Session {
   private call: grpc.ClientDuplexStream<{ data: Buffer }, { data: Buffer }> | undefined;
   private readonly closeController = new AbortController();
   private started = false;
-  /** Transfer counters, cumulative over the session (for tests and `--debug`). */
-  readonly stats: TransferStats & { fileSyncCalls: number; dirNames: string[] } = {
-    stats: 0,
-    entriesVisited: 0,
-    requests: 0,
-    bytesSent: 0,
-    fileSyncCalls: 0,
-    dirNames: [],
-  };
+  /** Transfer counters, cumulative over the session and the sessions derived from it (tests, `--debug`). */
+  readonly stats: SessionStats;
 
-  constructor(opts: SessionOptions) {
+  constructor(opts: SessionOptions, stats?: SessionStats) {
     this.opts = opts;
     this.id = randomBytes(13).toString('hex').slice(0, 25);
     this.name = opts.name ?? 'tsbake';
     this.sharedKey = opts.sharedKey;
+    this.stats = stats ?? { stats: 0, entriesVisited: 0, requests: 0, bytesSent: 0, fileSyncCalls: 0, dirNames: [], requestsByDirName: {} };
   }
 
-  /** A new session with the same providers and shared key (used for a solve with file outputs). */
-  derive(): Session {
-    return new Session(this.opts);
+  /** A new (unstarted) session with the same providers and counters; `sharedKeyFor` keys it to a directory. */
+  derive(sharedKeyFor?: string): Session {
+    const sharedKey = sharedKeyFor === undefined ? this.sharedKey : createHash('sha256').update(`${this.sharedKey}\0${sharedKeyFor}`).digest('hex').slice(0, 32);
+    return new Session({ ...this.opts, sharedKey }, this.stats);
   }
 
   /** Register the local dirs and outputs of one solve; returns the disposer. */
@@ -383,12 +391,15 @@ export class Session {
       excludePatterns: values(md, 'exclude-patterns'),
       followPaths: values(md, 'followpaths'),
     };
+    const before = this.stats.requests;
     try {
       await sendDir(dir, filter, call as unknown as Duplex, this.stats, this.closeController.signal);
     } catch (err) {
       if (!call.destroyed && !call.writableEnded) {
         call.emit('error', { code: grpc.status.UNKNOWN, details: err instanceof Error ? err.message : String(err) });
       }
+    } finally {
+      this.stats.requestsByDirName[dirName] = (this.stats.requestsByDirName[dirName] ?? 0) + this.stats.requests - before;
     }
   }
 

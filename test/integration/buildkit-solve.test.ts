@@ -8,7 +8,10 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import Docker from 'dockerode';
+import tarStream from 'tar-stream';
+import { createReadStream } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   BuildkitClient,
@@ -100,6 +103,124 @@ for (const engine of ENGINES) {
       await client.solve(solveParams(session, ctx), AbortSignal.timeout(60_000), () => undefined);
       expect(session.stats.requestsByDirName['context']).toBeGreaterThan(0);
       expect(session.stats.requestsByDirName['context']).toBe(before['context']);
+    });
+
+    test('.dockerignore: excluded files are absent, excluded dirs are never walked, big files never read', async () => {
+      const files: Record<string, string> = {
+        Dockerfile:
+          'FROM local/busybox:1\nCOPY . /ctx\n' +
+          'RUN test ! -e /ctx/ignored.txt && test -e /ctx/kept.txt && test ! -e /ctx/node_modules && test ! -e /ctx/huge.bin ' +
+          '&& test ! -e /ctx/logs/a.log && test -e /ctx/logs/keep.log && test ! -e /ctx/pipe.fifo\n',
+        '.dockerignore': 'ignored.txt\nnode_modules\nhuge.bin\npipe.fifo\nlogs/*\n!logs/keep.log\n',
+        'ignored.txt': 'no',
+        'kept.txt': 'yes',
+        'logs/a.log': 'a',
+        'logs/keep.log': 'keep',
+      };
+      for (let i = 0; i < 200; i++) files[`node_modules/pkg${i}/index.js`] = `${i}`;
+      const ctx = await makeContext(files);
+      cleanup.push(ctx);
+      // 100 MB (sparse) and a FIFO: reading either would cost time or hang forever.
+      await fs.writeFile(path.join(ctx, 'huge.bin'), '');
+      await fs.truncate(path.join(ctx, 'huge.bin'), 100 * 1024 * 1024);
+      execFileSync('mkfifo', [path.join(ctx, 'pipe.fifo')]);
+      const before = { ...session.stats };
+      await client.solve(solveParams(session, ctx), AbortSignal.timeout(60_000), () => undefined);
+      // node_modules' 400 entries were never listed; only the top level and logs/ were.
+      expect(session.stats.entriesVisited - before.entriesVisited).toBeLessThan(40);
+      expect(session.stats.bytesSent - before.bytesSent).toBeLessThan(64 * 1024);
+    });
+
+    test('secrets reach RUN --mount=type=secret and never appear in the logs', async () => {
+      const ctx = await makeContext({
+        Dockerfile: `FROM local/busybox:1\nRUN --mount=type=secret,id=tok test "$(cat /run/secrets/tok)" = s3cr3t-value && echo secret-ok-${randomBytes(4).toString('hex')}\n`,
+      });
+      cleanup.push(ctx);
+      const logs: string[] = [];
+      await client.solve(solveParams(session, ctx), AbortSignal.timeout(60_000), (u) => logs.push(...u.logs.map((l) => Buffer.from(l.data).toString())));
+      expect(logs.join('')).toContain('secret-ok-');
+      expect(logs.join('')).not.toContain('s3cr3t-value');
+
+      const missing = await makeContext({ Dockerfile: 'FROM local/busybox:1\nRUN --mount=type=secret,id=nope,required=true true\n' });
+      cleanup.push(missing);
+      await expect(client.solve(solveParams(session, missing), AbortSignal.timeout(60_000), () => undefined)).rejects.toThrow(/nope|secret/);
+    });
+
+    test('a failing RUN is a BuildkitSolveError with the exit code', async () => {
+      const ctx = await makeContext({ Dockerfile: `FROM local/busybox:1\nRUN echo ${randomBytes(4).toString('hex')} && exit 3\n` });
+      cleanup.push(ctx);
+      const err = await client.solve(solveParams(session, ctx), AbortSignal.timeout(60_000), () => undefined).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BuildkitSolveError);
+      const e = err as BuildkitSolveError;
+      expect(e.message).toMatch(/exit code: 3/);
+      expect(e.reason).toBe('build-failed');
+      expect(e.vertexErrors.some((v) => v.name.includes('exit 3'))).toBe(true);
+      if (e.location) expect(e.locationText()).toBe('Dockerfile:2');
+    });
+
+    test('aborting the signal cancels a running solve quickly; the next solve works', async () => {
+      const ctx = await makeContext({ Dockerfile: `FROM local/busybox:1\nRUN echo ${randomBytes(4).toString('hex')} && sleep 30\n` });
+      cleanup.push(ctx);
+      const ac = new AbortController();
+      let abortedAt = 0;
+      const p = client.solve(solveParams(session, ctx), ac.signal, (u) => {
+        if (!abortedAt && u.vertexes.some((v) => v.name.includes('sleep 30') && v.started !== undefined && v.completed === undefined)) {
+          abortedAt = Date.now();
+          ac.abort();
+        }
+      });
+      const err = await p.catch((e: unknown) => e);
+      expect(abortedAt).toBeGreaterThan(0);
+      expect((err as Error).name).toBe('AbortError');
+      expect(Date.now() - abortedAt).toBeLessThan(2_000);
+
+      const again = await makeContext({ Dockerfile: `FROM local/busybox:1\nRUN echo ${randomBytes(4).toString('hex')}\n` });
+      cleanup.push(again);
+      const res = await client.solve(solveParams(session, again), AbortSignal.timeout(60_000), () => undefined);
+      expect(res.exporterResponse).toBeDefined();
+    });
+
+    test('local and tar exporters write complete outputs', async () => {
+      const ctx = await makeContext({
+        Dockerfile:
+          'FROM local/busybox:1 AS b\n' +
+          `RUN mkdir -p /out/sub && echo hi-${randomBytes(3).toString('hex')} > /out/sub/a.txt && ln -s a.txt /out/sub/link && chmod 0750 /out/sub/a.txt\n` +
+          'FROM scratch\nCOPY --from=b /out /\n',
+      });
+      cleanup.push(ctx);
+      const outRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'tsbake-bk-out-'));
+      cleanup.push(outRoot);
+      const dest = path.join(outRoot, 'dir');
+      await client.solve(
+        solveParams(session, ctx, { exporters: [{ type: 'local', attrs: {}, output: { kind: 'dir', path: dest } }] }),
+        AbortSignal.timeout(60_000),
+        () => undefined,
+      );
+      expect(await fs.readFile(path.join(dest, 'sub/a.txt'), 'utf8')).toMatch(/^hi-/);
+      expect(await fs.readlink(path.join(dest, 'sub/link'))).toBe('a.txt');
+      expect((await fs.stat(path.join(dest, 'sub/a.txt'))).mode & 0o777).toBe(0o750);
+      expect(await fs.readdir(outRoot)).toEqual(['dir']);
+
+      const tarFile = path.join(outRoot, 'out.tar');
+      await client.solve(
+        solveParams(session, ctx, { exporters: [{ type: 'tar', attrs: {}, output: { kind: 'file', path: tarFile } }] }),
+        AbortSignal.timeout(60_000),
+        () => undefined,
+      );
+      const names: string[] = [];
+      const extract = tarStream.extract();
+      extract.on('entry', (h, stream, next) => {
+        names.push(h.name);
+        stream.resume();
+        stream.on('end', next);
+      });
+      await new Promise<void>((resolve, reject) => {
+        extract.on('finish', resolve);
+        extract.on('error', reject);
+        createReadStream(tarFile).pipe(extract);
+      });
+      expect(names.map((n) => n.replace(/^\.\//, '').replace(/\/$/, ''))).toEqual(expect.arrayContaining(['sub', 'sub/a.txt', 'sub/link']));
+      expect((await fs.readdir(outRoot)).sort()).toEqual(['dir', 'out.tar']);
     });
   });
 }

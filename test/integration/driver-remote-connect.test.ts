@@ -1,20 +1,23 @@
 /**
- * The remote driver against a real BuildKit: Docker 20.10's embedded daemon made to look standalone by
- * the test relay (unix socket, TCP with TLS). Needs the engine at TSBAKE_TEST_DOCKER20 (default
- * /var/run/docker.sock) and openssl.
+ * The remote driver against a real BuildKit: an engine's embedded daemon made to look standalone by
+ * the test relay (unix socket, TCP with TLS). Connection and error cases on Docker 20.10
+ * (TSBAKE_TEST_DOCKER20), a build over mutual TLS on Docker 26 (TSBAKE_TEST_DOCKER26); needs openssl.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BuildkitClient, Session, defaultSharedKey, localName } from '../../src/buildkit/index.js';
 import { createRemoteDriver } from '../../src/drivers/remote/index.js';
 import { probeBuildkit } from '../../src/drivers/remote/readiness.js';
 import { TsbakeError } from '../../src/errors.js';
 import type { ResolvedBuilder } from '../../src/plan/types.js';
+import { engines, requireEngine } from '../helpers/env.js';
 import { generateTlsFiles, startGrpcRelay, type GrpcRelay, type TlsFiles } from '../helpers/relay.js';
 
-const ENGINE = process.env.TSBAKE_TEST_DOCKER20 ?? 'unix:///var/run/docker.sock';
+const ENGINE = engines.docker20.host;
 
 function builder(endpoint: string, driverOpts: Record<string, string> = {}): ResolvedBuilder {
   return { name: 'rb', driver: 'remote', driverOpts, endpoint, platforms: [], defaultLoad: false, implicit: false };
@@ -160,5 +163,70 @@ describe('remote driver', () => {
       /buildkitd-config and buildkitd-flags do not apply/,
     );
     expect(() => createRemoteDriver({ builder: builder('tcp://127.0.0.1:1', { image: 'x' }), env: {} })).toThrow(/unknown driver option "image"/);
+  });
+});
+
+describe('remote driver: a build over mutual TLS (Docker 26 BuildKit behind a TLS relay)', () => {
+  const engine = engines.docker26;
+  let dir: string;
+  let relay: GrpcRelay;
+  let certs: TlsFiles;
+
+  beforeAll(async () => {
+    await requireEngine(engine);
+    dir = await mkdtemp(path.join(os.tmpdir(), 'tsbake-remote-build-'));
+    certs = await generateTlsFiles(path.join(dir, 'certs'));
+    relay = await startGrpcRelay({
+      engineSocket: engine.host,
+      listen: { tcp: { host: '127.0.0.1', port: 0 } },
+      tls: { key: certs.serverKey, cert: certs.serverCert, ca: certs.caCert, requestCert: true },
+    });
+  });
+
+  afterAll(async () => {
+    await relay?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('syncs the context, runs a step and writes a local output', async () => {
+    // `servername: localhost` checks the certificate's DNS name instead of its IP.
+    const driver = createRemoteDriver({
+      builder: builder(relay.address, { cacert: certs.caCert, cert: certs.clientCert, key: certs.clientKey, servername: 'localhost' }),
+      env: {},
+    });
+    const signal = AbortSignal.timeout(120_000);
+    await driver.bootstrap(signal);
+    const ctx = path.join(dir, 'ctx');
+    await mkdir(ctx);
+    const marker = randomBytes(6).toString('hex');
+    await writeFile(path.join(ctx, 'Dockerfile'), 'FROM local/busybox:1 AS b\nCOPY in.txt /\nRUN cat /in.txt > /out.txt\nFROM scratch\nCOPY --from=b /out.txt /\n');
+    await writeFile(path.join(ctx, 'in.txt'), marker);
+    const client = await BuildkitClient.connect((s) => driver.dial(s), { signal, endpointName: driver.endpoint() });
+    const session = new Session({ sharedKey: defaultSharedKey() });
+    try {
+      await session.start(client, signal);
+      const contextKey = localName('context', ctx);
+      const dockerfileKey = localName('dockerfile', ctx);
+      const out = path.join(dir, 'out');
+      await client.solve(
+        {
+          ref: `tsbake-test-${randomBytes(8).toString('hex')}`,
+          frontend: 'dockerfile.v0',
+          frontendAttrs: { filename: 'Dockerfile', contextkey: contextKey, dockerfilekey: dockerfileKey },
+          exporters: [{ type: 'local', attrs: {}, output: { kind: 'dir', path: out } }],
+          cacheImports: [],
+          cacheExports: [],
+          entitlements: [],
+          session,
+          localDirs: { [contextKey]: ctx, [dockerfileKey]: ctx },
+        },
+        signal,
+        () => undefined,
+      );
+      expect(await readFile(path.join(out, 'out.txt'), 'utf8')).toBe(marker);
+    } finally {
+      await session.close();
+      await client.close();
+    }
   });
 });

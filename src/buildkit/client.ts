@@ -396,15 +396,19 @@ function sourceLocationFromStatus(err: grpc.ServiceError): SourceLocation | unde
         details: { type_url: string; value: Uint8Array }[];
       };
       for (const d of st.details) {
-        if (!d.type_url.endsWith('errdefs.Source')) continue;
-        const src = errSourceType.toObject(errSourceType.decode(d.value), { defaults: true, arrays: true }) as {
+        type Src = {
           info?: { filename: string } | null;
-          ranges: { start?: { line: number; character: number } | null; end?: { line: number; character: number } | null }[];
+          ranges?: { start?: { line?: number; character?: number } | null; end?: { line?: number; character?: number } | null }[];
         };
+        let src: Src;
+        // Newer daemons encode the detail as JSON (`…errdefs.Source+json`), older ones as protobuf.
+        if (d.type_url.endsWith('errdefs.Source+json')) src = JSON.parse(Buffer.from(d.value).toString('utf8')) as Src;
+        else if (d.type_url.endsWith('errdefs.Source')) src = errSourceType.toObject(errSourceType.decode(d.value), { defaults: true, arrays: true }) as Src;
+        else continue;
         if (!src.info) continue;
         return {
           filename: src.info.filename,
-          ranges: src.ranges.map((r) => ({
+          ranges: (src.ranges ?? []).map((r) => ({
             start: { line: r.start?.line ?? 0, character: r.start?.character ?? 0 },
             end: { line: r.end?.line ?? 0, character: r.end?.character ?? 0 },
           })),

@@ -335,6 +335,11 @@ export class BuildkitClient {
     });
   }
 
+  /** The private bridge socket (diagnostics; gone after close()). */
+  get bridgeSocketPath(): string {
+    return this.bridge.socketPath;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -31,7 +31,7 @@ const ENGINES = [
 ];
 
 async function makeContext(files: Record<string, string>): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tsbake-bk-ctx-'));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tsbake-test-ctx-'));
   for (const [rel, content] of Object.entries(files)) {
     await fs.mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
     await fs.writeFile(path.join(dir, rel), content);
@@ -76,7 +76,10 @@ for (const engine of ENGINES) {
     });
     afterAll(async () => {
       await session?.close();
+      const bridge = client?.bridgeSocketPath;
       await client?.close();
+      // close() removes the private bridge socket and its directory.
+      if (bridge) expect(existsSync(path.dirname(bridge))).toBe(false);
       for (const d of cleanup) await fs.rm(d, { recursive: true, force: true });
     });
 
@@ -199,7 +202,7 @@ for (const engine of ENGINES) {
           'FROM scratch\nCOPY --from=b /out /\n',
       });
       cleanup.push(ctx);
-      const outRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'tsbake-bk-out-'));
+      const outRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'tsbake-test-out-'));
       cleanup.push(outRoot);
       const dest = path.join(outRoot, 'dir');
       await client.solve(
@@ -232,6 +235,62 @@ for (const engine of ENGINES) {
       });
       expect(names.map((n) => n.replace(/^\.\//, '').replace(/\/$/, ''))).toEqual(expect.arrayContaining(['sub', 'sub/a.txt', 'sub/link']));
       expect((await fs.readdir(outRoot)).sort()).toEqual(['dir', 'out.tar']);
+    });
+
+    test('a tar export can be consumed as a stream while it arrives', async () => {
+      const ctx = await makeContext({ Dockerfile: 'FROM scratch\nCOPY f.txt /\n', 'f.txt': randomBytes(200_000).toString('hex') });
+      cleanup.push(ctx);
+      const names: string[] = [];
+      let size = 0;
+      await client.solve(
+        solveParams(session, ctx, {
+          exporters: [
+            {
+              type: 'tar',
+              attrs: {},
+              output: {
+                kind: 'stream',
+                onTarStream: (stream) =>
+                  new Promise<void>((resolve, reject) => {
+                    const extract = tarStream.extract();
+                    extract.on('entry', (h, s, next) => {
+                      names.push(h.name);
+                      s.on('data', (b: Buffer) => (size += b.length));
+                      s.on('end', next);
+                    });
+                    extract.on('finish', resolve);
+                    extract.on('error', reject);
+                    stream.pipe(extract);
+                  }),
+              },
+            },
+          ],
+        }),
+        AbortSignal.timeout(60_000),
+        () => undefined,
+      );
+      expect(names.map((n) => n.replace(/^\.?\//, ''))).toContain('f.txt');
+      expect(size).toBe(400_000);
+    });
+
+    test.skipIf(!engine.modern)('several exporters in one solve (v0.13+): image and local dir', async () => {
+      const ctx = await makeContext({ Dockerfile: 'FROM local/busybox:1\nRUN echo multi > /m.txt\n' });
+      cleanup.push(ctx);
+      const outRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'tsbake-test-out-'));
+      cleanup.push(outRoot);
+      const tag = `tsbake-test/multi:${randomBytes(3).toString('hex')}`;
+      await client.solve(
+        solveParams(session, ctx, {
+          exporters: [
+            { type: 'moby', attrs: { name: tag } },
+            { type: 'local', attrs: {}, output: { kind: 'dir', path: path.join(outRoot, 'o') } },
+          ],
+        }),
+        AbortSignal.timeout(60_000),
+        () => undefined,
+      );
+      expect(await fs.readFile(path.join(outRoot, 'o/m.txt'), 'utf8')).toBe('multi\n');
+      await docker.getImage(tag).remove({ force: true });
     });
   });
 }

@@ -68,6 +68,7 @@ describe.each([engines.docker20, engines.docker26])('docker-container driver on 
     let image: string;
     const names: string[] = [];
     const logs: string[] = [];
+    const pulled: string[] = [];
 
     const builderName = (suffix: string): string => {
       const name = `dct-${RUN}-${ENGINE.name}-${suffix}`;
@@ -93,7 +94,7 @@ describe.each([engines.docker20, engines.docker26])('docker-container driver on 
         await docker(ENGINE, [
           'commit',
           '--change',
-          'ENTRYPOINT ["/bin/sh", "-c", "trap \\"exit 0\\" TERM; while :; do sleep 1 & wait $!; done", "buildkitd"]',
+          'ENTRYPOINT ["/bin/sh", "-c", "echo stand-in buildkitd started; trap \\"exit 0\\" TERM; while :; do sleep 1 & wait $!; done", "buildkitd"]',
           tmp,
           image,
         ]);
@@ -107,6 +108,7 @@ describe.each([engines.docker20, engines.docker26])('docker-container driver on 
         await docker(ENGINE, ['rm', '-f', `tsbake_buildkit_${name}`]).catch(() => undefined);
         await docker(ENGINE, ['volume', 'rm', '-f', `tsbake_buildkit_${name}_state`]).catch(() => undefined);
       }
+      for (const ref of pulled) await docker(ENGINE, ['rmi', '-f', ref]).catch(() => undefined);
       if (image) await docker(ENGINE, ['rmi', '-f', image]).catch(() => undefined);
       if (standIn) await docker(ENGINE, ['rmi', '-f', standIn]).catch(() => undefined);
       await relay?.close();
@@ -260,6 +262,21 @@ describe.each([engines.docker20, engines.docker26])('docker-container driver on 
       expect(await inspectContainer(container)).toBeUndefined();
     });
 
+    it('pulls a missing image, telling its progress', async () => {
+      const name = builderName('pulled');
+      // The stand-in, pushed to the test registry under a fresh name and removed from the engine.
+      const remote = `${engines.registry}/tsbake-test-standin-${RUN}-${ENGINE.name}:1`;
+      await docker(ENGINE, ['tag', image, remote]);
+      await docker(ENGINE, ['push', remote]);
+      await docker(ENGINE, ['rmi', remote]);
+      pulled.push(remote);
+      logs.length = 0;
+      await makeDriver(name, { image: remote, privileged: 'false', network: 'host' }).bootstrap(AbortSignal.timeout(90_000));
+      expect(logs[0]).toBe(`builder "${name}": pulling image ${remote}`);
+      expect(logs.some((l) => l.startsWith(`builder "${name}": pull ${remote}: `) && /Pull complete|Download complete|Status: Downloaded/.test(l))).toBe(true);
+      expect((await inspectContainer(`tsbake_buildkit_${name}`))?.Config.Image).toBe(remote);
+    });
+
     it('names the image when it is missing and cannot be pulled', async () => {
       const name = builderName('pull');
       const missing = `tsbake-test/no-such-image:${RUN}`;
@@ -278,6 +295,7 @@ describe.each([engines.docker20, engines.docker26])('docker-container driver on 
       expect(err.message).toContain(`BuildKit at docker-container://tsbake_buildkit_${name} did not answer within 3s`);
       expect(err.message).toContain("buildctl dial-stdio in the container said: nc: can't connect to remote host");
       expect(err.message).toContain(`container tsbake_buildkit_${name} is running`);
+      expect(err.message).toContain('last lines of its log:\nstand-in buildkitd started');
     });
   });
 });

@@ -76,7 +76,11 @@ function buildkitOfDocker(engine: string): string | undefined {
   if (major === 20) return 'v0.8';
   if (major <= 22) return 'v0.10';
   if (major === 23) return 'v0.10';
-  return undefined;
+  if (major === 24) return 'v0.11';
+  if (major === 25) return 'v0.12';
+  if (major === 26) return 'v0.13';
+  if (major === 27) return 'v0.15';
+  return 'v0.20';
 }
 
 function versionAtLeast(version: string | undefined, minor: number): boolean {
@@ -93,7 +97,9 @@ export function detectCapabilities(
   engineVersion: string | undefined,
 ): DriverCapabilities {
   const base = driver.staticCapabilities();
-  const version = infoVersion ?? (engineVersion ? buildkitOfDocker(engineVersion) : undefined);
+  // Docker's embedded BuildKit answers Info with `v0.0.0+unknown`: go by the engine's release instead.
+  const reported = infoVersion && !/^v?0\.0\.0/.test(infoVersion) ? infoVersion : undefined;
+  const version = reported ?? (engineVersion ? buildkitOfDocker(engineVersion) : undefined);
   const daemon =
     driver.builder.driver === 'docker'
       ? `BuildKit ${version ?? '(older than v0.11)'} in Docker ${engineVersion ?? 'engine'}`

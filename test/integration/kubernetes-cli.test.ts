@@ -61,7 +61,7 @@ describe('tsbake with a kubernetes builder (API-server stand-in, real BuildKit)'
     const kubeconfig = standIn.writeKubeconfig(path.join(dir, 'kubeconfig'), [{ name: 'stand-in' }]);
     const env = { KUBECONFIG: kubeconfig, HOME: dir, DOCKER_HOST: engines.docker26.host };
 
-    const r = await runCli(['run', '--progress', 'plain'], { cwd: dir, env });
+    const r = await runCli(['run', '--progress', 'plain'], { cwd: dir, env, timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(await fs.readFile(path.join(dir, 'out/a/out.txt'), 'utf8')).toBe(`a-${id}\n`);
     expect(await fs.readFile(path.join(dir, 'out/a/in.txt'), 'utf8')).toBe('context a\n');
@@ -84,7 +84,7 @@ describe('tsbake with a kubernetes builder (API-server stand-in, real BuildKit)'
     expect(rm.code, rm.stderr).toBe(0);
     expect(standIn.deployments.has('builds/tsbake-k8s')).toBe(false);
     expect(standIn.podsOf('builds', 'tsbake-k8s')).toHaveLength(0);
-  });
+  }, 180_000);
 
   it('an unknown kubeconfig context fails with exit 1 and one line naming kubeconfig, context and namespace', async () => {
     const dir = await project({

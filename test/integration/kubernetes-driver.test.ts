@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TsbakeError } from '../../src/errors.js';
 import { createKubernetesDriver } from '../../src/drivers/kubernetes/index.js';
 import type { Driver } from '../../src/drivers/types.js';
@@ -428,6 +428,8 @@ describe('kubernetes driver: a real gRPC call through the stand-in', () => {
       }
       expect(relay.acceptedConnections()).toBeGreaterThan(0);
       expect(s.execs.filter((e) => e.accepted).length).toBeGreaterThan(0);
+      // Closing the client closes the exec WebSocket, which closes the stand-in's relay connection.
+      await vi.waitFor(() => expect(relay.activeConnections()).toBe(0), { timeout: 5_000 });
     } finally {
       await relay.close();
     }

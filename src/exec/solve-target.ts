@@ -130,8 +130,10 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       return { target: t.name, state: 'cancelled', exporterResponse: {}, buildRef: ref, durationMs, steps: stepsOf() };
     }
     const message = err instanceof Error ? err.message : String(err);
-    const location = err instanceof BuildkitSolveError ? err.locationText() : undefined;
     const failedVertex = [...vertexes.entries()].find(([, v]) => v.error);
+    const location =
+      (err instanceof BuildkitSolveError ? err.locationText() : undefined) ??
+      (failedVertex ? await locateStep(t, failedVertex[1].name) : undefined);
     const tail = failedVertex ? (logTail.get(failedVertex[0]) ?? []) : [];
     emit({
       type: 'target-failed',
@@ -227,6 +229,37 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       });
     }
   }
+}
+
+/**
+ * Older daemons (BuildKit v0.8) attach no source location to errors: find the Dockerfile line from the
+ * failing step's name (`[3/3] RUN make`), as a reader would.
+ */
+async function locateStep(t: ResolvedTarget, stepName: string): Promise<string | undefined> {
+  const m = /^\[(?:[^\]]+ )?\d+\/\d+\] (.+)$/.exec(stepName);
+  if (!m) return undefined;
+  const wanted = m[1]!.replace(/\s+/g, ' ').trim();
+  let text: string;
+  let name = 'Dockerfile';
+  try {
+    if (t.dockerfileInline !== undefined) text = t.dockerfileInline;
+    else {
+      const file = path.isAbsolute(t.dockerfile) ? t.dockerfile : path.join(t.context, t.dockerfile);
+      name = path.basename(file);
+      text = await fs.readFile(file, 'utf8');
+    }
+  } catch {
+    return undefined;
+  }
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    // Join continuation lines the way the parser does before comparing.
+    let line = lines[i]!;
+    let j = i;
+    while (/\\\s*$/.test(line) && j + 1 < lines.length) line = line.replace(/\\\s*$/, ' ') + lines[++j];
+    if (line.replace(/\s+/g, ' ').trim() === wanted || line.replace(/\s+/g, ' ').trim().startsWith(wanted)) return `${name}:${i + 1}`;
+  }
+  return undefined;
 }
 
 function toExporter(e: ExportSpec, t: ResolvedTarget, input: SolveTargetInput, loads: Promise<void>[]): ExporterSpec {

@@ -261,7 +261,7 @@ export class BuildkitClient {
       if (res === undefined) throw abortError(signal);
       // Let the status stream drain (it ends when the job is done), but never hang on it.
       await Promise.race([statusDone, new Promise((r) => setTimeout(r, 3000).unref())]);
-      await solveSession.waitExports(params.ref);
+      await solveSession.waitExports(params.ref, signal);
       return { exporterResponse: { ...res.ExporterResponse } };
     } catch (err) {
       if (signal.aborted) throw abortError(signal);

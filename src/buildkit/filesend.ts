@@ -45,24 +45,37 @@ export async function receiveDir(dest: string, stream: Duplex, signal: AbortSign
       let id = 0;
       let chain: Promise<void> = Promise.resolve();
       let failed = false;
+      let finRequested = false;
+      let finishedWithFin: () => void = () => undefined;
       const fail = (err: unknown): void => {
         if (failed) return;
         failed = true;
         reject(err instanceof Error ? err : new Error(String(err)));
       };
       const maybeFinish = (): void => {
-        if (walkDone && outstanding === 0) {
+        if (walkDone && outstanding === 0 && !finRequested) {
+          finRequested = true;
           chain = chain.then(() => writeMsg(stream, packetCodec.serialize({ type: PacketType.FIN, ID: 0 })));
           chain.catch(fail);
         }
       };
       const onAbort = (): void => fail(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
       signal.addEventListener('abort', onAbort, { once: true });
-      stream.on('error', fail);
-      stream.on('end', () => {
+      let finSent = false;
+      const settle = (): void => {
         signal.removeEventListener('abort', onAbort);
-        void chain.then(() => (walkDone && outstanding === 0 ? resolve() : fail(new Error('the daemon ended the export early'))), fail);
-      });
+        void chain.then(() => (finSent ? resolve() : fail(new Error('the daemon ended the export early'))), fail);
+      };
+      stream.on('error', fail);
+      // The transfer is complete when the sender answers our FIN; the daemon may then close or cancel
+      // the stream (grpc-js: 'end' or 'cancelled'), so neither is waited for.
+      stream.on('end', settle);
+      stream.on('cancelled', settle);
+      stream.on('close', settle);
+      finishedWithFin = () => {
+        finSent = true;
+        settle();
+      };
       stream.on('data', (buf: Buffer) => {
         const p = packetCodec.deserialize(buf);
         // Handle packets strictly in order: file creation, writes and closes depend on it.
@@ -114,6 +127,7 @@ export async function receiveDir(dest: string, stream: Duplex, signal: AbortSign
               return;
             }
             case PacketType.FIN:
+              if (finRequested) finishedWithFin();
               return;
             case PacketType.ERR:
               throw new Error(`the daemon aborted the export: ${Buffer.from(p.data ?? []).toString('utf8')}`);
@@ -192,6 +206,7 @@ export async function receiveTar(target: Exclude<ExportTarget, { kind: 'dir' }>,
         chain.catch(fail);
       });
       stream.on('error', fail);
+      stream.on('cancelled', () => fail(new Error('the daemon cancelled the export')));
       stream.on('end', () => {
         signal.removeEventListener('abort', onAbort);
         chain.then(() => {

@@ -295,9 +295,12 @@ export async function sendDir(root: string, filter: WalkFilter, stream: Duplex, 
     onAbort = (): void => fail(new Error('cancelled'));
     stream.on('data', onData);
     stream.on('error', (err: Error) => fail(err));
-    stream.on('close', () => {
+    const onGone = (): void => {
       if (!finished) fail(new Error('the daemon closed the transfer early'));
-    });
+    };
+    stream.on('close', onGone);
+    // grpc-js server calls report the client's cancellation as 'cancelled'.
+    stream.on('cancelled', onGone);
     signal.addEventListener('abort', onAbort, { once: true });
 
     void (async () => {

@@ -160,10 +160,21 @@ export class Session {
   }
 
   /** Wait for the export writes started for `ref` (they finish before the daemon's solve returns, normally). */
-  async waitExports(ref: string): Promise<void> {
+  async waitExports(ref: string, signal: AbortSignal): Promise<void> {
     const list = this.pendingExports.get(ref) ?? [];
     this.pendingExports.delete(ref);
-    await Promise.all(list);
+    if (list.length === 0) return;
+    let onAbort: () => void = () => undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(abortError(signal));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([Promise.all(list), aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   private lookupDir(name: string): string | undefined {

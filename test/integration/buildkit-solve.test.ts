@@ -292,5 +292,21 @@ for (const engine of ENGINES) {
       expect(await fs.readFile(path.join(outRoot, 'o/m.txt'), 'utf8')).toBe('multi\n');
       await docker.getImage(tag).remove({ force: true });
     });
+
+    test('concurrent solves with different contexts on one client and one run session', async () => {
+      const ctxs = await Promise.all(
+        [0, 1, 2, 3].map((i) => makeContext({ Dockerfile: 'FROM local/busybox:1\nCOPY which.txt /\nRUN cat /which.txt\n', 'which.txt': `ctx-${i}-${randomBytes(3).toString('hex')}` })),
+      );
+      cleanup.push(...ctxs);
+      const results = await Promise.all(
+        ctxs.map(async (ctx) => {
+          const logs: string[] = [];
+          await client.solve(solveParams(session, ctx), AbortSignal.timeout(60_000), (u) => logs.push(...u.logs.map((l) => Buffer.from(l.data).toString())));
+          return { expected: await fs.readFile(path.join(ctx, 'which.txt'), 'utf8'), logs: logs.join('') };
+        }),
+      );
+      // Each solve saw its own context.
+      for (const r of results) expect(r.logs).toContain(r.expected);
+    });
   });
 }

@@ -6,7 +6,16 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, Node, Pair } from 'yaml';
+
+// `yaml` costs tens of ms to load: JSON configs (the common docker-bake.json case) never need it unless a
+// position is asked for, so it is required synchronously on first use.
+const requireModule = createRequire(import.meta.url);
+let yamlModule: typeof import('yaml') | undefined;
+function yamlLib(): typeof import('yaml') {
+  return (yamlModule ??= requireModule('yaml') as typeof import('yaml'));
+}
 import type { Diagnostic } from '../errors.js';
 import type { SourcePos } from './types.js';
 
@@ -65,7 +74,7 @@ export function parseFileText(text: string, file: string): ParsedFile {
   const getDoc = (): Document.Parsed | undefined => {
     if (doc === undefined && !docFailed) {
       try {
-        doc = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+        doc = yamlLib().parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
       } catch {
         docFailed = true;
       }
@@ -121,7 +130,7 @@ export function parseFileText(text: string, file: string): ParsedFile {
 
   let d: Document.Parsed;
   try {
-    d = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+    d = yamlLib().parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
   } catch (err: unknown) {
     // The parser recursing through pathological nesting is the realistic case here.
     result.diagnostics.push(diag(file, `cannot parse YAML: ${err instanceof Error ? err.message : String(err)}`));
@@ -140,7 +149,7 @@ export function parseFileText(text: string, file: string): ParsedFile {
     }
     return result;
   }
-  if (d.contents === null || (isScalar(d.contents) && d.contents.value === null)) {
+  if (d.contents === null || (yamlLib().isScalar(d.contents) && d.contents.value === null)) {
     result.diagnostics.push(diag(file, 'the file is empty'));
     return result;
   }
@@ -207,9 +216,9 @@ function findNode(doc: Document.Parsed, path: KeyPath): Found | undefined {
   for (let i = 0; i < path.length; i++) {
     const seg = path[i] as string | number;
     let node = current.value;
-    if (node && isAlias(node)) node = (node.resolve(doc) ?? undefined) as Node | undefined;
+    if (node && yamlLib().isAlias(node)) node = (node.resolve(doc) ?? undefined) as Node | undefined;
     if (!node) return undefined;
-    if (isMap(node)) {
+    if (yamlLib().isMap(node)) {
       const pair = findPair(doc, node.items as Pair[], String(seg), 0);
       if (pair) {
         current = { key: pair.key as Node, value: (pair.value ?? undefined) as Node | undefined };
@@ -222,7 +231,7 @@ function findNode(doc: Document.Parsed, path: KeyPath): Found | undefined {
       }
       return undefined;
     }
-    if (isSeq(node)) {
+    if (yamlLib().isSeq(node)) {
       const idx = typeof seg === 'number' ? seg : Number(seg);
       const item = Number.isInteger(idx) ? node.items[idx] : undefined;
       if (!item) return undefined;
@@ -239,13 +248,13 @@ function findPair(doc: Document.Parsed, items: Pair[], key: string, depth: numbe
   let merged: Pair | undefined;
   for (const pair of items) {
     const k = pair.key;
-    const kv = isScalar(k) ? k.value : k;
+    const kv = yamlLib().isScalar(k) ? k.value : k;
     if (kv !== null && typeof kv !== 'object' && String(kv) === key) return pair;
-    if (merged === undefined && isScalar(k) && k.value === '<<') {
-      const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+    if (merged === undefined && yamlLib().isScalar(k) && k.value === '<<') {
+      const sources = yamlLib().isSeq(pair.value) ? pair.value.items : [pair.value];
       for (const src of sources) {
-        const resolved = isAlias(src) ? src.resolve(doc) : src;
-        if (isMap(resolved)) {
+        const resolved = yamlLib().isAlias(src) ? src.resolve(doc) : src;
+        if (yamlLib().isMap(resolved)) {
           merged = findPair(doc, resolved.items as Pair[], key, depth + 1);
           if (merged) break;
         }

@@ -120,6 +120,7 @@ export class Session {
   private readonly registrations = new Map<string, SolveRegistration>();
   private readonly pendingExports = new Map<string, Promise<void>[]>();
   private server: grpc.Server | undefined;
+  private injector: ReturnType<grpc.Server['createConnectionInjector']> | undefined;
   private call: grpc.ClientDuplexStream<{ data: Buffer }, { data: Buffer }> | undefined;
   private readonly closeController = new AbortController();
   private started = false;
@@ -194,7 +195,17 @@ export class Session {
   }
 
   private methods(): string[] {
-    const list: string[] = [METHODS.health, METHODS.fileSync, METHODS.fileSend, METHODS.credentials, METHODS.getTokenAuthority, METHODS.verifyTokenAuthority];
+    // The token-authority methods answer UNIMPLEMENTED, which BuildKit treats as "no authority" and
+    // falls back to Credentials.
+    const list: string[] = [
+      METHODS.health,
+      METHODS.fileSync,
+      METHODS.fileSend,
+      METHODS.credentials,
+      METHODS.fetchToken,
+      METHODS.getTokenAuthority,
+      METHODS.verifyTokenAuthority,
+    ];
     if (this.opts.secrets) list.push(METHODS.secret);
     return list;
   }
@@ -203,9 +214,6 @@ export class Session {
     if (this.started) throw new Error('session already started');
     this.started = true;
     signal.throwIfAborted();
-    const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, 'grpc.max_send_message_length': 16 * 1024 * 1024 });
-    this.server = server;
-    this.addHandlers(server);
 
     const md = new grpc.Metadata({ waitForReady: true });
     md.set('x-docker-expose-session-uuid', this.id);
@@ -250,9 +258,7 @@ export class Session {
     });
     ended.catch(() => undefined);
 
-    const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-    this.patchRawHeaders(server);
-    injector.injectConnection(duplex);
+    this.serve(duplex);
 
     // The daemon opens its HTTP/2 client connection (the preface) as soon as it accepts the session.
     const timeout = AbortSignal.timeout(20_000);
@@ -268,6 +274,22 @@ export class Session {
       if (err instanceof Error && (err.name === 'AbortError' || err instanceof BuildkitError)) throw err;
       throw new BuildkitError(`cannot open a session with the daemon: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
+  }
+
+  /**
+   * Serve the session's methods on `connection`, a byte stream on which the daemon speaks HTTP/2 as
+   * the client. start() uses it with the Control.Session stream; tests and other transports (Docker's
+   * /session upgrade) can hand it any duplex.
+   */
+  serve(connection: Duplex): void {
+    if (!this.injector) {
+      const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, 'grpc.max_send_message_length': 16 * 1024 * 1024 });
+      this.server = server;
+      this.addHandlers(server);
+      this.injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+      this.patchRawHeaders(server);
+    }
+    this.injector.injectConnection(connection);
   }
 
   /**
@@ -443,6 +465,8 @@ export class Session {
     this.call = undefined;
     const server = this.server;
     this.server = undefined;
+    this.injector?.destroy();
+    this.injector = undefined;
     if (server) server.forceShutdown();
   }
 

@@ -74,9 +74,8 @@ export class BuildkitClient {
     const grpcClient = new grpc.Client(`unix://${bridge.socketPath}`, grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': MAX_MESSAGE,
       'grpc.max_send_message_length': MAX_MESSAGE,
-      // The session stream and long solves must not be cut by idle timers.
-      'grpc.keepalive_time_ms': 60_000,
-      'grpc.keepalive_permit_without_calls': 0,
+      // No client keepalive pings: Go gRPC servers (BuildKit) allow one ping per 5 minutes by default and
+      // answer more with GOAWAY (too_many_pings), which would kill long solves and sessions.
       'grpc.default_authority': 'buildkit',
     });
     const client = new BuildkitClient(bridge, grpcClient, endpoint);

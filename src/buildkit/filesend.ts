@@ -185,8 +185,8 @@ export async function receiveTar(target: Exclude<ExportTarget, { kind: 'dir' }>,
     tmp = `${abs}.tmp-${randomBytes(4).toString('hex')}`;
     sink = createWriteStream(tmp, { mode: 0o644 });
   } else if (target.kind === 'stdout') {
-    sink = new PassThrough();
-    (sink as PassThrough).pipe(process.stdout, { end: false });
+    // Written directly (with back-pressure), never ended: stdout belongs to the process.
+    sink = process.stdout;
   } else {
     const pt = new PassThrough();
     sink = pt;
@@ -197,6 +197,8 @@ export async function receiveTar(target: Exclude<ExportTarget, { kind: 'dir' }>,
     await new Promise<void>((resolve, reject) => {
       let chain: Promise<void> = Promise.resolve();
       const fail = (err: unknown): void => reject(err instanceof Error ? err : new Error(String(err)));
+      // A consumer that gives up (e.g. the image load failed) must fail the export, not stall it.
+      consumer?.catch(fail);
       const onAbort = (): void => fail(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
       signal.addEventListener('abort', onAbort, { once: true });
       stream.on('data', (buf: Buffer) => {
@@ -210,6 +212,10 @@ export async function receiveTar(target: Exclude<ExportTarget, { kind: 'dir' }>,
       stream.on('end', () => {
         signal.removeEventListener('abort', onAbort);
         chain.then(() => {
+          if (target.kind === 'stdout') {
+            resolve();
+            return;
+          }
           sink.end();
           if (target.kind === 'file') sink.once('finish', () => resolve()).once('error', fail);
           else resolve();
@@ -221,7 +227,7 @@ export async function receiveTar(target: Exclude<ExportTarget, { kind: 'dir' }>,
     ok = true;
   } finally {
     if (!ok) {
-      sink.destroy();
+      if (target.kind !== 'stdout') sink.destroy();
       if (tmp) await fs.rm(tmp, { force: true });
     }
   }

@@ -7,6 +7,7 @@ import type { ResolvedBuilder } from '../plan/types.js';
 import { TsbakeError } from '../errors.js';
 import { closest } from 'fastest-levenshtein';
 import { parseSize } from '../exec/solve-request.js';
+import type { BuilderStatus } from '../drivers/types.js';
 
 type Flags = CommonFlags & { format: 'text' | 'json' };
 
@@ -63,14 +64,16 @@ export function cmdBuilder(
       const rows = await Promise.all(
         all.map(async (b) => {
           const driver = await driverFor(b, ctx);
-          const status = await driver.inspect(signal).catch((err: unknown) => ({
-            name: b.name,
-            driver: b.driver,
-            endpoint: driver.endpoint(),
-            status: 'error' as const,
-            platforms: [] as string[],
-            error: (err as Error).message,
-          }));
+          const status: BuilderStatus = await driver.inspect(signal).catch(
+            (err: unknown): BuilderStatus => ({
+              name: b.name,
+              driver: b.driver,
+              endpoint: driver.endpoint(),
+              status: 'error',
+              platforms: [],
+              error: (err as Error).message,
+            }),
+          );
           if (status.status === 'running' && !status.buildkitVersion) {
             await withClient(b, ctx, signal, async (c) => {
               const [workers, info] = await Promise.all([c.listWorkers(signal), c.info(signal)]);

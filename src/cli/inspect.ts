@@ -28,12 +28,12 @@ export async function cmdList(flags: CommonFlags & { format: 'text' | 'json' }, 
   try {
     builders = resolvePlan({ ...loaded, config: { ...cfg, target: {}, group: {} } }, { names: [], env: ctx.env }).builders;
   } catch {
-    for (const [name, b] of Object.entries(cfg.builder ?? {})) {
+    for (const [name, b] of Object.entries(cfg.builder ?? {}) as [string, import('../config/types.js').BuilderConfig][]) {
       builders[name] = { name, driver: b.driver ?? 'docker', driverOpts: {}, platforms: [], defaultLoad: false, implicit: false };
     }
   }
-  const targets = Object.entries(cfg.target ?? {}).map(([name, t]) => ({ name, description: t.description ?? '' }));
-  const groups = Object.entries(cfg.group ?? {}).map(([name, g]) => ({ name, description: g.description ?? '', targets: g.targets ?? [] }));
+  const targets = (Object.entries(cfg.target ?? {}) as [string, import('../config/types.js').TargetConfig][]).map(([name, t]) => ({ name, description: t.description ?? '' }));
+  const groups = (Object.entries(cfg.group ?? {}) as [string, import('../config/types.js').GroupConfig][]).map(([name, g]) => ({ name, description: g.description ?? '', targets: g.targets ?? [] }));
   const builderList = Object.values(builders).map((b) => ({ name: b.name, driver: b.driver, description: b.description ?? '' }));
   if (flags.format === 'json') {
     ctx.stdout.write(JSON.stringify({ targets, groups, builders: builderList }, null, 2) + '\n');

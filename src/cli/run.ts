@@ -109,7 +109,7 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
   watcher.on('warning', (e) => line(`watch: warning: ${e.message}`));
   watcher.on('rebuild-summary', (e) => {
     const parts = e.results.map((r) => `${r.target} ${r.state} ${(r.durationMs / 1000).toFixed(1)}s`);
-    const trigger = e.paths.slice(0, 3).join(', ') + (e.count > 3 ? ` (+${e.count - 3})` : '');
+    const trigger = e.trigger.slice(0, 3).join(', ') + (e.count > 3 ? ` (+${e.count - 3})` : '');
     line(`watch: ${trigger || 'start'} → ${parts.join(', ') || 'nothing to rebuild'} in ${(e.durationMs / 1000).toFixed(1)}s`);
   });
   watcher.on('ready', () => line('watch: watching for changes (Ctrl-C to stop)'));

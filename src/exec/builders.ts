@@ -83,6 +83,12 @@ function buildkitOfDocker(engine: string): string | undefined {
   return 'v0.20';
 }
 
+function minorOf(version: string): number {
+  const m = /^v?(\d+)\.(\d+)/.exec(version);
+  if (!m) return 99;
+  return Number(m[1]) > 0 ? 99 : Number(m[2]);
+}
+
 function versionAtLeast(version: string | undefined, minor: number): boolean {
   if (!version) return false;
   const m = /^v?(\d+)\.(\d+)/.exec(version);
@@ -108,6 +114,7 @@ export function detectCapabilities(
   const known = version ?? 'v0.10';
   const caps: DriverCapabilities = {
     ...base,
+    ...(version ? { buildkitMinor: minorOf(version) } : {}),
     namedContexts: versionAtLeast(known, 10),
     multipleExporters: versionAtLeast(known, 13),
     daemon,

@@ -95,6 +95,19 @@ export function checkCapabilities(
     if (!c.namedContexts && contextNames.length > 0) {
       diag(['target', origin, 'contexts'], `${who}: named contexts (${contextNames.join(', ')}) are not supported by ${daemon}; they need BuildKit v0.10 or newer. Use a builder with a newer BuildKit (for example the docker-container driver)`);
     }
+    // Frontend attributes newer than the connected daemon: refused, not silently ignored by it.
+    if (c.buildkitMinor !== undefined) {
+      const needs: [boolean, string, number][] = [
+        [t.shmSize !== undefined, 'shm-size', 10],
+        [t.ulimits.length > 0, 'ulimits', 10],
+        [t.attest.length > 0, 'attest', 11],
+      ];
+      for (const [used, field, minor] of needs) {
+        if (used && c.buildkitMinor < minor) {
+          diag(['target', origin, field], `${who}: ${field} is not supported by ${daemon}; it needs BuildKit v0.${minor} or newer. Remove it, or use a builder with a newer BuildKit`);
+        }
+      }
+    }
     if (!c.multipleExporters && t.outputs.length > 1) {
       const list = t.outputs.map((o) => `type=${o.type}`).join(', ');
       diag(['target', origin, 'output'], `${who}: ${daemon} supports one output per build, but ${t.outputs.length} are planned (${list}). Keep one (--load and --push each add one), or use a builder with BuildKit v0.13 or newer`);

@@ -115,6 +115,8 @@ export interface DriverCapabilities {
   namedContexts: boolean;
   /** Several exporters in one solve (BuildKit >= v0.13). */
   multipleExporters: boolean;
+  /** BuildKit minor version when known at run time (8 for v0.8); undefined at plan time. */
+  buildkitMinor?: number;
   /** Text naming the daemon, used in refusals ("BuildKit v0.8.2 in Docker 20.10.24"). */
   daemon?: string;
 }

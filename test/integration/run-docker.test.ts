@@ -158,3 +158,19 @@ describe.each([
     }
   });
 });
+
+describe('attributes newer than the daemon (Docker 20.10, BuildKit v0.8)', () => {
+  it('shm-size and ulimits are refused before the build, naming the BuildKit version', async () => {
+    await requireEngine(engines.docker20);
+    const dir = await project({
+      'tsbake.yaml': 'target:\n  app:\n    shm-size: 128m\n    ulimits: ["nofile=1024:1024"]\n',
+      Dockerfile: 'FROM local/busybox:1\nRUN true\n',
+    });
+    const r = await runCli(['run', 'app', '--progress', 'plain'], { cwd: dir, env: { DOCKER_HOST: engines.docker20.host } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/shm-size is not supported by BuildKit v0\.8/);
+    expect(r.stderr).toMatch(/ulimits is not supported by BuildKit v0\.8/);
+    const ok = await runCli(['run', 'app', '--progress', 'plain'], { cwd: dir, env: { DOCKER_HOST: engines.docker26.host } });
+    expect(ok.code, ok.stderr).toBe(0);
+  });
+});

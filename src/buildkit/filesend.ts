@@ -61,21 +61,19 @@ export async function receiveDir(dest: string, stream: Duplex, signal: AbortSign
       };
       const onAbort = (): void => fail(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
       signal.addEventListener('abort', onAbort, { once: true });
-      let finSent = false;
+      // Complete once every file's data is in and our FIN is queued. BuildKit's exporter returns after
+      // answering FIN without closing its side, and the stream is then cancelled (grpc-js 'cancelled',
+      // possibly before the FIN answer is delivered), so 'end'/'cancelled'/'close' all settle, and
+      // success only depends on what was received.
       const settle = (): void => {
         signal.removeEventListener('abort', onAbort);
-        void chain.then(() => (finSent ? resolve() : fail(new Error('the daemon ended the export early'))), fail);
+        void chain.then(() => (finRequested ? resolve() : fail(new Error('the daemon ended the export early'))), fail);
       };
       stream.on('error', fail);
-      // The transfer is complete when the sender answers our FIN; the daemon may then close or cancel
-      // the stream (grpc-js: 'end' or 'cancelled'), so neither is waited for.
       stream.on('end', settle);
       stream.on('cancelled', settle);
       stream.on('close', settle);
-      finishedWithFin = () => {
-        finSent = true;
-        settle();
-      };
+      finishedWithFin = settle;
       stream.on('data', (buf: Buffer) => {
         const p = packetCodec.deserialize(buf);
         // Handle packets strictly in order: file creation, writes and closes depend on it.

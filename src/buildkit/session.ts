@@ -261,18 +261,23 @@ export class Session {
     this.serve(duplex);
 
     // The daemon opens its HTTP/2 client connection (the preface) as soon as it accepts the session.
-    const timeout = AbortSignal.timeout(20_000);
-    const onAbort = new Promise<never>((_, reject) => {
-      const s = AbortSignal.any([signal, timeout, this.closeController.signal]);
-      s.addEventListener('abort', () => reject(signal.aborted ? abortError(signal) : new BuildkitError('the daemon did not accept the session within 20 s')), { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: () => void = () => undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BuildkitError('the daemon did not accept the session within 20 s')), 20_000);
+      onAbort = () => reject(abortError(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
     });
-    onAbort.catch(() => undefined);
+    stopped.catch(() => undefined);
     try {
-      await Promise.race([firstBytes, ended, onAbort]);
+      await Promise.race([firstBytes, ended, stopped]);
     } catch (err) {
       await this.close();
       if (err instanceof Error && (err.name === 'AbortError' || err instanceof BuildkitError)) throw err;
       throw new BuildkitError(`cannot open a session with the daemon: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -419,6 +424,8 @@ export class Session {
       call.emit('error', { code: grpc.status.NOT_FOUND, details: `no local directory registered as "${dirName}"` });
       return;
     }
+    // `override-excludes` (v0.8–v0.11) tells a client with its own excludes to use the daemon's instead;
+    // tsbake has none of its own, so the daemon's exclude-patterns are always the ones applied.
     const filter: WalkFilter = {
       includePatterns: values(md, 'include-patterns'),
       excludePatterns: values(md, 'exclude-patterns'),

@@ -106,7 +106,20 @@ export function relativeInside(dir: string, child: string): string | undefined {
 }
 
 function isUnderOutput(set: WatchSet, file: string): boolean {
-  return set.outputDests.some((d) => relativeInside(d, file) !== undefined);
+  return set.outputDests.some((d) => relativeInside(d, file) !== undefined || isExportStaging(d, file));
+}
+
+/**
+ * The exporters write next to `dest` first and rename into place (`.<name>.tmp-<hex>/` for a local
+ * directory, `<name>.tmp-<hex>` for a tarball; see buildkit/filesend.ts), so those siblings are the
+ * target's own output too: watching them rebuilds the target after every build, forever.
+ */
+function isExportStaging(dest: string, file: string): boolean {
+  const rel = relativeInside(path.dirname(dest), file);
+  if (!rel) return false;
+  const first = rel.split('/')[0] ?? '';
+  const base = path.basename(dest);
+  return first.startsWith(`.${base}.`) || first.startsWith(`${base}.tmp-`);
 }
 
 /**

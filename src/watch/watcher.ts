@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { TsbakeError, isAbortError, type Diagnostic } from '../errors.js';
 import type { TargetResult } from '../exec/events.js';
 import type { Plan } from '../plan/types.js';
-import { Batcher, type Batch } from './batcher.js';
+import { Batcher, settleFileEvents, type Batch } from './batcher.js';
 import { TypedEmitter, type Listener } from './emitter.js';
 import type { WatchEvents } from './events.js';
 import { FsWatcher } from './fs-watcher.js';
@@ -71,11 +71,17 @@ export function createWatcher(options: WatchOptions): Watcher {
     onWarning: (message) => warn(message),
   });
 
-  const batcher = new Batcher(debounceMs, maxWaitMs, maxBatchMs, (batch) => {
-    processing = processing.then(() => processBatch(batch)).catch((err: unknown) => {
-      if (!stopped) warn(`could not process changes: ${err instanceof Error ? err.message : String(err)}`);
-    });
-  });
+  const batcher = new Batcher(
+    debounceMs,
+    maxWaitMs,
+    maxBatchMs,
+    (batch) => {
+      processing = processing.then(() => processBatch(batch)).catch((err: unknown) => {
+        if (!stopped) warn(`could not process changes: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    },
+    () => settleFileEvents(watchSet?.roots[0] ?? cwd),
+  );
 
   function warn(message: string): void {
     emitter.emit('warning', { message });

@@ -240,7 +240,7 @@ export class BuildkitClient {
       const req: Record<string, unknown> = {
         Ref: params.ref,
         Session: solveSession.id,
-        Frontend: params.frontend ?? 'dockerfile.v0',
+        ...(params.definition ? { Definition: { def: params.definition } } : { Frontend: params.frontend ?? 'dockerfile.v0' }),
         FrontendAttrs: params.frontendAttrs,
         Cache: {
           Exports: params.cacheExports.map((e) => ({ Type: e.type, Attrs: e.attrs })),

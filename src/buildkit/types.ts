@@ -60,7 +60,10 @@ export interface CacheSpec {
 export interface SolveParams {
   /** Client-chosen build id (also used for Status); unique per solve. */
   ref: string;
+  /** Default `dockerfile.v0`; ignored when `definition` is given. */
   frontend?: string;
+  /** Marshalled LLB ops for a solve without a frontend. */
+  definition?: Uint8Array[];
   frontendAttrs: Record<string, string>;
   /** Marshalled LLB definitions (each op a Uint8Array) for `input:KEY` contexts. */
   frontendInputs?: Record<string, Uint8Array[]>;

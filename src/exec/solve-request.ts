@@ -57,8 +57,10 @@ export function solveSpecFor(input: SolveSpecInput): SolveSpec {
   const attrs: Record<string, string> = {};
   const localDirs: Record<string, string> = {};
 
-  // Context and Dockerfile locals. The frontend's `contextkey`/`dockerfilekey` rename the locals it asks
-  // for, so one session can serve concurrent solves and a directory shared by targets is one local.
+  // Context and Dockerfile locals. `contextkey`/`dockerfilekey` name them after their directory, but the
+  // Dockerfile frontend (v0.8 and v0.13 alike) still asks for the context as `context` for COPY, so the
+  // client gives each solve its own session (see src/buildkit/README.md); the stable per-directory key
+  // keeps BuildKit's incremental transfer working across targets and runs.
   if (t.contextIsLocal) {
     const key = localKey('ctx', t.context);
     localDirs[key] = t.context;

@@ -60,6 +60,15 @@ export function planOutputs(input: OutputInput, problems: Problems): TypedEntry[
         problems.error('invalid-config', ['target', origin, 'output', i], `target "${target}": output needs a type (type=local|tar|oci|docker|image|registry|cacheonly)`);
         return;
       }
+      if ((entry.type === 'oci' || entry.type === 'docker') && entry.attrs.tar === 'false') {
+        // BuildKit writes an OCI layout directory through the session's content store, which tsbake does not serve yet.
+        problems.error(
+          'invalid-config',
+          ['target', origin, 'output', i],
+          `target "${target}": type=${entry.type} with tar=false (an OCI layout directory) is not supported by tsbake yet (it needs the session content store); write a tarball instead (remove tar=false, dest=FILE.tar)`,
+        );
+        return;
+      }
       if (entry.type === 'registry') entry = { type: 'image', attrs: { ...entry.attrs, push: 'true' } };
       outputs.push(resolvePaths(entry, baseDir));
     });

@@ -66,6 +66,8 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       ...(inlineDockerfileDir ? { inlineDockerfileDir } : {}),
     });
 
+    refuseContentStoreNeeds(t, spec.cacheImports, spec.cacheExports);
+
     // Pushed-image refs can feed dependents on any driver.
     let internalRef = spec.internalRef;
     if (!internalRef) {
@@ -92,6 +94,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
     const loads: Promise<void>[] = [];
     const exporters: ExporterSpec[] = spec.exporters.map((e) => toExporter(e, t, input, loads));
 
+    if (input.env.TSBAKE_TRACE) process.stderr.write(`tsbake-trace solve-sent ${t.name} ${Date.now()}\n`);
     const result = await handle.client.solve(
       {
         ref,
@@ -229,6 +232,26 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       });
     }
   }
+}
+
+/**
+ * Local caches make BuildKit read and write blobs through the session's content store
+ * (`containerd.services.content.v1.Content`), which tsbake's session does not serve yet: without this
+ * check an export fails after the whole build with "not implemented", and an import silently finds
+ * nothing. Refuse before anything is sent.
+ */
+function refuseContentStoreNeeds(
+  t: ResolvedTarget,
+  imports: readonly { type: string }[],
+  exports: readonly { type: string }[],
+): void {
+  const keys = [...imports.filter((c) => c.type === 'local').map(() => 'cache-from'), ...exports.filter((c) => c.type === 'local').map(() => 'cache-to')];
+  if (keys.length === 0) return;
+  throw new TsbakeError(
+    'capability',
+    `target ${t.name}: ${[...new Set(keys)].join(' and ')} type=local is not supported by tsbake yet (it needs the session content store). ` +
+      'Use type=registry (ref=REGISTRY/REPO:TAG, mode=max) or type=inline instead',
+  );
 }
 
 /**

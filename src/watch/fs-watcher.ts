@@ -41,6 +41,11 @@ export class FsWatcher {
     return this.#poll !== false;
   }
 
+  /** The polling interval in ms, or false for native events. */
+  get pollInterval(): number | false {
+    return this.#poll;
+  }
+
   /** Watches `set` (replacing what was watched); resolves when the new watcher is ready. */
   watch(set: WatchSet, poll: number | false = this.#poll): Promise<void> {
     this.#set = set;

@@ -80,7 +80,13 @@ export function createWatcher(options: WatchOptions): Watcher {
         if (!stopped) warn(`could not process changes: ${err instanceof Error ? err.message : String(err)}`);
       });
     },
-    () => settleFileEvents(watchSet?.roots[0] ?? cwd),
+    async () => {
+      // Polling stats each file on its own timer: files written together are seen up to one interval
+      // apart, so a batch is only complete once every file has been polled again after its last change.
+      const interval = fs.pollInterval;
+      if (interval !== false) await new Promise<void>((resolve) => setTimeout(resolve, interval).unref());
+      await settleFileEvents(watchSet?.roots[0] ?? cwd);
+    },
   );
 
   function warn(message: string): void {

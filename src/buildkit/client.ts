@@ -220,7 +220,7 @@ export class BuildkitClient {
       const dir = key === undefined ? undefined : params.localDirs[key];
       if (dir !== undefined && localDirs[name] === undefined) localDirs[name] = dir;
     }
-    let disposeRegistration: (() => void) | undefined;
+    let disposeRegistration: (() => Promise<void>) | undefined;
     const statusAbort = new AbortController();
     const vertexErrors = new Map<string, { vertex: string; name: string; error: string }>();
     let statusDone: Promise<void> = Promise.resolve();
@@ -229,6 +229,7 @@ export class BuildkitClient {
       disposeRegistration = solveSession.registerSolve(params.ref, {
         localDirs,
         exports: params.exporters.map((e) => e.output),
+        ...(params.contentStores ? { contentStores: params.contentStores } : {}),
       });
       statusDone = this.followStatus(params.ref, statusAbort.signal, (u) => {
         for (const v of u.vertexes) {
@@ -277,7 +278,7 @@ export class BuildkitClient {
       throw err;
     } finally {
       statusAbort.abort();
-      disposeRegistration?.();
+      await disposeRegistration?.();
       await solveSession.close();
     }
   }

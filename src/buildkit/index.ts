@@ -5,3 +5,13 @@ export { BuildkitConnectError, BuildkitSolveError, BuildkitError, type SourceLoc
 export { walkDir, type WalkFilter, type TransferStats } from './filesync.js';
 export type * from './types.js';
 export { dockerConfigAuth, dockerConfigPath } from './auth.js';
+export {
+  LayoutContentStore,
+  addContentService,
+  putIndexEntry,
+  indexEntryFor,
+  CONTENT_METHODS,
+  STORE_ID_HEADER,
+  type ContentStoreDir,
+  type ContentStoreStats,
+} from './content-store.js';

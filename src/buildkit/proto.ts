@@ -205,8 +205,64 @@ message HealthCheckRequest { string service = 1; }
 message HealthCheckResponse { int32 status = 1; }
 `;
 
+// containerd's content service (api/services/content/v1/content.proto, containerd 1.x field numbers),
+// served in the session as BuildKit's client-side content store. Only the messages are declared: the
+// service is registered with custom serializers.
+const CONTENT = `
+syntax = "proto3";
+package containerd.services.content.v1;
+message Info {
+  string digest = 1;
+  int64 size = 2;
+  google.protobuf.Timestamp created_at = 3;
+  google.protobuf.Timestamp updated_at = 4;
+  map<string, string> labels = 5;
+}
+message InfoRequest { string digest = 1; }
+message InfoResponse { Info info = 1; }
+message FieldMask { repeated string paths = 1; }
+message UpdateRequest { Info info = 1; FieldMask update_mask = 2; }
+message UpdateResponse { Info info = 1; }
+message ListContentRequest { repeated string filters = 1; }
+message ListContentResponse { repeated Info info = 1; }
+message DeleteContentRequest { string digest = 1; }
+message ReadContentRequest { string digest = 1; int64 offset = 2; int64 size = 3; }
+message ReadContentResponse { int64 offset = 1; bytes data = 2; }
+message Status {
+  google.protobuf.Timestamp started_at = 1;
+  google.protobuf.Timestamp updated_at = 2;
+  string ref = 3;
+  int64 offset = 4;
+  int64 total = 5;
+  string expected = 6;
+}
+message StatusRequest { string ref = 1; }
+message StatusResponse { Status status = 1; }
+message ListStatusesRequest { repeated string filters = 1; }
+message ListStatusesResponse { repeated Status statuses = 1; }
+message WriteContentRequest {
+  int32 action = 1;
+  string ref = 2;
+  int64 total = 3;
+  string expected = 4;
+  int64 offset = 5;
+  bytes data = 6;
+  map<string, string> labels = 7;
+}
+message WriteContentResponse {
+  int32 action = 1;
+  google.protobuf.Timestamp started_at = 2;
+  google.protobuf.Timestamp updated_at = 3;
+  int64 offset = 4;
+  int64 total = 5;
+  string digest = 6;
+}
+message AbortRequest { string ref = 1; }
+message Empty {}
+`;
+
 const root = new protobuf.Root();
-for (const src of [PROTO, RPC, CONTROL, SESSION, SERVICES, SECRETS, HEALTH]) {
+for (const src of [PROTO, RPC, CONTROL, SESSION, SERVICES, SECRETS, HEALTH, CONTENT]) {
   protobuf.parse(src, root, { keepCase: true });
 }
 root.resolveAll();
@@ -341,4 +397,39 @@ export interface PbUsageRecord {
   RecordType: string;
   Shared: boolean;
   Parents: string[];
+}
+
+/** containerd WriteAction (content.proto): STAT answers the ingest's state, WRITE appends, COMMIT ends it. */
+export const WriteAction = { STAT: 0, WRITE: 1, COMMIT: 2 } as const;
+export interface PbContentInfo {
+  digest: string;
+  size: number;
+  created_at?: PbTimestamp | null;
+  updated_at?: PbTimestamp | null;
+  labels: Record<string, string>;
+}
+export interface PbContentStatus {
+  started_at?: PbTimestamp | null;
+  updated_at?: PbTimestamp | null;
+  ref: string;
+  offset: number;
+  total: number;
+  expected: string;
+}
+export interface PbWriteContentRequest {
+  action: number;
+  ref: string;
+  total: number;
+  expected: string;
+  offset: number;
+  data: Buffer;
+  labels: Record<string, string>;
+}
+export interface PbWriteContentResponse {
+  action: number;
+  started_at?: PbTimestamp | null;
+  updated_at?: PbTimestamp | null;
+  offset: number;
+  total: number;
+  digest: string;
 }

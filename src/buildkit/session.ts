@@ -15,6 +15,7 @@ import os from 'node:os';
 import { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import type { BuildkitClient } from './client.js';
+import { addContentService, CONTENT_METHODS, LayoutContentStore, type ContentStoreDir, type ContentStoreStats } from './content-store.js';
 import { abortError, BuildkitError } from './errors.js';
 import { receiveDir, receiveTar } from './filesend.js';
 import { sendDir, type TransferStats, type WalkFilter } from './filesync.js';
@@ -41,12 +42,16 @@ export type SessionStats = TransferStats & {
   dirNames: string[];
   /** REQ packets (files whose content the daemon asked for), per dir-name. */
   requestsByDirName: Record<string, number>;
+  /** Content store traffic (local caches, OCI layouts). */
+  content: ContentStoreStats;
 };
 
 export interface SolveRegistration {
   localDirs: Record<string, string>;
   /** Exporter outputs, indexed like the solve's exporters (undefined for exporters without output). */
   exports: (ExportTarget | undefined)[];
+  /** Content stores by store id (`local:…`, `export`, `oci:…`). */
+  contentStores: Map<string, LayoutContentStore>;
 }
 
 /** A stable shared key for this machine (hostname-derived), as buildx derives one per node. */
@@ -132,7 +137,16 @@ export class Session {
     this.id = randomBytes(13).toString('hex').slice(0, 25);
     this.name = opts.name ?? 'tsbake';
     this.sharedKey = opts.sharedKey;
-    this.stats = stats ?? { stats: 0, entriesVisited: 0, requests: 0, bytesSent: 0, fileSyncCalls: 0, dirNames: [], requestsByDirName: {} };
+    this.stats = stats ?? {
+      stats: 0,
+      entriesVisited: 0,
+      requests: 0,
+      bytesSent: 0,
+      fileSyncCalls: 0,
+      dirNames: [],
+      requestsByDirName: {},
+      content: { reads: 0, bytesRead: 0, commits: 0, bytesWritten: 0, alreadyExists: 0 },
+    };
   }
 
   /** A new (unstarted) session with the same providers and counters; `sharedKeyFor` keys it to a directory. */
@@ -141,8 +155,11 @@ export class Session {
     return new Session({ ...this.opts, sharedKey }, this.stats);
   }
 
-  /** Register the local dirs and outputs of one solve; returns the disposer. */
-  registerSolve(ref: string, reg: { localDirs: Record<string, string>; exports: (ExportTarget | undefined)[] }): () => void {
+  /** Register the local dirs, outputs and content stores of one solve; returns the (async) disposer. */
+  registerSolve(
+    ref: string,
+    reg: { localDirs: Record<string, string>; exports: (ExportTarget | undefined)[]; contentStores?: Record<string, ContentStoreDir> },
+  ): () => Promise<void> {
     for (const [name, dir] of Object.entries(reg.localDirs)) {
       for (const [otherRef, other] of this.registrations) {
         const otherDir = other.localDirs[name];
@@ -154,9 +171,18 @@ export class Session {
     if (reg.exports.some((e) => e !== undefined) && [...this.registrations.values()].some((r) => r.exports.some((e) => e !== undefined))) {
       throw new Error('a session can serve the outputs of only one solve at a time (FileSend calls name no solve)');
     }
-    this.registrations.set(ref, { localDirs: { ...reg.localDirs }, exports: [...reg.exports] });
-    return () => {
+    const stores = new Map<string, LayoutContentStore>();
+    for (const [id, spec] of Object.entries(reg.contentStores ?? {})) {
+      for (const [otherRef, other] of this.registrations) {
+        if (other.contentStores.has(id)) throw new Error(`content store ${id} is used by solve ${otherRef} and by solve ${ref}`);
+      }
+      stores.set(id, new LayoutContentStore(spec));
+    }
+    this.registrations.set(ref, { localDirs: { ...reg.localDirs }, exports: [...reg.exports], contentStores: stores });
+    return async () => {
       this.registrations.delete(ref);
+      // Unfinished writes (a cancelled solve) leave nothing behind in the layouts.
+      await Promise.all([...stores.values()].map((st) => st.cleanup().catch(() => undefined)));
     };
   }
 
@@ -186,6 +212,14 @@ export class Session {
     return this.opts.sources?.(name);
   }
 
+  private lookupStore(id: string): LayoutContentStore | undefined {
+    for (const r of this.registrations.values()) {
+      const s = r.contentStores.get(id);
+      if (s) return s;
+    }
+    return undefined;
+  }
+
   private lookupExport(index: number | undefined): { ref: string; target: ExportTarget } | undefined {
     for (const [ref, r] of this.registrations) {
       const target = index === undefined ? r.exports.find((e) => e !== undefined) : r.exports[index];
@@ -205,6 +239,7 @@ export class Session {
       METHODS.fetchToken,
       METHODS.getTokenAuthority,
       METHODS.verifyTokenAuthority,
+      ...CONTENT_METHODS,
     ];
     if (this.opts.secrets) list.push(METHODS.secret);
     return list;
@@ -392,6 +427,8 @@ export class Session {
         VerifyTokenAuthority: unimplemented,
       },
     );
+
+    addContentService(server, (id) => this.lookupStore(id), this.stats.content);
 
     server.addService(
       { GetSecret: method(METHODS.secret, secret.req, secret.res, false, false) },

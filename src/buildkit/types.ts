@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Session } from './session.js';
+import type { ContentStoreDir } from './content-store.js';
 
 export interface WorkerInfo {
   id: string;
@@ -74,6 +75,11 @@ export interface SolveParams {
   session: Session;
   /** Local names this solve asks for → absolute directories (see localName()). */
   localDirs: Record<string, string>;
+  /**
+   * Content stores served to the daemon for this solve, by store id: `local:<dest|src>` (local caches),
+   * `export` (oci/docker exporters with tar=false), `oci:<name>` (oci-layout:// contexts).
+   */
+  contentStores?: Record<string, ContentStoreDir>;
 }
 
 export interface SolveResult {

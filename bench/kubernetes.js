@@ -241,6 +241,7 @@ async function replicas() {
 
     const configs = ['r1', 'r3', 'split'];
     const results = {};
+    const load0 = os.loadavg()[0];
     for (const w of Object.keys(WORKLOADS)) {
       for (let rep = 0; rep < REPS; rep++) {
         // Alternate the order so drift (page cache, engine state) does not favour one configuration.
@@ -270,6 +271,8 @@ async function replicas() {
       }
     }
     const targetSpread = countBy(engineOfTarget.map((e) => `engine ${e}`));
+    const r3Engines = new Set(Object.keys(WORKLOADS).flatMap((w) => results[`r3/${w}`].flatMap((r) => r.pods.map((p) => engineOfPod(p)))));
+    const r3Execs = Object.keys(WORKLOADS).flatMap((w) => results[`r3/${w}`].map((r) => r.pods.length));
     const med = (k) => median(results[k].map((r) => r.ms));
     const body = [
       `${TARGETS} independent targets (each its own context dir, FROM local/busybox:1 + COPY + one RUN, output type=cacheonly), ` +
@@ -284,6 +287,11 @@ async function replicas() {
       `Sticky hash of the ${TARGETS} context paths over r3's pods (what the split uses): ${fmtCounts(targetSpread)}.`,
       `Speed-up of 3 over 1: r3 sleep ${(med('r1/sleep') / med('r3/sleep')).toFixed(2)}×, cpu ${(med('r1/cpu') / med('r3/cpu')).toFixed(2)}×; ` +
         `split sleep ${(med('r1/sleep') / med('split/sleep')).toFixed(2)}×, cpu ${(med('r1/cpu') / med('split/cpu')).toFixed(2)}×.`,
+      r3Engines.size === 1
+        ? `r3 reached one engine only: each run opened ${[...new Set(r3Execs)].join('/')} pod exec(s), so all ${TARGETS} targets shared one connection ` +
+          'and one pod (the executor opens one BuildKit client per builder per run and dials without a context hint); the split rows show what per-target dialing would give.'
+        : `r3 reached engines ${[...r3Engines].sort().join(', ')}.`,
+      `Load average (1 min) of the machine: ${load0.toFixed(1)} at the start of the measured runs, ${os.loadavg()[0].toFixed(1)} at the end (other work shares the ${os.cpus().length} cores).`,
       ranRun ? '' : '(warning: the RUN step did not show in the plain log of a CPU run; check that --no-cache took effect)',
     ].join('\n');
     await report(`kubernetes driver: ${TARGETS} targets on 1 vs 3 replicas (stand-in, independent BuildKits)`, body);

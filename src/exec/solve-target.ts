@@ -12,12 +12,15 @@ import type { EventSink, TargetResult } from './events.js';
 import type { BuilderHandle } from './builders.js';
 import { solveSpecFor, type ExportSpec } from './solve-request.js';
 import { BuildkitSolveError } from '../buildkit/errors.js';
-import type { ExporterSpec, StatusUpdate } from '../buildkit/index.js';
+import { BuildkitClient, type ExporterSpec, type StatusUpdate } from '../buildkit/index.js';
 import { loadImageTarball, localEngineStore } from './load.js';
 import { TsbakeError } from '../errors.js';
+import { planContentStores, requireOciHandoff, type ContentStorePlan } from './oci-context.js';
 
 export interface SolveTargetInput {
   target: ResolvedTarget;
+  /** The target's index in the run, for drivers that spread targets over several daemons. */
+  sequence?: number;
   plan: Plan;
   handle: BuilderHandle;
   /** Results so far (dependencies' internal refs). */
@@ -36,6 +39,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
 
   const vertexes = new Map<string, { name: string; cached: boolean; completed?: number; error?: string }>();
   const logTail = new Map<string, string[]>();
+  let contentPlan: ContentStorePlan | undefined;
 
   try {
     let inlineDockerfileDir: string | undefined;
@@ -50,11 +54,9 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       const dep = input.results.get(ctx.target);
       const depRef = dep?.exporterResponse['tsbake.internal-ref'];
       if (!depRef) {
-        throw new TsbakeError(
-          'capability',
-          `target ${t.name}: context "${name}" uses target:${ctx.target}, but its result cannot be handed over on the ${handle.builder.driver} driver yet: ` +
-            `build both targets with a docker-driver builder, or give ${ctx.target} an image output that pushes to a registry and use docker-image://`,
-        );
+        // Handed over as an OCI layout through the session content store instead (oci-context.ts).
+        await requireOciHandoff(t, name, ctx.target, dep, handle.builder.driver);
+        continue;
       }
       dependencyRefs[ctx.target] = depRef;
     }
@@ -65,8 +67,6 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       dependencyRefs,
       ...(inlineDockerfileDir ? { inlineDockerfileDir } : {}),
     });
-
-    refuseContentStoreNeeds(t, spec.cacheImports, spec.cacheExports);
 
     // Pushed-image refs can feed dependents on any driver.
     let internalRef = spec.internalRef;
@@ -93,9 +93,12 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
     }
     const loads: Promise<void>[] = [];
     const exporters: ExporterSpec[] = spec.exporters.map((e) => toExporter(e, t, input, loads));
+    contentPlan = await planContentStores({ ...input, caps: handle.caps, internalRef, ...spec, exporters });
 
     if (input.env.TSBAKE_TRACE) process.stderr.write(`tsbake-trace solve-sent ${t.name} ${Date.now()}\n`);
-    const result = await handle.client.solve(
+    const node = await clientFor(input);
+    const result = await node.client
+      .solve(
       {
         ref,
         frontend: 'dockerfile.v0',
@@ -106,15 +109,17 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
         entitlements: spec.entitlements,
         session: handle.session,
         localDirs: spec.localDirs,
+        contentStores: contentPlan.stores,
       },
       signal,
       (update) => onStatus(update),
-    );
+    )
+      .finally(() => node.release());
     await Promise.all(loads);
     const all = [...vertexes.values()];
     const cached = all.filter((v) => v.cached).length;
     const state = all.length > 0 && cached === all.length ? 'cached' : 'built';
-    const exporterResponse = { ...result.exporterResponse };
+    const exporterResponse = { ...result.exporterResponse, ...(await contentPlan.finish(result.exporterResponse)) };
     if (internalRef) exporterResponse['tsbake.internal-ref'] = internalRef;
     const res: TargetResult = {
       target: t.name,
@@ -127,6 +132,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
     emit({ type: 'target-finished', target: t.name, state, durationMs: res.durationMs, result: res, time: Date.now() });
     return res;
   } catch (err) {
+    await contentPlan?.discard();
     const durationMs = Date.now() - started;
     if (signal.aborted || (err instanceof Error && err.name === 'AbortError')) {
       emit({ type: 'target-cancelled', target: t.name, time: Date.now() });
@@ -235,23 +241,19 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
 }
 
 /**
- * Local caches make BuildKit read and write blobs through the session's content store
- * (`containerd.services.content.v1.Content`), which tsbake's session does not serve yet: without this
- * check an export fails after the whole build with "not implemented", and an import silently finds
- * nothing. Refuse before anything is sent.
+ * Drivers with several daemons (kubernetes replicas) get one connection per target, dialled with the
+ * target's context path and index so the driver balances them (sticky by context, or random); the
+ * builder's shared connection serves everything else.
  */
-function refuseContentStoreNeeds(
-  t: ResolvedTarget,
-  imports: readonly { type: string }[],
-  exports: readonly { type: string }[],
-): void {
-  const keys = [...imports.filter((c) => c.type === 'local').map(() => 'cache-from'), ...exports.filter((c) => c.type === 'local').map(() => 'cache-to')];
-  if (keys.length === 0) return;
-  throw new TsbakeError(
-    'capability',
-    `target ${t.name}: ${[...new Set(keys)].join(' and ')} type=local is not supported by tsbake yet (it needs the session content store). ` +
-      'Use type=registry (ref=REGISTRY/REPO:TAG, mode=max) or type=inline instead',
-  );
+async function clientFor(input: SolveTargetInput): Promise<{ client: BuildkitClient; release: () => Promise<void> }> {
+  const { handle, target: t } = input;
+  if ((handle.driver.nodes?.() ?? 1) <= 1) return { client: handle.client, release: async () => undefined };
+  const hint = { ...(t.contextIsLocal ? { contextPath: t.context } : {}), ...(input.sequence !== undefined ? { sequence: input.sequence } : {}) };
+  const client = await BuildkitClient.connect((s) => handle.driver.dial(s, hint), {
+    signal: input.signal,
+    endpointName: handle.driver.endpoint(),
+  });
+  return { client, release: () => client.close().catch(() => undefined) };
 }
 
 /**

@@ -60,13 +60,9 @@ export function planOutputs(input: OutputInput, problems: Problems): TypedEntry[
         problems.error('invalid-config', ['target', origin, 'output', i], `target "${target}": output needs a type (type=local|tar|oci|docker|image|registry|cacheonly)`);
         return;
       }
-      if ((entry.type === 'oci' || entry.type === 'docker') && entry.attrs.tar === 'false') {
-        // BuildKit writes an OCI layout directory through the session's content store, which tsbake does not serve yet.
-        problems.error(
-          'invalid-config',
-          ['target', origin, 'output', i],
-          `target "${target}": type=${entry.type} with tar=false (an OCI layout directory) is not supported by tsbake yet (it needs the session content store); write a tarball instead (remove tar=false, dest=FILE.tar)`,
-        );
+      if ((entry.type === 'oci' || entry.type === 'docker') && entry.attrs.tar === 'false' && (entry.attrs.dest === undefined || entry.attrs.dest === '-')) {
+        // An OCI layout is a directory, written through the session's content store (src/exec/oci-context.ts).
+        problems.error('invalid-config', ['target', origin, 'output', i], `target "${target}": type=${entry.type} with tar=false writes an OCI layout directory: give it dest=DIR`);
         return;
       }
       if (entry.type === 'registry') entry = { type: 'image', attrs: { ...entry.attrs, push: 'true' } };

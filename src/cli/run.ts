@@ -113,6 +113,15 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
     line(`watch: ${trigger || 'start'} → ${parts.join(', ') || 'nothing to rebuild'} in ${(e.durationMs / 1000).toFixed(1)}s`);
   });
   watcher.on('ready', () => line('watch: watching for changes (Ctrl-C to stop)'));
+  // An open session costs CPU while idle (BuildKit health-checks it every second), so the builders are
+  // released after 10 s without a build and reopened by the next one.
+  const WATCH_IDLE_RELEASE_MS = 10_000;
+  let idleTimer: NodeJS.Timeout | undefined;
+  watcher.on('build-started', () => clearTimeout(idleTimer));
+  watcher.on('rebuild-summary', () => {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => void pool.close(), WATCH_IDLE_RELEASE_MS).unref();
+  });
   if (mode === 'json') {
     for (const ev of ['changed', 'planned', 'config-error', 'build-started', 'build-finished', 'build-cancelled', 'rebuild-summary', 'warning', 'ready'] as const) {
       watcher.on(ev, (payload: unknown) => {
@@ -127,6 +136,7 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
     await watcher.start();
     await watcher.done;
   } finally {
+    clearTimeout(idleTimer);
     await pool.close();
   }
   return signal.aborted ? 130 : 0;

@@ -52,10 +52,8 @@ export async function cmdList(flags: CommonFlags & { format: 'text' | 'json' }, 
 }
 
 export async function cmdValidate(flags: CommonFlags, ctx: CliIO): Promise<number> {
-  const loaded = await loadConfig({ files: flags.file, cwd: ctx.cwd, env: ctx.env });
   // Resolving every target checks names, inherits, matrix, graph and capabilities too.
-  const names = Object.keys(loaded.config.target ?? {});
-  const plan = resolvePlan(loaded, { names, set: flags.set, env: ctx.env, ...(flags.builder ? { builder: flags.builder } : {}) });
+  const { loaded, plan } = await loadAndPlan((l) => Object.keys(l.config.target ?? {}), flags, ctx);
   printWarnings(plan, ctx);
   ctx.stdout.write(`${loaded.files.join(', ')}: valid (${Object.keys(plan.targets).length} targets, ${Object.keys(plan.builders).length} builders)\n`);
   return 0;

@@ -107,6 +107,7 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
         }
         const result = await solveTarget({
           target: t,
+          sequence: selected.indexOf(t.name),
           plan,
           handle: handles.get(t.builder)!,
           results,

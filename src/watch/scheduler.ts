@@ -22,6 +22,8 @@ export interface SchedulerOptions {
 interface Run {
   controller: AbortController;
   promise: Promise<void>;
+  /** Cancelled by a newer change and already replaced: its outcome is no longer reported. */
+  superseded: boolean;
 }
 
 interface Cycle {
@@ -42,6 +44,8 @@ export class Scheduler {
   /** Stale targets → the changed paths that made them stale. */
   readonly #pending = new Map<string, string[]>();
   readonly #running = new Map<string, Run>();
+  /** Superseded builds still unwinding (the solve is cancelled, the daemon is tearing it down). */
+  readonly #draining = new Set<Run>();
   readonly #last = new Map<string, TargetResult>();
   #cycle: Cycle | undefined;
   #stopped = false;
@@ -92,7 +96,15 @@ export class Scheduler {
       if (!affected.has(name)) continue;
       this.#pending.set(name, sample);
       const run = this.#running.get(name);
-      if (run && this.#opts.cancelInFlight) run.controller.abort(new Error('superseded by a newer change'));
+      if (run && this.#opts.cancelInFlight) {
+        // Restart at once rather than after the cancelled solve has unwound (tens to hundreds of ms on
+        // a busy daemon): the old build is aborted, reported cancelled now, and ignored when it settles.
+        run.superseded = true;
+        run.controller.abort(new Error('superseded by a newer change'));
+        this.#running.delete(name);
+        this.#draining.add(run);
+        this.#opts.emitter.emit('build-cancelled', { target: name });
+      }
     }
     this.#pump();
     return this.#graph.order.filter((n) => affected.has(n));
@@ -102,7 +114,7 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#pending.clear();
-    const runs = [...this.#running.values()];
+    const runs = [...this.#running.values(), ...this.#draining];
     for (const run of runs) run.controller.abort(new Error('watch stopped'));
     await Promise.allSettled(runs.map((r) => r.promise));
   }
@@ -172,7 +184,7 @@ export class Scheduler {
     const controller = new AbortController();
     const plan = this.#plan;
     const started = Date.now();
-    const run: Run = { controller, promise: Promise.resolve() };
+    const run: Run = { controller, promise: Promise.resolve(), superseded: false };
     this.#running.set(name, run);
     this.#opts.emitter.emit('build-started', { target: name, trigger });
     run.promise = (async () => {
@@ -188,6 +200,10 @@ export class Scheduler {
           error: err instanceof Error ? err.message : String(err),
           steps: { total: 0, cached: 0 },
         };
+      }
+      if (run.superseded) {
+        this.#draining.delete(run);
+        return;
       }
       if (this.#running.get(name) === run) this.#running.delete(name);
       if (controller.signal.aborted || result.state === 'cancelled') {

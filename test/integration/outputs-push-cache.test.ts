@@ -10,7 +10,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines, requireEngine, requireRegistry, REGISTRY_BASE_IMAGE, type EngineRef } from '../helpers/env.js';
+import { docker, engines, requireEngine, requireRegistry, REGISTRY_BASE_IMAGE, type EngineRef } from '../helpers/env.js';
 import { project, runCli } from '../helpers/cli.js';
 import { startGrpcRelay, type GrpcRelay } from '../helpers/relay.js';
 
@@ -153,15 +153,18 @@ describe.each([
 ] as [string, EngineRef][])('docker driver on %s: inline cache, store-dependent exports', (name, engine) => {
   const env = { DOCKER_HOST: engine.host };
   const dirs: string[] = [];
+  const images: string[] = [];
   beforeAll(async () => {
     await Promise.all([requireEngine(engine), requireRegistry()]);
   });
   afterAll(async () => {
+    for (const image of images) await docker(engine, ['rmi', '-f', image]).catch(() => undefined);
     for (const d of dirs) await fs.rm(d, { recursive: true, force: true });
   });
 
   it('type=inline cache export is accepted', async () => {
     const id = uniq();
+    images.push(`tsbake-it/inline:${id}`);
     const dir = await project({
       'tsbake.yaml': `target:\n  app:\n    tags: ["tsbake-it/inline:${id}"]\n    cache-to: ["type=inline"]\n`,
       Dockerfile: `FROM local/busybox:1\nRUN echo inline-${id} > /i.txt\n`,

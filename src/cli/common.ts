@@ -43,12 +43,12 @@ export function printWarnings(plan: Plan, ctx: CliIO): void {
 }
 
 /**
- * For commands that build: what a builder's daemon MAY be able to do. The docker driver gains tarballs,
+ * What a builder's daemon MAY be able to do. The docker driver gains tarballs, several outputs (v0.13+),
  * cache export and multi-platform on an engine with the containerd image store, which only the daemon
  * can tell, so those checks wait until the executor has asked it (before any build is sent).
  */
 export function runTimeCapabilities(b: ResolvedBuilder): DriverCapabilities {
   const caps = staticCapabilities(b.driver);
   if (b.driver !== 'docker') return caps;
-  return { ...caps, cacheExport: 'all', tarballOutput: true, multiPlatform: true };
+  return { ...caps, cacheExport: 'all', tarballOutput: true, multiPlatform: true, multipleExporters: true };
 }

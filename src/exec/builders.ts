@@ -103,9 +103,15 @@ export function detectCapabilities(
   engineVersion: string | undefined,
 ): DriverCapabilities {
   const base = driver.staticCapabilities();
-  // Docker's embedded BuildKit answers Info with `v0.0.0+unknown`: go by the engine's release instead.
-  const reported = infoVersion && !/^v?0\.0\.0/.test(infoVersion) ? infoVersion : undefined;
-  const version = reported ?? (engineVersion ? buildkitOfDocker(engineVersion) : undefined);
+  // Info exists from v0.11 on. Builds without a release version (Docker's embedded BuildKit, a development
+  // buildkitd) answer `v0.0.0+unknown`: for the docker driver the engine's release tells the version; for
+  // the others such a daemon is at least v0.11 and taken as current.
+  const unversioned = infoVersion !== undefined && /^v?0\.0\.0/.test(infoVersion);
+  const reported = infoVersion && !unversioned ? infoVersion : undefined;
+  const version =
+    reported ??
+    (engineVersion ? buildkitOfDocker(engineVersion) : undefined) ??
+    (unversioned ? 'v0.99' : undefined);
   const daemon =
     driver.builder.driver === 'docker'
       ? `BuildKit ${version ?? '(older than v0.11)'} in Docker ${engineVersion ?? 'engine'}`

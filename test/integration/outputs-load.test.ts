@@ -117,12 +117,9 @@ describe('--load on a remote builder (relay to Docker 26 BuildKit)', () => {
 
   });
 
-  // Docker 26's embedded BuildKit answers Info with `v0.0.0+unknown`; src/exec/builders.ts then takes a
-  // remote daemon for one older than v0.11 (one exporter per solve) and refuses type=local + the load
-  // before the build, although this BuildKit (v0.13) takes both. Fails until detectCapabilities treats an
-  // Info answer as "v0.11 or newer" and learns the rest elsewhere; the same config passes on the docker
-  // driver below, where the engine release gives the version.
-  it.fails('remote + default-load: --load adds the load back next to an explicit type=local (known capability-detection bug)', async () => {
+  // Docker 26's embedded BuildKit answers Info with `v0.0.0+unknown`: a daemon that answers Info is v0.11+,
+  // taken as current, so type=local + the load go in one solve (two exporters, v0.13).
+  it('remote + default-load: --load adds the load back next to an explicit type=local', async () => {
     const id = uniq();
     const tag = `tsbake-it/dl-again:${id}`;
     images.push([engines.docker26, tag]);
@@ -138,11 +135,9 @@ describe('--load on a remote builder (relay to Docker 26 BuildKit)', () => {
     expect(await fs.readFile(path.join(dir, 'out', `marker-${id}.txt`), 'utf8')).toBe(id);
   });
 
-  // Fails today: the plan-time check uses the docker driver's static table (one exporter per solve, as
-  // BuildKit < v0.13), so type=local + the load is refused with exit 2 before the executor learns from
-  // the engine (Docker 26 → BuildKit v0.13) that both fit in one solve. The first half (no load without
-  // --load) passes; see the report.
-  it.fails('docker driver on Docker 26: an explicit type=local does not load, --load adds the load back (two exporters) [known plan-time bug]', async () => {
+  // The number of outputs per solve is checked against the daemon (Docker 26 → BuildKit v0.13), not the
+  // docker driver's static table.
+  it('docker driver on Docker 26: an explicit type=local does not load, --load adds the load back (two exporters)', async () => {
     const id = uniq();
     const tag = `tsbake-it/dd-again:${id}`;
     images.push([engines.docker26, tag]);

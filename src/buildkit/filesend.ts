@@ -151,7 +151,23 @@ export async function receiveDir(dest: string, stream: Duplex, signal: AbortSign
   }
 }
 
+/**
+ * Several streams may end in one dest at once (`platform-split`: one stream per platform, each with its
+ * own `linux_<arch>/`), so moves into the same dest are serialised and the later ones merge.
+ */
+const moving = new Map<string, Promise<void>>();
+
 async function moveIntoPlace(tmp: string, dest: string): Promise<void> {
+  const run = (moving.get(dest) ?? Promise.resolve()).catch(() => undefined).then(() => moveIntoPlaceNow(tmp, dest));
+  moving.set(dest, run);
+  try {
+    await run;
+  } finally {
+    if (moving.get(dest) === run) moving.delete(dest);
+  }
+}
+
+async function moveIntoPlaceNow(tmp: string, dest: string): Promise<void> {
   let existing;
   try {
     existing = await fs.lstat(dest);

@@ -8,6 +8,12 @@ import { TsbakeError } from '../errors.js';
 import { closest } from 'fastest-levenshtein';
 import { parseSize } from '../exec/solve-request.js';
 import type { BuilderStatus } from '../drivers/types.js';
+import { describeBuildkitVersion } from '../exec/versions.js';
+
+function engineVersionOf(status: BuilderStatus): string | undefined {
+  const v = status.details?.['engineVersion'];
+  return typeof v === 'string' ? v : undefined;
+}
 
 type Flags = CommonFlags & { format: 'text' | 'json' };
 
@@ -78,7 +84,7 @@ export function cmdBuilder(
             await withClient(b, ctx, signal, async (c) => {
               const [workers, info] = await Promise.all([c.listWorkers(signal), c.info(signal)]);
               status.platforms = [...new Set(workers.flatMap((w) => w.platforms))];
-              status.buildkitVersion = info?.version ?? '(older than v0.11)';
+              status.buildkitVersion = describeBuildkitVersion(info?.version, engineVersionOf(status));
             }).catch(() => undefined);
           }
           return status;
@@ -102,7 +108,7 @@ export function cmdBuilder(
         await withClient(b, ctx, signal, async (c) => {
           const [workers, info] = await Promise.all([c.listWorkers(signal), c.info(signal)]);
           status.platforms = [...new Set(workers.flatMap((w) => w.platforms))];
-          status.buildkitVersion = info?.version ?? status.buildkitVersion ?? '(older than v0.11)';
+          status.buildkitVersion = describeBuildkitVersion(info?.version, engineVersionOf(status));
           status.details = { ...status.details, workers };
         }).catch((err: unknown) => {
           status.error = (err as Error).message;

@@ -10,6 +10,7 @@ import type { DriverCapabilities, ResolvedBuilder } from '../plan/types.js';
 import { TsbakeError } from '../errors.js';
 import { dockerConfigAuth } from '../buildkit/auth.js';
 import type { SecretProvider } from './secrets.js';
+import { effectiveBuildkitVersion } from './versions.js';
 
 export interface BuilderHandle {
   builder: ResolvedBuilder;
@@ -68,21 +69,6 @@ export async function openBuilder(builder: ResolvedBuilder, options: OpenBuilder
   }
 }
 
-/** BuildKit version embedded in a Docker engine release (moby's vendor.mod), for engines whose daemon does not answer Info. */
-function buildkitOfDocker(engine: string): string | undefined {
-  const major = Number(engine.split('.')[0]);
-  if (!Number.isFinite(major)) return undefined;
-  if (major <= 19) return 'v0.6';
-  if (major === 20) return 'v0.8';
-  if (major <= 22) return 'v0.10';
-  if (major === 23) return 'v0.10';
-  if (major === 24) return 'v0.11';
-  if (major === 25) return 'v0.12';
-  if (major === 26) return 'v0.13';
-  if (major === 27) return 'v0.15';
-  return 'v0.20';
-}
-
 function minorOf(version: string): number {
   const m = /^v?(\d+)\.(\d+)/.exec(version);
   if (!m) return 99;
@@ -103,15 +89,7 @@ export function detectCapabilities(
   engineVersion: string | undefined,
 ): DriverCapabilities {
   const base = driver.staticCapabilities();
-  // Info exists from v0.11 on. Builds without a release version (Docker's embedded BuildKit, a development
-  // buildkitd) answer `v0.0.0+unknown`: for the docker driver the engine's release tells the version; for
-  // the others such a daemon is at least v0.11 and taken as current.
-  const unversioned = infoVersion !== undefined && /^v?0\.0\.0/.test(infoVersion);
-  const reported = infoVersion && !unversioned ? infoVersion : undefined;
-  const version =
-    reported ??
-    (engineVersion ? buildkitOfDocker(engineVersion) : undefined) ??
-    (unversioned ? 'v0.99' : undefined);
+  const version = effectiveBuildkitVersion(infoVersion, engineVersion);
   const daemon =
     driver.builder.driver === 'docker'
       ? `BuildKit ${version ?? '(older than v0.11)'} in Docker ${engineVersion ?? 'engine'}`

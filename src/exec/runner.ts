@@ -14,7 +14,8 @@ import { solveTarget } from './solve-target.js';
 import type { BuilderHandle } from './builders.js';
 import { BuilderPool } from './pool.js';
 import { secretProviderFor } from './secrets.js';
-import { TsbakeError, formatDiagnostic } from '../errors.js';
+import { TsbakeError, formatDiagnostic, type Diagnostic } from '../errors.js';
+import { localEngineStore } from './load.js';
 import { Semaphore } from './semaphore.js';
 
 export interface RunOptions {
@@ -77,6 +78,7 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
     );
     const subPlan: Plan = { ...plan, targets: Object.fromEntries(targets.map((t) => [t.name, t])) };
     const problems = checkCapabilities(subPlan, (b) => handles.get(b.name)?.caps ?? handles.values().next().value!.caps);
+    problems.push(...(await loadProblems(targets, plan, env)));
     const errors = problems.filter((d) => d.severity === 'error');
     if (errors.length > 0) {
       throw new TsbakeError('capability', errors.map(formatDiagnostic).join('\n'), { diagnostics: errors });
@@ -152,6 +154,28 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
     ok: list.every((r) => r.state === 'built' || r.state === 'cached'),
     cancelled: options.signal.aborted,
   };
+}
+
+/**
+ * A multi-platform result can be loaded only into an engine with the containerd image store (an OCI
+ * index); the classic store takes one platform. Checked before any build, like the capabilities.
+ */
+async function loadProblems(targets: ResolvedTarget[], plan: Plan, env: Record<string, string | undefined>): Promise<Diagnostic[]> {
+  const loading = targets.filter(
+    (t) => plan.builders[t.builder]?.driver !== 'docker' && t.platforms.length > 1 && t.outputs.some((o) => o.type === 'docker' && o.attrs['dest'] === undefined),
+  );
+  if (loading.length === 0) return [];
+  const host = env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  if ((await localEngineStore(env)) === 'containerd') return [];
+  return loading.map((t) => ({
+    file: '',
+    line: 0,
+    column: 0,
+    severity: 'error' as const,
+    message:
+      `target "${t.name}": a multi-platform image (${t.platforms.join(', ')}) cannot be loaded into the Docker engine at ${host}: ` +
+      `its classic image store cannot hold an image index. Turn on the containerd image store, build a single platform, or push to a registry instead`,
+  }));
 }
 
 function skipped(target: string, reason: string): TargetResult {

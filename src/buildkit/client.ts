@@ -77,6 +77,9 @@ export class BuildkitClient {
       // No client keepalive pings: Go gRPC servers (BuildKit) allow one ping per 5 minutes by default and
       // answer more with GOAWAY (too_many_pings), which would kill long solves and sessions.
       'grpc.default_authority': 'buildkit',
+      // Session traffic (context uploads, export tarballs) rides the Control.Session stream: a large
+      // window keeps it from stalling on HTTP/2's default 64 KiB.
+      'grpc-node.flow_control_window': 32 * 1024 * 1024,
     });
     const client = new BuildkitClient(bridge, grpcClient, endpoint);
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? 20_000);

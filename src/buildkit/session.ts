@@ -75,6 +75,9 @@ const METHODS = {
   secret: '/moby.buildkit.secrets.v1.Secrets/GetSecret',
 } as const;
 
+const SESSION_WINDOW = 32 * 1024 * 1024;
+const STREAM_WINDOW = 8 * 1024 * 1024;
+
 /** Metadata keys whose repeated values must be read separately (Node's HTTP/2 joins them with ", "). */
 const MULTI_KEYS = ['include-patterns', 'exclude-patterns', 'followpaths'];
 
@@ -345,6 +348,17 @@ export class Session {
     for (const h2 of servers.keys()) {
       if ((h2 as unknown as { tsbakePatched?: boolean }).tsbakePatched) continue;
       (h2 as unknown as { tsbakePatched?: boolean }).tsbakePatched = true;
+      // Exports (tarballs for --load, local dirs) flow from the daemon to this server: HTTP/2's default
+      // 64 KiB windows would make every few chunks wait for a round trip through the bridge.
+      h2.prependListener('session', (session: http2.ServerHttp2Session) => {
+        session.on('localSettings', () => undefined);
+        try {
+          session.setLocalWindowSize(SESSION_WINDOW);
+          session.settings({ initialWindowSize: STREAM_WINDOW });
+        } catch {
+          // a session already closing
+        }
+      });
       h2.prependListener('stream', (_stream: unknown, headers: http2.IncomingHttpHeaders, _flags: unknown, rawHeaders?: string[]) => {
         if (!Array.isArray(rawHeaders)) return;
         const multi = new Map<string, string[]>();

@@ -3,6 +3,7 @@ import type { CliIO, CommonFlags } from './main.js';
 import { loadAndPlan, printWarnings } from './common.js';
 import { TsbakeError, formatDiagnostic } from '../errors.js';
 import type { TargetResult } from '../exec/events.js';
+import { trace } from '../trace.js';
 
 export interface RunFlags extends CommonFlags {
   parallelism?: number;
@@ -18,12 +19,15 @@ export interface WatchFlags extends RunFlags {
 }
 
 export async function cmdRun(names: string[], flags: RunFlags, ctx: CliIO, signal: AbortSignal): Promise<number> {
+  trace('cli');
   const { plan } = await loadAndPlan(names, flags, ctx);
+  trace('planned');
   printWarnings(plan, ctx);
   const [{ runPlan, writeMetadataFile }, { createRenderer, resolveProgressMode }] = await Promise.all([
     import('../exec/runner.js'),
     import('../ui/index.js'),
   ]);
+  trace('modules');
   const mode = resolveProgressMode(flags.progress, { isTTY: Boolean(ctx.stderr.isTTY), ci: Boolean(ctx.env.CI) });
   const renderer = createRenderer(mode, { stdout: ctx.stdout, stderr: ctx.stderr, targets: plan.order });
   const summary = await runPlan({

@@ -11,6 +11,7 @@ import { TsbakeError } from '../errors.js';
 import { dockerConfigAuth } from '../buildkit/auth.js';
 import type { SecretProvider } from './secrets.js';
 import { effectiveBuildkitVersion } from './versions.js';
+import { trace } from '../trace.js';
 
 export interface BuilderHandle {
   builder: ResolvedBuilder;
@@ -33,13 +34,16 @@ export interface OpenBuilderOptions {
 
 export async function openBuilder(builder: ResolvedBuilder, options: OpenBuilderOptions): Promise<BuilderHandle> {
   const driver = await createDriver({ builder, env: options.env, ...(options.log ? { log: options.log } : {}) });
+  trace('driver-loaded', builder.name);
   await driver.bootstrap(options.signal);
+  trace('bootstrapped', builder.name);
   const client = await BuildkitClient.connect((s) => driver.dial(s), {
     signal: options.signal,
     endpointName: driver.endpoint(),
   });
   try {
     const [workers, info] = await Promise.all([client.listWorkers(options.signal), client.info(options.signal)]);
+    trace('workers', builder.name);
     const details = driver.describeDaemon ? await driver.describeDaemon(options.signal) : {};
     const caps = detectCapabilities(driver, workers, info?.version, details.engineVersion);
     const auth = dockerConfigAuth(options.env);
@@ -50,6 +54,7 @@ export async function openBuilder(builder: ResolvedBuilder, options: OpenBuilder
       auth,
     });
     await session.start(client, options.signal);
+    trace('session', builder.name);
     return {
       builder,
       driver,

@@ -4,7 +4,6 @@
  * "sending tarball" and "importing to docker".
  */
 import { PassThrough, type Readable } from 'node:stream';
-import { dockerFromHost } from '../drivers/docker-api.js';
 import { TsbakeError } from '../errors.js';
 
 export interface LoadOptions {
@@ -21,6 +20,7 @@ export function localEngineStore(env: Record<string, string | undefined>): Promi
   let p = storeCache.get(host);
   if (!p) {
     p = (async () => {
+      const { dockerFromHost } = await import('../drivers/docker-api.js');
       const info = (await dockerFromHost(host, env).info()) as { DriverStatus?: [string, string][] };
       const status = info.DriverStatus ?? [];
       return status.some(([k, v]) => k === 'driver-type' && v.includes('io.containerd.snapshotter')) ? 'containerd' : 'classic';
@@ -33,6 +33,8 @@ export function localEngineStore(env: Record<string, string | undefined>): Promi
 
 export async function loadImageTarball(tar: Readable, options: LoadOptions): Promise<void> {
   const host = options.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  // dockerode (with its ssh2 stack) is loaded only by runs that load images.
+  const { dockerFromHost } = await import('../drivers/docker-api.js');
   const docker = dockerFromHost(host, options.env);
   const started = Date.now();
   let bytes = 0;

@@ -4,7 +4,7 @@
  * image store (the `moby` exporter).
  */
 import { dialDockerGrpc } from '../../buildkit/docker-upgrade.js';
-import { dockerFromHost } from '../docker-api.js';
+import http from 'node:http';
 import type { BuilderStatus, Driver, DriverFactory } from '../types.js';
 import { staticCapabilities } from '../../plan/index.js';
 import { TsbakeError } from '../../errors.js';
@@ -14,9 +14,7 @@ export const createDockerDriver: DriverFactory = (ctx) => {
   let engineVersion: Promise<string | undefined> | undefined;
 
   const version = (): Promise<string | undefined> => {
-    engineVersion ??= dockerFromHost(host, ctx.env)
-      .version()
-      .then((v) => v.Version)
+    engineVersion ??= fetchEngineVersion(host, ctx.env)
       .catch((err: unknown) => {
         engineVersion = undefined;
         throw new TsbakeError(
@@ -74,3 +72,35 @@ export const createDockerDriver: DriverFactory = (ctx) => {
   };
   return driver;
 };
+
+/**
+ * `GET /version` of the engine. A plain request on a unix socket or plain tcp keeps dockerode (and the
+ * ssh2 stack it loads) out of every docker-driver run; TLS hosts go through dockerode.
+ */
+async function fetchEngineVersion(host: string, env: Record<string, string | undefined>): Promise<string | undefined> {
+  const url = new URL(host);
+  const tls = url.protocol === 'https:' || (url.protocol === 'tcp:' && Boolean(env.DOCKER_TLS_VERIFY));
+  if (tls || (url.protocol !== 'unix:' && url.protocol !== 'tcp:')) {
+    const { dockerFromHost } = await import('../docker-api.js');
+    return (await dockerFromHost(host, env).version()).Version;
+  }
+  const target =
+    url.protocol === 'unix:' ? { socketPath: decodeURIComponent(url.pathname) } : { host: url.hostname, port: Number(url.port || 2375) };
+  return await new Promise<string | undefined>((resolve, reject) => {
+    const req = http.get({ ...target, path: '/version', timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`GET /version answered ${res.statusCode}: ${body.trim()}`));
+        try {
+          resolve((JSON.parse(body) as { Version?: string }).Version);
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+    req.on('error', reject);
+  });
+}

@@ -26,6 +26,40 @@ afterAll(async () => {
 });
 
 describe('tsbake with a kubernetes builder (API-server stand-in, real BuildKit)', () => {
+  it('spreads the targets of one run over the replicas (sticky by context path): a run with many targets uses every pod', async () => {
+    const names = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india'];
+    const files: Record<string, string> = {
+      'tsbake.yaml': [
+        'builder:',
+        '  k8s:',
+        '    driver: kubernetes',
+        '    driver-opts:',
+        '      namespace: spread',
+        '      replicas: 3',
+        '      timeout: 30s',
+        'target:',
+        ...names.flatMap((n) => [`  ${n}:`, `    context: ${n}`, '    builder: k8s', '    output: ["type=cacheonly"]']),
+        'group:',
+        '  default:',
+        `    targets: [${names.join(', ')}]`,
+        '',
+      ].join('\n'),
+    };
+    for (const n of names) {
+      files[`${n}/Dockerfile`] = 'FROM scratch\nCOPY in.txt /in.txt\n';
+      files[`${n}/in.txt`] = n;
+    }
+    const dir = await project(files);
+    const kubeconfig = standIn.writeKubeconfig(path.join(dir, 'kubeconfig'), [{ name: 'stand-in' }]);
+    const env = { KUBECONFIG: kubeconfig, HOME: dir, DOCKER_HOST: engines.docker26.host };
+    const before = standIn.execs.length;
+    const r = await runCli(['run', '--progress', 'plain'], { cwd: dir, env, timeoutMs: 90_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const pods = new Set(standIn.execs.slice(before).filter((e) => e.accepted && e.namespace === 'spread').map((e) => e.pod));
+    expect(pods.size).toBe(3);
+    await runCli(['builder', 'rm', 'k8s'], { cwd: dir, env });
+  });
+
   it('bootstraps the deployment, builds through pod exec, inspects and removes it', async () => {
     const id = Math.random().toString(36).slice(2, 8);
     const dir = await project({

@@ -36,8 +36,15 @@ npm run --silent build
 
 step "npx vitest run $*"
 set +e
-npx vitest run "$@"
+results=$(mktemp -t tsbake-vitest-XXXXXX.json)
+npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@"
 status=$?
 set -e
+# The plain closing line ('tests: N passed, N failed, N skipped') from vitest's own JSON report.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' "$results" || true
+rm -f "$results"
 step "vitest exited with $status"
 exit "$status"

@@ -41,8 +41,16 @@ async function chain(dir, levels) {
 async function compare(name, dir, extraTs = [], extraBx = [], { warm = true } = {}) {
   const env = { DOCKER_HOST: ENGINE, BUILDX_BUILDER: '' };
   const file = path.join(dir, 'docker-bake.json');
-  const ts = () => measure('node', [tsbake, 'run', '-f', file, '--progress', 'quiet', ...extraTs], { cwd: dir, env });
-  const bx = () => measure('docker', ['buildx', 'bake', '-f', file, '--progress', 'quiet', ...extraBx], { cwd: dir, env });
+  const failures = { ts: 0, bx: 0 };
+  const note = (tool) => (r) => {
+    if (r.code !== 0) {
+      failures[tool]++;
+      process.stderr.write(`${name}: ${tool} run failed (${r.code}): ${r.stderr.slice(-400)}\n`);
+    }
+    return r;
+  };
+  const ts = () => measure('node', [tsbake, 'run', '-f', file, '--progress', 'quiet', ...extraTs], { cwd: dir, env, allowFail: true }).then(note('ts'));
+  const bx = () => measure('docker', ['buildx', 'bake', '-f', file, '--progress', 'quiet', ...extraBx], { cwd: dir, env, allowFail: true }).then(note('bx'));
   if (warm) {
     await ts();
     await bx();
@@ -55,7 +63,8 @@ async function compare(name, dir, extraTs = [], extraBx = [], { warm = true } = 
   }
   const am = median(a.map((x) => x.ms));
   const bm = median(b.map((x) => x.ms));
-  return [name, fmtMs(am), fmtMb(median(a.map((x) => x.maxRssKb))), fmtMs(bm), fmtMb(median(b.map((x) => x.maxRssKb))), `${(am / bm).toFixed(2)}x`];
+  const failed = failures.ts || failures.bx ? ` (failed runs: tsbake ${failures.ts}, buildx ${failures.bx})` : '';
+  return [name + failed, fmtMs(am), fmtMb(median(a.map((x) => x.maxRssKb))), fmtMs(bm), fmtMb(median(b.map((x) => x.maxRssKb))), `${(am / bm).toFixed(2)}x`];
 }
 
 export async function main() {

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Plan, ResolvedTarget } from '../plan/types.js';
 import { checkCapabilities } from '../plan/index.js';
 import type { BuildEvent, EventSink, TargetResult } from './events.js';
@@ -56,6 +57,8 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
 
   // Failures cancel the rest through this controller; the caller's signal cancels everything.
   const runAbort = new AbortController();
+  // Every concurrent solve, wait and stream listens on this one signal: no listener limit applies.
+  setMaxListeners(0, runAbort.signal);
   const onOuterAbort = (): void => runAbort.abort(options.signal.reason);
   if (options.signal.aborted) runAbort.abort(options.signal.reason);
   options.signal.addEventListener('abort', onOuterAbort, { once: true });

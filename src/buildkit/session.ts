@@ -261,12 +261,41 @@ export class Session {
     const call = client.openSessionStream(md);
     this.call = call;
 
+    // HTTP/2 writes one small frame per call (a STAT packet is ~100 bytes): frames written in the same
+    // turn of the event loop go out as one BytesMessage, so 10,000 STATs are not 10,000 messages.
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let scheduled = false;
+    let blocked = false;
+    const waiting: (() => void)[] = [];
+    const flush = (): void => {
+      scheduled = false;
+      if (pending.length === 0) return;
+      const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      if (!call.write({ data }) && !blocked) {
+        blocked = true;
+        call.once('drain', () => {
+          blocked = false;
+          for (const cb of waiting.splice(0)) cb();
+        });
+      }
+    };
     const duplex = new Duplex({
       write(chunk: Buffer, _enc, cb): void {
-        if (call.write({ data: chunk })) cb();
-        else call.once('drain', () => cb());
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        if (pendingBytes >= 1024 * 1024) flush();
+        else if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+        if (blocked) waiting.push(cb);
+        else cb();
       },
       final(cb): void {
+        flush();
         call.end();
         cb();
       },

@@ -81,6 +81,7 @@ describe('session services', () => {
     const call = client.makeBidiStreamRequest<PbPacket, PbPacket>('/moby.filesync.v1.FileSync/DiffCopy', (v) => pk.serialize(v), (b) => pk.deserialize(b), md);
     const stats: string[] = [];
     const data = new Map<number, string>();
+    const ended = new Set<number>();
     let fin = false;
     await new Promise<void>((resolve, reject) => {
       call.on('data', (p: PbPacket) => {
@@ -91,14 +92,18 @@ describe('session services', () => {
           } else stats.push(p.stat.path);
         } else if (p.type === PacketType.DATA) {
           if (p.data && p.data.length > 0) data.set(p.ID, (data.get(p.ID) ?? '') + Buffer.from(p.data).toString());
-          else if ([...data.keys()].length === stats.length && p.ID === stats.length - 1) call.write({ type: PacketType.FIN, ID: 0 });
+          else {
+            // Files may be answered concurrently (each file's packets contiguous): FIN once every file ended.
+            ended.add(p.ID);
+            if (ended.size === stats.length) call.write({ type: PacketType.FIN, ID: 0 });
+          }
         } else if (p.type === PacketType.FIN) fin = true;
       });
       call.on('error', reject);
       call.on('end', resolve);
     });
     expect(stats).toEqual(['a, b.txt', 'c.txt']);
-    expect([...data.values()]).toEqual(['comma', 'ccc']);
+    expect([...data.entries()].sort(([a], [b]) => a - b).map(([, v]) => v)).toEqual(['comma', 'ccc']);
     expect(fin).toBe(true);
   });
 

@@ -91,37 +91,8 @@ fi
 # --- engine B: Docker 26 from the Debian 13 suite, unpacked, not installed ------------------
 # The packages come from trixie without touching the machine's apt sources: a private
 # sources list, lists dir and cache, with the mirror the machine already uses.
-debian_mirror() {
-  local uri=''
-  if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
-    uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' \
-      /etc/apt/sources.list.d/debian.sources)
-  fi
-  if [[ -z $uri && -f /etc/apt/sources.list ]]; then
-    uri=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }' \
-      /etc/apt/sources.list)
-  fi
-  [[ -n $uri ]] || die "cannot find the Debian mirror in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list"
-  printf '%s\n' "${uri%/}"
-}
-
-# download_trixie <dest dir> <package...>: fetch .debs from Debian 13 into <dest dir>.
-download_trixie() {
-  local dest=$1
-  shift
-  local apt=$STATE/apt-trixie
-  mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$dest"
-  local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-  printf 'deb [signed-by=%s] %s trixie main\n' "$keyring" "$(debian_mirror)" >"$apt/sources.list"
-  local opts=(-o "Dir::Etc::sourcelist=$apt/sources.list" -o Dir::Etc::sourceparts=-
-    -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache" -o APT::Get::List-Cleanup=0)
-  # Package lists are refreshed when older than a day (or missing).
-  if [[ -z $(find "$apt/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null | head -1) ]]; then
-    apt-get "${opts[@]}" update -qq >"$apt/update.log" 2>&1 || die "apt-get update for trixie failed" "$apt/update.log"
-  fi
-  (cd "$dest" && apt-get "${opts[@]}" download "$@" >"$apt/download.log" 2>&1) ||
-    die "apt-get download $* from trixie failed" "$apt/download.log"
-}
+# shellcheck source=lib/trixie.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/trixie.sh"
 
 if engine_up "$SOCK26" >/dev/null 2>&1; then
   step "engine B already running: Docker $(engine_up "$SOCK26") on unix://$SOCK26"

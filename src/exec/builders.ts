@@ -7,7 +7,6 @@ import type { WorkerInfo } from '../buildkit/index.js';
 import { createDriver } from '../drivers/index.js';
 import type { Driver } from '../drivers/types.js';
 import type { DriverCapabilities, ResolvedBuilder } from '../plan/types.js';
-import { TsbakeError } from '../errors.js';
 import { dockerConfigAuth } from '../buildkit/auth.js';
 import type { SecretProvider } from './secrets.js';
 import { effectiveBuildkitVersion } from './versions.js';
@@ -117,9 +116,4 @@ export function detectCapabilities(
     }
   }
   return caps;
-}
-
-export function requireTsbakeError(err: unknown, fallback: string): TsbakeError {
-  if (err instanceof TsbakeError) return err;
-  return new TsbakeError('daemon-error', `${fallback}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 }

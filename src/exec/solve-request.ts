@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import type { DriverCapabilities, ResolvedTarget, TypedEntry } from '../plan/types.js';
+import type { ResolvedTarget, TypedEntry } from '../plan/types.js';
 
 export interface ExportSpec {
   /** BuildKit exporter type (`moby`, `image`, `docker`, `oci`, `local`, `tar`). */
@@ -33,7 +33,6 @@ export interface SolveSpec {
 
 export interface SolveSpecInput {
   target: ResolvedTarget;
-  caps: DriverCapabilities;
   /** True on the docker driver: the engine's own image store is the `docker` output. */
   mobyExporter: boolean;
   /** Image refs of already built `target:` dependencies, by target name. */
@@ -53,7 +52,7 @@ export function internalImageRef(target: string): string {
 }
 
 export function solveSpecFor(input: SolveSpecInput): SolveSpec {
-  const { target: t, caps } = input;
+  const { target: t } = input;
   const attrs: Record<string, string> = {};
   const localDirs: Record<string, string> = {};
 
@@ -160,7 +159,6 @@ export function solveSpecFor(input: SolveSpecInput): SolveSpec {
   function toCacheEntry(e: TypedEntry): { type: string; attrs: Record<string, string> } {
     return { type: e.type, attrs: { ...e.attrs } };
   }
-  void caps;
 }
 
 function exporterFor(out: TypedEntry, t: ResolvedTarget, moby: boolean): ExportSpec | undefined {

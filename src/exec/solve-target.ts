@@ -14,7 +14,6 @@ import { solveSpecFor, type ExportSpec } from './solve-request.js';
 import { BuildkitSolveError } from '../buildkit/errors.js';
 import { BuildkitClient, type ExporterSpec, type StatusUpdate } from '../buildkit/index.js';
 import { loadImageTarball, localEngineStore } from './load.js';
-import { TsbakeError } from '../errors.js';
 import { planContentStores, requireOciHandoff, type ContentStorePlan } from './oci-context.js';
 
 export interface SolveTargetInput {
@@ -62,7 +61,6 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
     }
     const spec = solveSpecFor({
       target: t,
-      caps: handle.caps,
       mobyExporter: handle.builder.driver === 'docker',
       dependencyRefs,
       ...(inlineDockerfileDir ? { inlineDockerfileDir } : {}),
@@ -80,15 +78,8 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       for (const e of spec.exporters) {
         if (e.output?.kind !== 'load') continue;
         // A containerd-store engine loads OCI tarballs, so multi-platform results load too (as buildx does).
+        // (A multi-platform load into a classic store was refused by the runner before any build.)
         if (store === 'containerd') e.type = 'oci';
-        else if (t.platforms.length > 1) {
-          throw new TsbakeError(
-            'capability',
-            `target ${t.name}: a multi-platform image (${t.platforms.join(', ')}) cannot be loaded into the Docker engine at ` +
-              `${input.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}: its classic image store cannot hold an image index. ` +
-              `Turn on the containerd image store, build a single platform, or push to a registry instead`,
-          );
-        }
       }
     }
     const loads: Promise<void>[] = [];

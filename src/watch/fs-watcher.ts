@@ -4,13 +4,15 @@
  * closes the old one only once the new one is ready, so no change falls in between (duplicates are
  * harmless: batches are sets of paths).
  */
+import type { Stats } from 'node:fs';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { isWatched, type WatchSet } from './watch-set.js';
 
 export interface FsWatcherOptions {
   /** Polling interval in ms, or false for native events. */
   poll: number | false;
-  onEvent: (kind: string, file: string) => void;
+  /** `stats` when chokidar has them (add and change events). */
+  onEvent: (kind: string, file: string, stats: Stats | undefined) => void;
   /** Something the user should know (watch limit reached, watcher errors); the watcher keeps going. */
   onWarning: (message: string) => void;
 }
@@ -93,9 +95,9 @@ export class FsWatcher {
       ignorePermissionErrors: true,
       ignored: (file: string) => !isWatched(set, file),
     });
-    next.on('all', (kind, file) => {
+    next.on('all', (kind, file, stats?: Stats) => {
       // Both watchers report during a swap; the old one stops when closed.
-      if (!this.#closed) this.#opts.onEvent(kind, file);
+      if (!this.#closed) this.#opts.onEvent(kind, file, stats);
     });
     next.on('error', (err) => {
       void this.handleError(err instanceof Error ? err : new Error(String(err)));

@@ -3,16 +3,23 @@
  * changed" and rebuild them and their dependents. The executor and config loader are injected, so
  * this folder knows nothing of Docker or YAML.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, type Stats } from 'node:fs';
 import { TsbakeError, isAbortError, type Diagnostic } from '../errors.js';
 import type { TargetResult } from '../exec/events.js';
 import type { Plan } from '../plan/types.js';
+import { trace } from '../trace.js';
 import { Batcher, settleFileEvents, type Batch } from './batcher.js';
 import { TypedEmitter, type Listener } from './emitter.js';
 import type { WatchEvents } from './events.js';
+import { FlushedStates } from './flushed-states.js';
 import { FsWatcher } from './fs-watcher.js';
 import { Scheduler } from './scheduler.js';
 import { classifyPath, createWatchSet, reloadIgnores, type WatchSet } from './watch-set.js';
+
+/** chokidar's per-file throttle of change events (`_throttle('change', path, 50)`). */
+const CHOKIDAR_THROTTLE_MS = 50;
+/** Largest batch re-checked after that throttle: small edits are where a short debounce is used. */
+const RECHECK_MAX = 64;
 
 export interface WatchOptions {
   /** Loads config files and resolves the plan for the selected names; throws TsbakeError('invalid-config', …, {diagnostics}) on a bad config. */
@@ -61,15 +68,17 @@ export function createWatcher(options: WatchOptions): Watcher {
   let stopped = false;
   let processing: Promise<void> = Promise.resolve();
 
-  const fs = new FsWatcher({
-    poll: options.poll ?? false,
-    onEvent: (_kind, file) => {
-      if (stopped || !watchSet) return;
-      const c = classifyPath(watchSet, file);
-      if (c.targets.size > 0 || c.configChanged) batcher.add(file, c);
-    },
-    onWarning: (message) => warn(message),
-  });
+  const flushed = new FlushedStates();
+  function onFileEvent(kind: string, file: string, stats: Stats | undefined): void {
+    if (stopped || !watchSet) return;
+    if (flushed.isStale(kind, file, stats)) {
+      trace('watch-stale-event', file);
+      return;
+    }
+    const c = classifyPath(watchSet, file);
+    if (c.targets.size > 0 || c.configChanged) batcher.add(file, c);
+  }
+  const fs = new FsWatcher({ poll: options.poll ?? false, onEvent: onFileEvent, onWarning: (message) => warn(message) });
 
   const batcher = new Batcher(
     debounceMs,
@@ -138,6 +147,20 @@ export function createWatcher(options: WatchOptions): Watcher {
 
   async function processBatch(batch: Batch): Promise<void> {
     if (stopped || !scheduler || !watchSet) return;
+    // Before anything reads these files: later events reporting these very states are stale.
+    await flushed.record(batch.paths);
+    if (stopped) return;
+    if (debounceMs < CHOKIDAR_THROTTLE_MS && batch.paths.length <= RECHECK_MAX) {
+      // chokidar drops a file's change events for 50 ms after one it delivered; with a shorter quiet
+      // window a write in that span would go unseen, so look at those files again once it has passed.
+      const paths = batch.paths;
+      const timer = setTimeout(() => {
+        void flushed.changedSince(paths).then((changed) => {
+          for (const file of changed) onFileEvent('change', file, undefined);
+        });
+      }, CHOKIDAR_THROTTLE_MS + 10);
+      timer.unref();
+    }
     emitter.emit('changed', { paths: batch.paths, count: batch.paths.length });
     const affected = new Set(batch.targets);
     if (batch.configChanged) {

@@ -106,7 +106,7 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function createHarness(poll: number | false, opts: { cancelInFlight?: boolean } = {}): Promise<Harness> {
+async function createHarness(poll: number | false, opts: { cancelInFlight?: boolean; debounceMs?: number } = {}): Promise<Harness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tsbake-watch-'));
   const write = (rel: string, content = `${rel} ${Date.now()} ${Math.random()}\n`): void => {
     const file = path.join(dir, rel);
@@ -440,5 +440,27 @@ describe('watch limit', () => {
       await fsw.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a short debounce', () => {
+  it('--debounce 0: a second save inside chokidar’s 50 ms change throttle is still rebuilt', async () => {
+    const h = await createHarness(false, { debounceMs: 0 });
+    const file = path.join(h.dir, 'other', 'f.txt');
+    const added = h.next('changed', (c) => c.paths.includes(file));
+    h.write('other/f.txt', 'new\n');
+    await added;
+    await new Promise((r) => setTimeout(r, 100));
+    const first = h.next('changed', (c) => c.paths.includes(file));
+    h.write('other/f.txt', 'one\n');
+    await first;
+    // chokidar drops this file's change events for 50 ms after the one it delivered.
+    await new Promise((r) => setTimeout(r, 15));
+    const t2 = Date.now();
+    const second = h.next('changed', (c) => c.paths.includes(file));
+    h.write('other/f.txt', 'second save\n');
+    await second;
+    const after = h.events.filter((e) => e.name === 'changed' && e.at >= t2);
+    expect(after.length).toBeGreaterThanOrEqual(1);
   });
 });

@@ -4,7 +4,8 @@
 //    50 edits, default debounce), each edit waiting for the previous rebuild to finish;
 //  - CPU used by the watcher while idle for 60 s (utime+stime from /proc/<pid>/stat; goal < 1% of a core),
 //    once the builder sessions are released, and the latency of the first edit after that;
-//  - RSS after 10 and after BENCH_WATCH_CYCLES (default 200) write→rebuild cycles of a tiny target.
+//  - live heap (after a full GC) and RSS after 10 and after BENCH_WATCH_CYCLES (default 500) write→rebuild
+//    cycles of a tiny target.
 // Needs `npm run build` and the test environment. BENCH_DOCKER_HOST picks the engine (default Docker 20.10).
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -16,14 +17,14 @@ const ENGINE = process.env.BENCH_DOCKER_HOST ?? 'unix:///var/run/docker.sock';
 const FILES = Number(process.env.BENCH_WATCH_FILES ?? 20_000);
 const EDITS = Number(process.env.BENCH_WATCH_EDITS ?? 50);
 const IDLE_S = Number(process.env.BENCH_WATCH_IDLE_S ?? 60);
-const CYCLES = Number(process.env.BENCH_WATCH_CYCLES ?? 200);
+const CYCLES = Number(process.env.BENCH_WATCH_CYCLES ?? 500);
 const STARTS = Number(process.env.BENCH_WATCH_STARTS ?? 3);
 const CLK_TCK = 100; // `getconf CLK_TCK` on Linux
 
 /** One `tsbake watch` process; `next(pred)` resolves with the first later line (parsed JSON or trace) matching. */
-function startWatch(dir, args = []) {
+function startWatch(dir, args = [], nodeFlags = []) {
   const t0 = Date.now();
-  const child = execa('node', [tsbake, 'watch', '--progress', 'json', ...args], {
+  const child = execa('node', [...nodeFlags, tsbake, 'watch', '--progress', 'json', ...args], {
     cwd: dir,
     env: { ...process.env, CI: 'true', DOCKER_HOST: ENGINE, TSBAKE_TRACE: '1' },
     stdin: 'ignore',
@@ -35,7 +36,9 @@ function startWatch(dir, args = []) {
   createInterface({ input: child.stderr }).on('line', (line) => {
     let item;
     const m = /^tsbake-trace (\S+) (\S+) (\d+)$/.exec(line);
+    const mem = /^tsbake-trace watch-memory \S+ rss=(\d+) heapUsed=(\d+)/.exec(line);
     if (m) item = { type: `trace-${m[1]}`, target: m[2], time: Number(m[3]) };
+    else if (mem) item = { type: 'trace-memory', rss: Number(mem[1]), heapUsed: Number(mem[2]) };
     else if (line.startsWith('{')) {
       try {
         item = JSON.parse(line);
@@ -185,22 +188,27 @@ export async function main() {
   await fs.writeFile(path.join(small, 'Dockerfile'), 'FROM local/busybox:1\nCOPY f.txt /f\n');
   await fs.writeFile(path.join(small, 'f.txt'), 'start\n');
   await fs.writeFile(path.join(small, 'tsbake.yaml'), 'target:\n  tiny:\n    context: .\n');
-  const s = startWatch(small, ['tiny']);
+  // `--expose-gc`: with TSBAKE_TRACE, watch runs a full GC after each rebuild and prints the live heap,
+  // which is what a leak grows; RSS also holds heap the collector keeps reserved.
+  const s = startWatch(small, ['tiny'], ['--expose-gc']);
   await s.next(summaryOf, 'initial build');
-  let rss10 = NaN;
+  const samples = [];
   const tCycles = Date.now();
   for (let i = 1; i <= CYCLES; i++) {
     s.mark();
     await fs.writeFile(path.join(small, 'f.txt'), `cycle ${i}\n`);
+    const mem = await s.next((e) => e.type === 'trace-memory', `memory after cycle ${i}`);
     await s.next((e) => summaryOf(e) && e.initial === false, `cycle ${i}`);
-    if (i === 10) rss10 = await rssKb(s.child.pid);
+    if (i === 10 || i % 100 === 0 || i === CYCLES) samples.push({ i, rss: (await rssKb(s.child.pid)) * 1024, heap: mem.heapUsed });
   }
-  const rssN = await rssKb(s.child.pid);
   const perCycle = (Date.now() - tCycles) / CYCLES;
   await s.stop();
   await fs.rm(smallTop, { recursive: true, force: true });
-  rows.push([`RSS after 10 rebuild cycles`, `${(rss10 / 1024).toFixed(1)} MB`, '']);
-  rows.push([`RSS after ${CYCLES} rebuild cycles`, `${(rssN / 1024).toFixed(1)} MB`, `${rssN >= rss10 ? '+' : ''}${((rssN - rss10) / 1024).toFixed(1)} MB; ${fmtMs(perCycle)} per write→rebuilt cycle`]);
+  const mb = (b) => `${(b / 1024 / 1024).toFixed(1)} MB`;
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  rows.push([`live heap after a full GC, after 10 → ${CYCLES} rebuild cycles`, `${mb(first.heap)} → ${mb(last.heap)}`, samples.map((x) => `${x.i}: ${mb(x.heap)}`).join(', ')]);
+  rows.push([`RSS after 10 → ${CYCLES} rebuild cycles`, `${mb(first.rss)} → ${mb(last.rss)}`, `${samples.map((x) => `${x.i}: ${mb(x.rss)}`).join(', ')}; ${fmtMs(perCycle)} per write→rebuilt cycle`]);
 
   const { stdout: load } = await execa('cat', ['/proc/loadavg']);
   await report(

@@ -3,7 +3,7 @@ import type { CliIO, CommonFlags } from './main.js';
 import { loadAndPlan, printWarnings } from './common.js';
 import { TsbakeError, formatDiagnostic } from '../errors.js';
 import type { TargetResult } from '../exec/events.js';
-import { trace } from '../trace.js';
+import { trace, traceOn } from '../trace.js';
 
 export interface RunFlags extends CommonFlags {
   parallelism?: number;
@@ -123,6 +123,12 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
   let idleTimer: NodeJS.Timeout | undefined;
   watcher.on('build-started', () => clearTimeout(idleTimer));
   watcher.on('rebuild-summary', () => {
+    if (traceOn) {
+      // Under `node --expose-gc` (benchmarks), the live heap after a full collection: what a leak grows.
+      (globalThis as { gc?: () => void }).gc?.();
+      const m = process.memoryUsage();
+      trace('watch-memory', `rss=${m.rss} heapUsed=${m.heapUsed} external=${m.external} arrayBuffers=${m.arrayBuffers}`);
+    }
     clearTimeout(idleTimer);
     idleTimer = setTimeout(() => void pool.close(), WATCH_IDLE_RELEASE_MS).unref();
   });

@@ -32,6 +32,10 @@ export class FlushedStates {
     return this.#states.size;
   }
 
+  has(file: string): boolean {
+    return this.#states.has(file);
+  }
+
   /** Records the current state of `paths` (a path that is gone is forgotten). */
   async record(paths: readonly string[]): Promise<void> {
     const some = paths.slice(0, PER_FLUSH);

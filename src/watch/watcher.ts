@@ -4,6 +4,7 @@
  * this folder knows nothing of Docker or YAML.
  */
 import { existsSync, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { TsbakeError, isAbortError, type Diagnostic } from '../errors.js';
 import type { TargetResult } from '../exec/events.js';
 import type { Plan } from '../plan/types.js';
@@ -71,6 +72,14 @@ export function createWatcher(options: WatchOptions): Watcher {
   const flushed = new FlushedStates();
   function onFileEvent(kind: string, file: string, stats: Stats | undefined): void {
     if (stopped || !watchSet) return;
+    if (stats === undefined && kind !== 'unlink' && flushed.has(file)) {
+      // A directory event names the file but carries no state: look, then decide.
+      void stat(file).then(
+        (s) => onFileEvent(kind === 'raw-rename' ? 'add' : 'change', file, s),
+        () => onFileEvent('unlink', file, undefined),
+      );
+      return;
+    }
     if (flushed.isStale(kind, file, stats)) {
       trace('watch-stale-event', file);
       return;

@@ -268,6 +268,15 @@ describe.each([
     expect((await again).paths.map((p) => rel(h, p))).toEqual(['app/ignored/x.txt']);
   });
 
+  it('reports files written into a new directory at once (before its watch exists)', async () => {
+    const h = await createHarness(poll);
+    const file = path.join(h.dir, 'other', 'fresh', 'deep', 'f.txt');
+    const changed = h.next('changed', (c) => c.paths.includes(file));
+    h.write('other/fresh/deep/f.txt');
+    const c = await changed;
+    expect(c.paths.every((p) => p.startsWith(path.join(h.dir, 'other')))).toBe(true);
+  });
+
   it('never reacts to a target output destination inside its context', async () => {
     const h = await createHarness(poll);
     const changed = h.next('changed');

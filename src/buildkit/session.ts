@@ -38,8 +38,6 @@ export interface SessionOptions {
 
 export type SessionStats = TransferStats & {
   fileSyncCalls: number;
-  /** dir-name of every FileSync call, in order. */
-  dirNames: string[];
   /** REQ packets (files whose content the daemon asked for), per dir-name. */
   requestsByDirName: Record<string, number>;
   /** Content store traffic (local caches, OCI layouts). */
@@ -146,7 +144,6 @@ export class Session {
       requests: 0,
       bytesSent: 0,
       fileSyncCalls: 0,
-      dirNames: [],
       requestsByDirName: {},
       content: { reads: 0, bytesRead: 0, commits: 0, bytesWritten: 0, alreadyExists: 0 },
     };
@@ -499,7 +496,6 @@ export class Session {
     const dirName = firstValue(md, 'dir-name') ?? '';
     const dir = this.lookupDir(dirName);
     this.stats.fileSyncCalls++;
-    this.stats.dirNames.push(dirName);
     if (dir === undefined) {
       call.emit('error', { code: grpc.status.NOT_FOUND, details: `no local directory registered as "${dirName}"` });
       return;

@@ -198,6 +198,15 @@ message GetSecretRequest { string ID = 1; map<string, string> annotations = 2; }
 message GetSecretResponse { bytes data = 1; }
 `;
 
+// moby.sshforward.v1 (session/sshforward/ssh.proto): CheckAgent and a byte stream per agent connection.
+const SSHFORWARD = `
+syntax = "proto3";
+package moby.sshforward.v1;
+message BytesMessage { bytes data = 1; }
+message CheckAgentRequest { string ID = 1; }
+message CheckAgentResponse {}
+`;
+
 const HEALTH = `
 syntax = "proto3";
 package grpc.health.v1;
@@ -262,7 +271,7 @@ message Empty {}
 `;
 
 const root = new protobuf.Root();
-for (const src of [PROTO, RPC, CONTROL, SESSION, SERVICES, SECRETS, HEALTH, CONTENT]) {
+for (const src of [PROTO, RPC, CONTROL, SESSION, SERVICES, SECRETS, SSHFORWARD, HEALTH, CONTENT]) {
   protobuf.parse(src, root, { keepCase: true });
 }
 root.resolveAll();

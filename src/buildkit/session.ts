@@ -20,6 +20,7 @@ import { abortError, BuildkitError } from './errors.js';
 import { receiveDir, receiveTar } from './filesend.js';
 import { sendDir, type TransferStats, type WalkFilter } from './filesync.js';
 import { codec, type PbPacket } from './proto.js';
+import { addSshService, SSH_METHODS, type SshAgentProvider } from './sshforward.js';
 import type { ExportTarget } from './types.js';
 
 export type SecretProvider = (id: string) => Promise<Uint8Array | undefined>;
@@ -34,6 +35,8 @@ export interface SessionOptions {
   sources?: SourceProvider;
   secrets?: SecretProvider;
   auth?: AuthProvider;
+  /** Agent sockets for `RUN --mount=type=ssh`, by id. */
+  ssh?: SshAgentProvider;
 }
 
 export type SessionStats = TransferStats & {
@@ -242,6 +245,7 @@ export class Session {
       ...CONTENT_METHODS,
     ];
     if (this.opts.secrets) list.push(METHODS.secret);
+    if (this.opts.ssh) list.push(SSH_METHODS.checkAgent, SSH_METHODS.forwardAgent);
     return list;
   }
 
@@ -469,6 +473,7 @@ export class Session {
     );
 
     addContentService(server, (id) => this.lookupStore(id), this.stats.content);
+    if (this.opts.ssh) addSshService(server, this.opts.ssh);
 
     server.addService(
       { GetSecret: method(METHODS.secret, secret.req, secret.res, false, false) },

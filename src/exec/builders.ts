@@ -9,6 +9,7 @@ import type { Driver } from '../drivers/types.js';
 import type { DriverCapabilities, ResolvedBuilder } from '../plan/types.js';
 import { dockerConfigAuth } from '../buildkit/auth.js';
 import type { SecretProvider } from './secrets.js';
+import type { SshAgentProvider } from './ssh.js';
 import { effectiveBuildkitVersion } from './versions.js';
 import { trace } from '../trace.js';
 
@@ -28,6 +29,7 @@ export interface OpenBuilderOptions {
   env: Record<string, string | undefined>;
   signal: AbortSignal;
   secrets: SecretProvider;
+  ssh?: SshAgentProvider;
   log?: (message: string) => void;
 }
 
@@ -50,6 +52,7 @@ export async function openBuilder(builder: ResolvedBuilder, options: OpenBuilder
       name: `tsbake-${builder.name}`,
       sharedKey: `tsbake-${builder.name}`,
       secrets: options.secrets,
+      ...(options.ssh ? { ssh: options.ssh } : {}),
       auth,
     });
     await session.start(client, options.signal);

@@ -4,10 +4,12 @@
 import type { ResolvedBuilder } from '../plan/types.js';
 import { openBuilder, type BuilderHandle } from './builders.js';
 import type { SecretProvider } from './secrets.js';
+import type { SshAgentProvider } from './ssh.js';
 
 export class BuilderPool implements AsyncDisposable {
   private readonly open = new Map<string, Promise<BuilderHandle>>();
   private secretsImpl: SecretProvider = async () => undefined;
+  private sshImpl: SshAgentProvider = () => undefined;
 
   constructor(
     private readonly env: Record<string, string | undefined>,
@@ -19,6 +21,11 @@ export class BuilderPool implements AsyncDisposable {
     this.secretsImpl = provider;
   }
 
+  /** The same for forwarded SSH agents. */
+  setSsh(provider: SshAgentProvider): void {
+    this.sshImpl = provider;
+  }
+
   get(builder: ResolvedBuilder, signal: AbortSignal): Promise<BuilderHandle> {
     const key = JSON.stringify(builder);
     let handle = this.open.get(key);
@@ -27,6 +34,7 @@ export class BuilderPool implements AsyncDisposable {
         env: this.env,
         signal,
         secrets: (id) => this.secretsImpl(id),
+        ssh: (id) => this.sshImpl(id),
         ...(this.log ? { log: this.log } : {}),
       });
       this.open.set(key, handle);

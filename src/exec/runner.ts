@@ -15,6 +15,7 @@ import { solveTarget } from './solve-target.js';
 import type { BuilderHandle } from './builders.js';
 import { BuilderPool } from './pool.js';
 import { secretProviderFor } from './secrets.js';
+import { sshAgentsFor } from './ssh.js';
 import { TsbakeError, formatDiagnostic, type Diagnostic } from '../errors.js';
 import { localEngineStore } from './load.js';
 import { Semaphore } from './semaphore.js';
@@ -54,6 +55,8 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
   const ownPool = options.pool === undefined;
   const pool = options.pool ?? new BuilderPool(env, (message) => emit({ type: 'info', message, time: Date.now() }));
   pool.setSecrets(secretProviderFor(Object.values(plan.targets), env));
+  const ssh = sshAgentsFor(targets, env);
+  pool.setSsh(ssh.provider);
 
   // Failures cancel the rest through this controller; the caller's signal cancels everything.
   const runAbort = new AbortController();
@@ -81,7 +84,7 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
     );
     const subPlan: Plan = { ...plan, targets: Object.fromEntries(targets.map((t) => [t.name, t])) };
     const problems = checkCapabilities(subPlan, (b) => handles.get(b.name)?.caps ?? handles.values().next().value!.caps);
-    problems.push(...(await loadProblems(targets, plan, env)));
+    problems.push(...ssh.problems, ...(await loadProblems(targets, plan, env)));
     const errors = problems.filter((d) => d.severity === 'error');
     if (errors.length > 0) {
       throw new TsbakeError('capability', errors.map(formatDiagnostic).join('\n'), { diagnostics: errors });

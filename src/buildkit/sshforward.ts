@@ -1,0 +1,156 @@
+/**
+ * SSH agent forwarding for `RUN --mount=type=ssh`: the session's `moby.sshforward.v1.SSH` service.
+ *
+ * - `CheckAgent{ID}`: is an agent forwarded under that id? BuildKit asks when it sets up the mount; an
+ *   error makes a `required=true` mount fail and an optional one (the default) absent.
+ * - `ForwardAgent`: one byte stream (`BytesMessage`) per connection a build makes to its agent socket;
+ *   the id is in the metadata `buildkit.ssh.id` (empty means `default`).
+ *
+ * Each stream is relayed to the agent's unix socket **read-only**, as buildx does: the agent protocol is
+ * framed (uint32 length, then a type byte), and only identity listing (11) and signing (13) reach the
+ * agent; adding, removing, locking and extensions are answered SSH_AGENT_FAILURE here, so a build can
+ * use the user's keys but never change the agent. Requests go one at a time (the protocol is strictly
+ * request → response), so answers given here never overtake the agent's.
+ */
+import net from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { codec } from './proto.js';
+
+/** The agent socket forwarded under `id`, or undefined when none is. */
+export type SshAgentProvider = (id: string) => string | undefined;
+
+export const SSH_METHODS = {
+  checkAgent: '/moby.sshforward.v1.SSH/CheckAgent',
+  forwardAgent: '/moby.sshforward.v1.SSH/ForwardAgent',
+} as const;
+
+export const SSH_ID_KEY = 'buildkit.ssh.id';
+export const DEFAULT_SSH_ID = 'default';
+
+const REQUEST_IDENTITIES = 11;
+const SIGN_REQUEST = 13;
+const ALLOWED = new Set([REQUEST_IDENTITIES, SIGN_REQUEST]);
+/** SSH_AGENT_FAILURE (5) as a framed message. */
+const FAILURE = Buffer.from([0, 0, 0, 1, 5]);
+/** OpenSSH's own limit on an agent message. */
+const MAX_MESSAGE = 256 * 1024;
+
+interface BytesMessage {
+  data: Buffer;
+}
+
+/** The first complete framed agent message of `buf` and what follows it; throws on an oversized frame. */
+export function takeMessage(buf: Buffer): [Buffer | undefined, Buffer] {
+  if (buf.length < 4) return [undefined, buf];
+  const len = buf.readUInt32BE(0);
+  if (len > MAX_MESSAGE) throw new Error(`agent message of ${len} bytes is over the ${MAX_MESSAGE}-byte limit`);
+  if (buf.length < 4 + len) return [undefined, buf];
+  return [buf.subarray(0, 4 + len), buf.subarray(4 + len)];
+}
+
+function method<Req, Res>(path: string, req: { deserialize(b: Buffer): Req }, res: { serialize(v: Res): Buffer }, stream: boolean): grpc.MethodDefinition<Req, Res> {
+  return {
+    path,
+    requestStream: stream,
+    responseStream: stream,
+    requestSerialize: () => Buffer.alloc(0),
+    requestDeserialize: (b: Buffer) => req.deserialize(b),
+    responseSerialize: (v: Res) => res.serialize(v),
+    responseDeserialize: () => undefined as Res,
+  };
+}
+
+export function addSshService(server: grpc.Server, provider: SshAgentProvider): void {
+  const bytes = codec<BytesMessage>('moby.sshforward.v1.BytesMessage');
+  const check = {
+    req: codec<{ ID: string }>('moby.sshforward.v1.CheckAgentRequest'),
+    res: codec<Record<string, never>>('moby.sshforward.v1.CheckAgentResponse'),
+  };
+  server.addService(
+    {
+      CheckAgent: method(SSH_METHODS.checkAgent, check.req, check.res, false),
+      ForwardAgent: method(SSH_METHODS.forwardAgent, bytes, bytes, true),
+    },
+    {
+      CheckAgent: (call: grpc.ServerUnaryCall<{ ID: string }, unknown>, cb: grpc.sendUnaryData<Record<string, never>>) => {
+        const id = call.request.ID || DEFAULT_SSH_ID;
+        if (provider(id) === undefined) cb(notForwarded(id), null);
+        else cb(null, {});
+      },
+      ForwardAgent: (call: grpc.ServerDuplexStream<BytesMessage, BytesMessage>) => forward(call, provider),
+    },
+  );
+}
+
+function notForwarded(id: string): grpc.ServiceError {
+  return {
+    code: grpc.status.NOT_FOUND,
+    details: `no SSH agent forwarded as "${id}": add ssh: ["${id}"] to the target (or --set TARGET.ssh=${id})`,
+  } as grpc.ServiceError;
+}
+
+function forward(call: grpc.ServerDuplexStream<BytesMessage, BytesMessage>, provider: SshAgentProvider): void {
+  const id = String(call.metadata.get(SSH_ID_KEY)[0] ?? '') || DEFAULT_SSH_ID;
+  const socket = provider(id);
+  if (socket === undefined) {
+    call.emit('error', notForwarded(id));
+    return;
+  }
+  const agent = net.createConnection(socket);
+  let fromBuild: Buffer = Buffer.alloc(0);
+  let fromAgent: Buffer = Buffer.alloc(0);
+  let waiting = false;
+  let done = false;
+
+  const finish = (err?: Error): void => {
+    if (done) return;
+    done = true;
+    agent.destroy();
+    if (err) call.emit('error', { code: grpc.status.UNAVAILABLE, details: `SSH agent "${id}" (${socket}): ${err.message}` });
+    else call.end();
+  };
+  const pump = (): void => {
+    while (!waiting && !done) {
+      let msg: Buffer | undefined;
+      try {
+        [msg, fromBuild] = takeMessage(fromBuild);
+      } catch (err) {
+        finish(err as Error);
+        return;
+      }
+      if (!msg) return;
+      if (msg.length > 4 && ALLOWED.has(msg[4]!)) {
+        waiting = true;
+        agent.write(msg);
+      } else {
+        call.write({ data: FAILURE });
+      }
+    }
+  };
+
+  call.on('data', (m: BytesMessage) => {
+    fromBuild = fromBuild.length === 0 ? Buffer.from(m.data) : Buffer.concat([fromBuild, m.data]);
+    pump();
+  });
+  call.on('end', () => finish());
+  call.on('cancelled', () => finish());
+  call.on('error', () => finish());
+  agent.on('data', (chunk: Buffer) => {
+    fromAgent = fromAgent.length === 0 ? chunk : Buffer.concat([fromAgent, chunk]);
+    for (;;) {
+      let msg: Buffer | undefined;
+      try {
+        [msg, fromAgent] = takeMessage(fromAgent);
+      } catch (err) {
+        finish(err as Error);
+        return;
+      }
+      if (!msg) break;
+      call.write({ data: Buffer.from(msg) });
+      waiting = false;
+    }
+    pump();
+  });
+  agent.on('error', (err) => finish(err));
+  agent.on('close', () => finish());
+}

@@ -1,0 +1,119 @@
+/**
+ * SSH agent forwarding (`RUN --mount=type=ssh`) through the real CLI on both engines: a real ssh-agent
+ * holding a fresh key, and inside the build the host's real `ssh-add` (copied into the context with the
+ * libraries it links, run through their dynamic loader) talking to it through BuildKit's socket, the
+ * session and tsbake's relay. The relay is read-only: removing identities from inside fails and the
+ * agent keeps its key.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa, type ResultPromise } from 'execa';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { engines, requireEngine, type EngineRef } from '../helpers/env.js';
+import { project, runCli } from '../helpers/cli.js';
+
+const uniq = (): string => Math.random().toString(36).slice(2, 10);
+
+let home: string;
+let agentSocket: string;
+let agent: ResultPromise | undefined;
+let fingerprint: string;
+
+/** ssh-add plus every library `ldd` names, flat in `dir`, so `dir/ld-linux… --library-path dir dir/ssh-add` runs anywhere. */
+async function copySshAdd(dir: string): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  copyFileSync('/usr/bin/ssh-add', path.join(dir, 'ssh-add'));
+  const { stdout } = await execa('ldd', ['/usr/bin/ssh-add']);
+  let loader = '';
+  for (const line of stdout.split('\n')) {
+    const m = /=>\s*(\/\S+)/.exec(line) ?? /^\s*(\/\S+)/.exec(line);
+    if (!m) continue;
+    copyFileSync(m[1]!, path.join(dir, path.basename(m[1]!)));
+    if (/ld-linux/.test(m[1]!)) loader = path.basename(m[1]!);
+  }
+  if (!loader) throw new Error(`no dynamic loader in ldd output:\n${stdout}`);
+  return `/tools/${loader} --library-path /tools /tools/ssh-add`;
+}
+
+beforeAll(async () => {
+  home = mkdtempSync(path.join(os.tmpdir(), 'tsbake-ssh-'));
+  const key = path.join(home, 'id_ed25519');
+  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tsbake-test-key', '-f', key]);
+  agentSocket = path.join(home, 'agent.sock');
+  agent = execa('ssh-agent', ['-D', '-a', agentSocket], { reject: false, stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(agentSocket)) {
+    if (Date.now() > deadline) throw new Error('ssh-agent did not create its socket');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await execa('ssh-add', [key], { env: { SSH_AUTH_SOCK: agentSocket } });
+  fingerprint = (await execa('ssh-keygen', ['-l', '-f', `${key}.pub`])).stdout.split(' ')[1]!;
+});
+
+afterAll(async () => {
+  agent?.kill('SIGTERM');
+  await agent;
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe.each([
+  ['docker20', engines.docker20],
+  ['docker26', engines.docker26],
+] as [string, EngineRef][])('ssh forwarding on %s', (_name, engine) => {
+  beforeAll(async () => {
+    await requireEngine(engine);
+  });
+
+  it('a real ssh-add in RUN --mount=type=ssh lists the agent’s key, and cannot remove it', async () => {
+    const marker = uniq();
+    const dir = await project({
+      'tsbake.yaml': 'target:\n  app:\n    ssh: ["default"]\n',
+    });
+    const sshAdd = await copySshAdd(path.join(dir, 'tools'));
+    writeFileSync(
+      path.join(dir, 'Dockerfile'),
+      'FROM local/busybox:1\nCOPY tools /tools\n' +
+        `RUN --mount=type=ssh echo ${marker} && test -S "$SSH_AUTH_SOCK" && ${sshAdd} -l\n` +
+        `RUN --mount=type=ssh echo ${marker} && if ${sshAdd} -D; then echo REMOVED; exit 1; else echo refused-as-expected; fi\n`,
+    );
+    const r = await runCli(['run', 'app', '--progress', 'plain'], { cwd: dir, env: { DOCKER_HOST: engine.host, SSH_AUTH_SOCK: agentSocket } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(fingerprint);
+    expect(r.stderr).toContain('tsbake-test-key');
+    expect(r.stderr).toContain('refused-as-expected');
+    // The agent still holds the key.
+    const after = await execa('ssh-add', ['-l'], { env: { SSH_AUTH_SOCK: agentSocket } });
+    expect(after.stdout).toContain(fingerprint);
+  });
+
+  it('a required ssh mount without an ssh entry fails naming the missing id', async () => {
+    const dir = await project({
+      'tsbake.yaml': 'target:\n  app: {}\n',
+      Dockerfile: `FROM local/busybox:1\nRUN --mount=type=ssh,required=true echo ${uniq()}\n`,
+    });
+    const r = await runCli(['run', 'app', '--progress', 'plain'], { cwd: dir, env: { DOCKER_HOST: engine.host, SSH_AUTH_SOCK: agentSocket } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no SSH agent forwarded as "default"');
+  });
+});
+
+describe('ssh entries that cannot be forwarded', () => {
+  beforeAll(async () => {
+    await requireEngine(engines.docker20);
+  });
+
+  it('are refused before any build, one message each, exit 2', async () => {
+    const dir = await project({
+      'tsbake.yaml': 'target:\n  a:\n    ssh: ["default"]\n  b:\n    ssh: ["key=/etc/hostname"]\n  c:\n    ssh: ["gone=/nonexistent/agent.sock"]\ngroup:\n  default:\n    targets: [a, b, c]\n',
+      Dockerfile: 'FROM local/busybox:1\nRUN echo never-built\n',
+    });
+    expect(statSync('/etc/hostname').isFile()).toBe(true);
+    const r = await runCli(['run', '--progress', 'plain'], { cwd: dir, env: { DOCKER_HOST: engines.docker20.host, SSH_AUTH_SOCK: '' } });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('target "a": ssh "default" forwards $SSH_AUTH_SOCK, which is not set');
+    expect(r.stderr).toContain('target "b": ssh "key": /etc/hostname is a file, not an agent socket');
+    expect(r.stderr).toContain('target "c": ssh "gone": /nonexistent/agent.sock does not exist');
+    expect(r.stderr).not.toContain('never-built');
+  });
+});

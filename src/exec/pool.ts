@@ -9,7 +9,8 @@ import type { SshAgentProvider } from './ssh.js';
 export class BuilderPool implements AsyncDisposable {
   private readonly open = new Map<string, Promise<BuilderHandle>>();
   private secretsImpl: SecretProvider = async () => undefined;
-  private sshImpl: SshAgentProvider = () => undefined;
+  /** One provider per run in progress (watch runs one per target, concurrently). */
+  private readonly sshProviders = new Set<SshAgentProvider>();
 
   constructor(
     private readonly env: Record<string, string | undefined>,
@@ -21,9 +22,18 @@ export class BuilderPool implements AsyncDisposable {
     this.secretsImpl = provider;
   }
 
-  /** The same for forwarded SSH agents. */
-  setSsh(provider: SshAgentProvider): void {
-    this.sshImpl = provider;
+  /** Forwarded SSH agents of a run, until the returned function is called (its agents stop with it). */
+  useSsh(provider: SshAgentProvider): () => void {
+    this.sshProviders.add(provider);
+    return () => this.sshProviders.delete(provider);
+  }
+
+  private sshLookup(id: string): string | undefined {
+    for (const p of this.sshProviders) {
+      const socket = p(id);
+      if (socket !== undefined) return socket;
+    }
+    return undefined;
   }
 
   get(builder: ResolvedBuilder, signal: AbortSignal): Promise<BuilderHandle> {
@@ -34,7 +44,7 @@ export class BuilderPool implements AsyncDisposable {
         env: this.env,
         signal,
         secrets: (id) => this.secretsImpl(id),
-        ssh: (id) => this.sshImpl(id),
+        ssh: (id) => this.sshLookup(id),
         ...(this.log ? { log: this.log } : {}),
       });
       this.open.set(key, handle);

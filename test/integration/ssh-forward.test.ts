@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa, type ResultPromise } from 'execa';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { engines, requireEngine, type EngineRef } from '../helpers/env.js';
@@ -87,6 +87,23 @@ describe.each([
     expect(after.stdout).toContain(fingerprint);
   });
 
+  it('key files are loaded into a private agent for the run, stopped afterwards', async () => {
+    const marker = uniq();
+    const key = path.join(home, 'id_ed25519');
+    const dir = await project({
+      'tsbake.yaml': `target:\n  app:\n    ssh: ["deploy=${key}"]\n`,
+    });
+    const sshAdd = await copySshAdd(path.join(dir, 'tools'));
+    writeFileSync(path.join(dir, 'Dockerfile'), `FROM local/busybox:1\nCOPY tools /tools\nRUN --mount=type=ssh,id=deploy,required=true echo ${marker} && ${sshAdd} -l\n`);
+    // No agent of the user's: the key file alone.
+    const r = await runCli(['run', 'app', '--progress', 'plain'], { cwd: dir, env: { DOCKER_HOST: engine.host, SSH_AUTH_SOCK: '' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(fingerprint);
+    // The private agent is gone with the run.
+    const agents = (await execa('pgrep', ['-f', 'ssh-agent -D -a /tmp/tsbake-run-'], { reject: false })).stdout.trim();
+    expect(agents).toBe('');
+  });
+
   it('a required ssh mount without an ssh entry fails naming the missing id', async () => {
     const dir = await project({
       'tsbake.yaml': 'target:\n  app: {}\n',
@@ -104,16 +121,22 @@ describe('ssh entries that cannot be forwarded', () => {
   });
 
   it('are refused before any build, one message each, exit 2', async () => {
+    const notKey = path.join(home, 'not-a-key');
+    writeFileSync(notKey, 'just text\n', { mode: 0o600 });
+    const locked = path.join(home, 'locked_ed25519');
+    if (!existsSync(locked)) await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'a passphrase', '-f', locked]);
     const dir = await project({
-      'tsbake.yaml': 'target:\n  a:\n    ssh: ["default"]\n  b:\n    ssh: ["key=/etc/hostname"]\n  c:\n    ssh: ["gone=/nonexistent/agent.sock"]\ngroup:\n  default:\n    targets: [a, b, c]\n',
+      'tsbake.yaml': `target:\n  a:\n    ssh: ["default"]\n  b:\n    ssh: ["key=${notKey}"]\n  c:\n    ssh: ["gone=/nonexistent/agent.sock"]\n  d:\n    ssh: ["locked=${locked}"]\ngroup:\n  default:\n    targets: [a, b, c, d]\n`,
       Dockerfile: 'FROM local/busybox:1\nRUN echo never-built\n',
     });
-    expect(statSync('/etc/hostname').isFile()).toBe(true);
     const r = await runCli(['run', '--progress', 'plain'], { cwd: dir, env: { DOCKER_HOST: engines.docker20.host, SSH_AUTH_SOCK: '' } });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('target "a": ssh "default" forwards $SSH_AUTH_SOCK, which is not set');
-    expect(r.stderr).toContain('target "b": ssh "key": /etc/hostname is a file, not an agent socket');
+    expect(r.stderr).toContain(`target "b": ssh "key": could not load ${notKey}: `);
+    expect(r.stderr).toContain('is it an OpenSSH private key');
     expect(r.stderr).toContain('target "c": ssh "gone": /nonexistent/agent.sock does not exist');
+    expect(r.stderr).toContain(`target "d": ssh "locked": could not load ${locked}`);
+    expect(r.stderr).toContain('the key has a passphrase: add it to your own agent (ssh-add)');
     expect(r.stderr).not.toContain('never-built');
   });
 });

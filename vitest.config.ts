@@ -13,6 +13,7 @@ const common = {
   hookTimeout: 180_000,
   pool: 'forks' as const,
   maxWorkers: 2,
+  setupFiles: ['test/helpers/cleanup.ts'],
 };
 
 export default defineConfig({

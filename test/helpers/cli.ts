@@ -43,9 +43,13 @@ export function spawnCli(args: string[], options: CliOptions = {}): ResultPromis
   });
 }
 
+/** Dirs made by `project()` in this test file; test/helpers/cleanup.ts removes them after the file. */
+export const projectDirs: string[] = [];
+
 /** A fresh temp dir with the given files (path → content). */
 export async function project(files: Record<string, string>): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tsbake-test-'));
+  projectDirs.push(dir);
   for (const [rel, content] of Object.entries(files)) {
     const file = path.join(dir, rel);
     await fs.mkdir(path.dirname(file), { recursive: true });

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// Entry point. `--version` answers without loading anything heavy.
-import { readFileSync } from 'node:fs';
+// Entry point. `--version` answers without loading anything heavy. The CLI runs from its bundle
+// (dist/bundle, see rolldown.config.mjs) and falls back to tsc's output when there is none.
+import { existsSync, readFileSync } from 'node:fs';
 
 const first = process.argv[2];
 if (first === '--version' || first === '-V' || first === '-v') {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`tsbake ${pkg.version}\n`);
 } else {
-  const { main } = await import('../dist/cli/main.js');
+  const bundled = new URL('../dist/bundle/cli.js', import.meta.url);
+  const { main } = await import(existsSync(bundled) ? bundled.href : '../dist/cli/main.js');
   process.exitCode = await main(process.argv.slice(2));
 }

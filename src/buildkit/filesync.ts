@@ -4,6 +4,7 @@
  * before its contents, names sorted by UTF-8 bytes, an empty STAT ends the walk; each REQ{id} is
  * answered with DATA chunks and an empty DATA; FIN is answered with FIN.
  */
+import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Duplex, Writable } from 'node:stream';
@@ -12,6 +13,8 @@ import { GoMode, PacketType, type PbPacket, type PbStat } from './proto.js';
 
 const CHUNK = 32 * 1024;
 const SEND_CONCURRENCY = 16;
+/** Entries of one directory lstat'ed at once. */
+const STAT_BATCH = 256;
 /** Files up to this size are read in one call and sent back to back. */
 const WHOLE_FILE_MAX = 1024 * 1024;
 
@@ -48,6 +51,16 @@ export interface WalkEntry {
 
 function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/**
+ * Sorts by the names' UTF-8 bytes, as fsutil does. JavaScript compares UTF-16 code units, which gives
+ * the same order unless a name holds a character from U+D800 up (surrogates sort below U+E000–U+FFFF
+ * in UTF-16, above them in UTF-8): only then are bytes compared.
+ */
+function sortByUtf8(entries: Dirent[]): void {
+  if (entries.some((e) => /[\uD800-\uFFFF]/.test(e.name))) entries.sort((a, b) => compareBytes(a.name, b.name));
+  else entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** Go os.FileMode from a Node stat mode. */
@@ -170,59 +183,75 @@ export async function* walkDir(root: string, filter: WalkFilter, counters?: { en
   const pending: WalkEntry[] = [];
 
   async function* walk(dirAbs: string, dirRel: string, parentIncluded: boolean): AsyncGenerator<WalkEntry> {
-    let names: string[];
+    let dirents: Dirent[];
     try {
-      names = await fs.readdir(dirAbs);
+      dirents = await fs.readdir(dirAbs, { withFileTypes: true });
     } catch (err) {
       if (dirRel === '' && (err as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new Error(`local directory ${root} does not exist`);
       }
       throw err;
     }
-    names.sort(compareBytes);
-    for (const name of names) {
+    sortByUtf8(dirents);
+    // Decide from the directory entry's type what is walked or sent, then lstat those in parallel: one
+    // thread-pool round trip after another was most of the walk (10,000 files: 0.6–2 s).
+    const chosen: { rel: string; abs: string; isDir: boolean; excluded: boolean; included: boolean }[] = [];
+    for (const d of dirents) {
+      const name = d.name;
       const rel = dirRel === '' ? name : `${dirRel}/${name}`;
-      const abs = path.join(dirAbs, name);
       if (counters) counters.entriesVisited++;
-      let st;
-      try {
-        st = await fs.lstat(abs, { bigint: true });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // vanished during the walk
-        throw err;
-      }
-      const isDir = st.isDirectory();
+      const isDir = d.isDirectory();
       const excluded = m.excluded(rel);
       if (excluded && !(isDir && m.excludedDirNeedsWalk(rel))) continue;
       const included = parentIncluded || m.included(rel);
       if (!included && !(isDir && m.includeMayMatchBelow(rel))) continue;
-      const entry: WalkEntry = {
-        rel,
-        abs,
-        isFile: st.isFile(),
-        stat: {
-          path: rel,
-          mode: goMode(Number(st.mode)),
-          uid: 0,
-          gid: 0,
-          size: st.isFile() ? String(st.size) : 0,
-          modTime: String(st.mtimeNs),
-          linkname: st.isSymbolicLink() ? await fs.readlink(abs) : '',
-        },
-      };
-      if (isDir) {
-        const emitSelf = included && !excluded;
-        if (emitSelf) {
+      chosen.push({ rel, abs: path.join(dirAbs, name), isDir, excluded, included });
+    }
+    for (let start = 0; start < chosen.length; start += STAT_BATCH) {
+      const batch = chosen.slice(start, start + STAT_BATCH);
+      const stats = await Promise.all(
+        batch.map((c) =>
+          fs.lstat(c.abs, { bigint: true }).catch((err: NodeJS.ErrnoException) => {
+            if (err.code === 'ENOENT') return undefined; // vanished during the walk
+            throw err;
+          }),
+        ),
+      );
+      for (let i = 0; i < batch.length; i++) {
+        const c = batch[i]!;
+        const st = stats[i];
+        if (!st) continue;
+        // The entry may have been replaced since readdir: the lstat is what is sent.
+        const isDir = st.isDirectory();
+        if (isDir !== c.isDir && c.excluded) continue;
+        const entry: WalkEntry = {
+          rel: c.rel,
+          abs: c.abs,
+          isFile: st.isFile(),
+          stat: {
+            path: c.rel,
+            mode: goMode(Number(st.mode)),
+            uid: 0,
+            gid: 0,
+            size: st.isFile() ? String(st.size) : 0,
+            modTime: String(st.mtimeNs),
+            linkname: st.isSymbolicLink() ? await fs.readlink(c.abs) : '',
+          },
+        };
+        if (isDir) {
+          const emitSelf = c.included && !c.excluded;
+          if (emitSelf) {
+            yield* flush();
+            yield entry;
+          } else {
+            pending.push(entry);
+          }
+          yield* walk(c.abs, c.rel, emitSelf);
+          if (!emitSelf && pending[pending.length - 1] === entry) pending.pop();
+        } else if (c.included && !c.excluded) {
           yield* flush();
           yield entry;
-        } else {
-          pending.push(entry);
         }
-        yield* walk(abs, rel, emitSelf);
-        if (!emitSelf && pending[pending.length - 1] === entry) pending.pop();
-      } else if (included && !excluded) {
-        yield* flush();
-        yield entry;
       }
     }
   }

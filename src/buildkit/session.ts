@@ -19,6 +19,7 @@ import { addContentService, CONTENT_METHODS, LayoutContentStore, type ContentSto
 import { abortError, BuildkitError } from './errors.js';
 import { receiveDir, receiveTar } from './filesend.js';
 import { sendDir, type TransferStats, type WalkFilter } from './filesync.js';
+import { encodePacket } from './packet-codec.js';
 import { codec, type PbPacket } from './proto.js';
 import { addSshService, SSH_METHODS, type SshAgentProvider } from './sshforward.js';
 import type { ExportTarget } from './types.js';
@@ -428,7 +429,7 @@ export class Session {
     );
 
     server.addService(
-      { DiffCopy: method(METHODS.fileSync, packet, packet, true, true) },
+      { DiffCopy: method(METHODS.fileSync, packet, { serialize: encodePacket }, true, true) },
       {
         DiffCopy: (call: grpc.ServerDuplexStream<PbPacket, PbPacket>) => {
           void this.serveFileSync(call);

@@ -48,6 +48,19 @@ describe('walkDir (fsutil order and filters)', () => {
     ]);
   });
 
+  test('names with characters above U+FFFF sort by UTF-8 bytes, not UTF-16 units', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tsbake-utf8-'));
+    try {
+      for (const n of ['\u{1F600}.txt', '\uFF21.txt', 'a.txt']) await fs.writeFile(path.join(dir, n), n);
+      const got: string[] = [];
+      for await (const e of walkDir(dir, { excludePatterns: [], includePatterns: [], followPaths: [] })) got.push(e.rel);
+      // UTF-8: a (61) < U+FF21 (EF BC A1) < U+1F600 (F0 9F 98 80); UTF-16 would put the emoji (D83D) second.
+      expect(got).toEqual(['a.txt', '\uFF21.txt', '\u{1F600}.txt']);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test.each([
     { name: 'exclude a dir and a file', filter: { excludePatterns: ['vendor', 'B.txt'] }, absent: ['vendor', 'vendor/m/n.go', 'B.txt'], present: ['a/x.txt'] },
     { name: 'exception re-includes', filter: { excludePatterns: ['logs/*', '!logs/keep.log'] }, absent: ['logs/a.log'], present: ['logs', 'logs/keep.log'] },

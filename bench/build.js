@@ -1,13 +1,16 @@
 // Issue 3: tsbake run vs `docker buildx bake` on the same engine and the same definitions, run
 // alternately: 20 and 100 independent small targets with RUN (cached and --no-cache), one 50 MB /
 // 10,000-file context built twice (the second run must send almost nothing), and a 10-level chain of
-// target: contexts. Wall time (median), peak RSS, ratio tsbake/buildx.
+// target: contexts. Wall time (median), peak RSS, ratio tsbake/buildx. BENCH_BUILD_SCENARIOS picks
+// scenarios (independent,context,chain).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { measure, median, tmpdir, table, fmtMs, fmtMb, haveBuildx, report, tsbake } from './lib.js';
 
 const ENGINE = process.env.BENCH_DOCKER_HOST ?? 'unix:///var/run/tsbake-docker26.sock';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** `independent,context,chain` (default all): which scenarios to run. */
+const SCENARIOS = new Set((process.env.BENCH_BUILD_SCENARIOS ?? 'independent,context,chain').split(','));
 
 async function independent(dir, n) {
   await fs.writeFile(path.join(dir, 'Dockerfile'), 'FROM local/busybox:1\nARG I\nRUN echo "target $I" > /out.txt\n');
@@ -73,35 +76,41 @@ export async function main() {
     return;
   }
   const rows = [];
-  for (const n of [20, 100]) {
+  for (const n of SCENARIOS.has('independent') ? [20, 100] : []) {
     const dir = await tmpdir(`ind${n}`);
     await independent(dir, n);
     rows.push(await compare(`${n} independent targets, cached`, dir));
     rows.push(await compare(`${n} independent targets, --no-cache`, dir, ['--no-cache'], ['--no-cache'], { warm: false }));
     await fs.rm(dir, { recursive: true, force: true });
   }
-  {
-    // First and second build of a fresh 50 MB context, for each tool with its own fresh copy.
+  if (SCENARIOS.has('context')) {
+    // First and second build of a fresh 50 MB context, for each tool with its own fresh copy each time
+    // (the first build of a new directory sends everything), alternating, RUNS times.
     const env = { DOCKER_HOST: ENGINE, BUILDX_BUILDER: '' };
-    const results = [];
-    for (const tool of ['tsbake', 'buildx']) {
-      const dir = await tmpdir(`big-${tool}`);
-      await bigContext(dir);
-      const file = path.join(dir, 'docker-bake.json');
-      const run = () =>
-        tool === 'tsbake'
-          ? measure('node', [tsbake, 'run', '-f', file, '--progress', 'quiet'], { cwd: dir, env })
-          : measure('docker', ['buildx', 'bake', '-f', file, '--progress', 'quiet'], { cwd: dir, env });
-      const first = await run();
-      const second = await run();
-      results.push({ first, second });
-      await fs.rm(dir, { recursive: true, force: true });
+    const runs = { tsbake: [], buildx: [] };
+    for (let r = 0; r < RUNS; r++) {
+      for (const tool of ['tsbake', 'buildx']) {
+        const dir = await tmpdir(`big-${tool}`);
+        await bigContext(dir);
+        const file = path.join(dir, 'docker-bake.json');
+        const run = () =>
+          tool === 'tsbake'
+            ? measure('node', [tsbake, 'run', '-f', file, '--progress', 'quiet'], { cwd: dir, env })
+            : measure('docker', ['buildx', 'bake', '-f', file, '--progress', 'quiet'], { cwd: dir, env });
+        const first = await run();
+        const second = await run();
+        runs[tool].push({ first, second });
+        await fs.rm(dir, { recursive: true, force: true });
+      }
     }
-    const [t, b] = results;
-    rows.push(['50 MB / 10,000-file context, first build', fmtMs(t.first.ms), fmtMb(t.first.maxRssKb), fmtMs(b.first.ms), fmtMb(b.first.maxRssKb), `${(t.first.ms / b.first.ms).toFixed(2)}x`]);
-    rows.push(['same context, second build (unchanged)', fmtMs(t.second.ms), fmtMb(t.second.maxRssKb), fmtMs(b.second.ms), fmtMb(b.second.maxRssKb), `${(t.second.ms / b.second.ms).toFixed(2)}x`]);
+    const med = (tool, which, key) => median(runs[tool].map((x) => x[which][key]));
+    for (const [which, label] of [['first', '50 MB / 10,000-file context, first build'], ['second', 'same context, second build (unchanged)']]) {
+      const t = med('tsbake', which, 'ms');
+      const b = med('buildx', which, 'ms');
+      rows.push([label, fmtMs(t), fmtMb(med('tsbake', which, 'maxRssKb')), fmtMs(b), fmtMb(med('buildx', which, 'maxRssKb')), `${(t / b).toFixed(2)}x`]);
+    }
   }
-  {
+  if (SCENARIOS.has('chain')) {
     const dir = await tmpdir('chain');
     await chain(dir, 10);
     rows.push(await compare('10-level chain of target: contexts, cached', dir));

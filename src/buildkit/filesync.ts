@@ -263,23 +263,39 @@ export async function* walkDir(root: string, filter: WalkFilter, counters?: { en
   yield* walk(root, '', false);
 }
 
-/** Write a message honouring back-pressure. */
-export async function writeMsg(stream: Writable, msg: unknown): Promise<void> {
-  if (stream.destroyed || stream.writableEnded) throw new Error('stream closed');
-  if (!stream.write(msg)) {
-    await new Promise<void>((resolve, reject) => {
+/**
+ * One wait per stream for 'drain' (or 'close'), shared by every writer that hit back-pressure: the 16
+ * concurrent file senders each adding listeners of their own tripped Node's MaxListenersExceeded
+ * warning on every large transfer.
+ */
+const drainWaits = new WeakMap<Writable, Promise<void>>();
+
+function drained(stream: Writable): Promise<void> {
+  let wait = drainWaits.get(stream);
+  if (!wait) {
+    wait = new Promise<void>((resolve, reject) => {
       const onDrain = (): void => {
         stream.off('close', onClose);
+        drainWaits.delete(stream);
         resolve();
       };
       const onClose = (): void => {
         stream.off('drain', onDrain);
+        drainWaits.delete(stream);
         reject(new Error('stream closed'));
       };
       stream.once('drain', onDrain);
       stream.once('close', onClose);
     });
+    drainWaits.set(stream, wait);
   }
+  return wait;
+}
+
+/** Write a message honouring back-pressure. */
+export async function writeMsg(stream: Writable, msg: unknown): Promise<void> {
+  if (stream.destroyed || stream.writableEnded) throw new Error('stream closed');
+  if (!stream.write(msg)) await drained(stream);
 }
 
 /**

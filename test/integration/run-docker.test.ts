@@ -88,6 +88,17 @@ describe.each([
     expect(r.code, r.stderr).toBe(0);
   });
 
+  it('a 3,000-file context arrives whole, with no warnings on the way', async () => {
+    const files: Record<string, string> = { 'tsbake.yaml': 'target:\n  many: {}\n', Dockerfile: 'FROM local/busybox:1\nCOPY . /ctx\nRUN find /ctx/src -type f | wc -l > /count.txt && cat /count.txt\n' };
+    for (let i = 0; i < 3000; i++) files[`src/d${i % 30}/f${i}.txt`] = `${i} `.repeat(800);
+    const dir = await project(files);
+    const r = await runCli(['run', 'many', '--progress', 'plain'], { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/\b3000\b/);
+    // Node prints these for listeners piling up on a stream (16 file senders waiting for 'drain' once did).
+    expect(r.stderr).not.toContain('Warning');
+  });
+
   it('a secret reaches RUN --mount=type=secret and appears in no output', async () => {
     const value = `s3cr3t-${uniq()}`;
     const dir = await project({

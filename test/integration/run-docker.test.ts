@@ -89,8 +89,10 @@ describe.each([
   });
 
   it('a 3,000-file context arrives whole, with no warnings on the way', async () => {
+    const id = Math.random().toString(36).slice(2, 10);
     const files: Record<string, string> = { 'tsbake.yaml': 'target:\n  many: {}\n', Dockerfile: 'FROM local/busybox:1\nCOPY . /ctx\nRUN find /ctx/src -type f | wc -l > /count.txt && cat /count.txt\n' };
-    for (let i = 0; i < 3000; i++) files[`src/d${i % 30}/f${i}.txt`] = `${i} `.repeat(800);
+    // One file unique to this run, so COPY is not a cache hit from an earlier run of the test.
+    for (let i = 0; i < 3000; i++) files[`src/d${i % 30}/f${i}.txt`] = i === 0 ? id : `${i} `.repeat(800);
     const dir = await project(files);
     const r = await runCli(['run', 'many', '--progress', 'plain'], { cwd: dir, env });
     expect(r.code, r.stderr).toBe(0);

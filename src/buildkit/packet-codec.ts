@@ -31,6 +31,13 @@ function int64(v: number | string | undefined): bigint {
   return typeof v === 'string' ? BigInt(v) : BigInt(Math.trunc(v));
 }
 
+function int64Field(out: number[], tag: number, v: number | string | undefined): void {
+  const b = int64(v);
+  if (b === 0n) return;
+  varint(out, tag);
+  varint(out, b);
+}
+
 function stringField(out: number[], parts: Buffer[], tag: number, s: string | undefined): void {
   if (!s) return;
   const b = Buffer.from(s, 'utf8');
@@ -53,27 +60,11 @@ function encodeStat(s: PbStat): Buffer {
       varint(out, v >>> 0);
     }
   }
-  for (const [tag, v] of [
-    [0x28, s.size],
-    [0x30, s.modTime],
-  ] as const) {
-    const b = int64(v);
-    if (b !== 0n) {
-      varint(out, tag);
-      varint(out, b);
-    }
-  }
+  int64Field(out, 0x28, s.size);
+  int64Field(out, 0x30, s.modTime);
   stringField(out, parts, 0x3a, s.linkname);
-  for (const [tag, v] of [
-    [0x40, s.devmajor],
-    [0x48, s.devminor],
-  ] as const) {
-    const b = int64(v);
-    if (b !== 0n) {
-      varint(out, tag);
-      varint(out, b);
-    }
-  }
+  int64Field(out, 0x40, s.devmajor);
+  int64Field(out, 0x48, s.devminor);
   if (out.length > 0) parts.push(Buffer.from(out));
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }

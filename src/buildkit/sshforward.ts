@@ -109,15 +109,21 @@ function forward(call: grpc.ServerDuplexStream<BytesMessage, BytesMessage>, prov
     if (err) call.emit('error', { code: grpc.status.UNAVAILABLE, details: `SSH agent "${id}" (${socket}): ${err.message}` });
     else call.end();
   };
+  /** The next complete message of `buf` and the rest; on an oversized frame ends the stream, returns undefined. */
+  const next = (buf: Buffer): [Buffer | undefined, Buffer] | undefined => {
+    try {
+      return takeMessage(buf);
+    } catch (err) {
+      finish(err as Error);
+      return undefined;
+    }
+  };
   const pump = (): void => {
     while (!waiting && !done) {
-      let msg: Buffer | undefined;
-      try {
-        [msg, fromBuild] = takeMessage(fromBuild);
-      } catch (err) {
-        finish(err as Error);
-        return;
-      }
+      const got = next(fromBuild);
+      if (!got) return;
+      const [msg, rest] = got;
+      fromBuild = rest;
       if (!msg) return;
       if (msg.length > 4 && ALLOWED.has(msg[4]!)) {
         waiting = true;
@@ -138,13 +144,10 @@ function forward(call: grpc.ServerDuplexStream<BytesMessage, BytesMessage>, prov
   agent.on('data', (chunk: Buffer) => {
     fromAgent = fromAgent.length === 0 ? chunk : Buffer.concat([fromAgent, chunk]);
     for (;;) {
-      let msg: Buffer | undefined;
-      try {
-        [msg, fromAgent] = takeMessage(fromAgent);
-      } catch (err) {
-        finish(err as Error);
-        return;
-      }
+      const got = next(fromAgent);
+      if (!got) return;
+      const [msg, rest] = got;
+      fromAgent = rest;
       if (!msg) break;
       call.write({ data: Buffer.from(msg) });
       waiting = false;

@@ -303,8 +303,8 @@ export async function writeMsg(stream: Writable, msg: unknown): Promise<void> {
  * of Packets). Resolves when the receiver's FIN has been answered.
  */
 export async function sendDir(root: string, filter: WalkFilter, stream: Duplex, stats: TransferStats, signal: AbortSignal): Promise<void> {
-  const files = new Map<number, string>();
-  const sizes = new Map<number, number>();
+  /** File entries by STAT id: what a REQ asks for. */
+  const files = new Map<number, { abs: string; size: number }>();
   const queue: number[] = [];
   const idleWaiters: (() => void)[] = [];
   let active = 0;
@@ -360,10 +360,7 @@ export async function sendDir(root: string, filter: WalkFilter, stream: Duplex, 
         let id = 0;
         for await (const e of walkDir(root, filter, stats)) {
           if (failure) return;
-          if (e.isFile) {
-            files.set(id, e.abs);
-            sizes.set(id, Number(e.stat.size ?? 0));
-          }
+          if (e.isFile) files.set(id, { abs: e.abs, size: Number(e.stat.size ?? 0) });
           await writeMsg(stream, { type: PacketType.STAT, stat: e.stat, ID: 0 });
           stats.stats++;
           id++;
@@ -399,10 +396,10 @@ export async function sendDir(root: string, filter: WalkFilter, stream: Duplex, 
   }
 
   async function sendFile(id: number): Promise<void> {
-    const abs = files.get(id);
-    if (abs === undefined) throw new Error(`the daemon asked for unknown file id ${id}`);
+    const file = files.get(id);
+    if (file === undefined) throw new Error(`the daemon asked for unknown file id ${id}`);
+    const { abs, size } = file;
     if (process.env['TSBAKE_DEBUG_FILESYNC']) process.stderr.write(`filesync: REQ ${abs}\n`);
-    const size = sizes.get(id) ?? Infinity;
     if (size <= WHOLE_FILE_MAX) {
       const data = await fs.readFile(abs);
       stats.bytesSent += data.length;

@@ -5,6 +5,7 @@
  * grpc.health.v1); see /work/shared/reference/buildkit-protocol.md. Field names keep upstream spelling
  * so JSON dumps compare easily with buildctl's debug output.
  */
+import type { MethodDefinition } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 
 const PROTO = `
@@ -295,6 +296,28 @@ export const GoMode = {
   charDevice: 1 << 21,
   sticky: 1 << 20,
 } as const;
+
+/**
+ * A method tsbake serves (the daemon is the client inside a session): only the request is decoded and
+ * the response encoded; the client-side halves are never used.
+ */
+export function serverMethod<Req, Res>(
+  path: string,
+  req: { deserialize(b: Buffer): Req },
+  res: { serialize(v: Res): Buffer },
+  requestStream: boolean,
+  responseStream: boolean,
+): MethodDefinition<Req, Res> {
+  return {
+    path,
+    requestStream,
+    responseStream,
+    requestSerialize: () => Buffer.alloc(0),
+    requestDeserialize: (b: Buffer) => req.deserialize(b),
+    responseSerialize: (v: Res) => res.serialize(v),
+    responseDeserialize: () => undefined as Res,
+  };
+}
 
 /** Encode/decode helpers for grpc-js custom serializers. Decoding yields plain objects (longs as numbers, bytes as Buffers). */
 export interface Codec<T> {

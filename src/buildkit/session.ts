@@ -20,7 +20,7 @@ import { abortError, BuildkitError } from './errors.js';
 import { receiveDir, receiveTar } from './filesend.js';
 import { sendDir, type TransferStats, type WalkFilter } from './filesync.js';
 import { encodePacket } from './packet-codec.js';
-import { codec, type PbPacket } from './proto.js';
+import { codec, serverMethod, type PbPacket } from './proto.js';
 import { addSshService, SSH_METHODS, type SshAgentProvider } from './sshforward.js';
 import type { ExportTarget } from './types.js';
 
@@ -84,24 +84,6 @@ const STREAM_WINDOW = 8 * 1024 * 1024;
 const MULTI_KEYS = ['include-patterns', 'exclude-patterns', 'followpaths'];
 
 const raw: { serialize(b: Buffer): Buffer; deserialize(b: Buffer): Buffer } = { serialize: (b) => b, deserialize: (b) => b };
-
-function method<Req, Res>(
-  path: string,
-  reqC: { deserialize(b: Buffer): Req },
-  resC: { serialize(v: Res): Buffer },
-  requestStream: boolean,
-  responseStream: boolean,
-): grpc.MethodDefinition<Req, Res> {
-  return {
-    path,
-    requestStream,
-    responseStream,
-    requestSerialize: () => Buffer.alloc(0),
-    requestDeserialize: (b: Buffer) => reqC.deserialize(b),
-    responseSerialize: (v: Res) => resC.serialize(v),
-    responseDeserialize: () => undefined as Res,
-  };
-}
 
 function firstValue(md: grpc.Metadata, key: string): string | undefined {
   const v = md.get(key)[0];
@@ -422,14 +404,14 @@ export class Session {
     };
 
     server.addService(
-      { Check: method(METHODS.health, health.req, health.res, false, false) },
+      { Check: serverMethod(METHODS.health, health.req, health.res, false, false) },
       {
         Check: (_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<{ status: number }>) => cb(null, { status: 1 }),
       },
     );
 
     server.addService(
-      { DiffCopy: method(METHODS.fileSync, packet, { serialize: encodePacket }, true, true) },
+      { DiffCopy: serverMethod(METHODS.fileSync, packet, { serialize: encodePacket }, true, true) },
       {
         DiffCopy: (call: grpc.ServerDuplexStream<PbPacket, PbPacket>) => {
           void this.serveFileSync(call);
@@ -438,7 +420,7 @@ export class Session {
     );
 
     server.addService(
-      { DiffCopy: method(METHODS.fileSend, raw, raw, true, true) },
+      { DiffCopy: serverMethod(METHODS.fileSend, raw, raw, true, true) },
       {
         DiffCopy: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
           void this.serveFileSend(call);
@@ -450,10 +432,10 @@ export class Session {
       cb({ code: grpc.status.UNIMPLEMENTED, details: 'not implemented by tsbake' } as grpc.ServiceError, null);
     server.addService(
       {
-        Credentials: method(METHODS.credentials, creds.req, creds.res, false, false),
-        FetchToken: method(METHODS.fetchToken, raw, raw, false, false),
-        GetTokenAuthority: method(METHODS.getTokenAuthority, raw, raw, false, false),
-        VerifyTokenAuthority: method(METHODS.verifyTokenAuthority, raw, raw, false, false),
+        Credentials: serverMethod(METHODS.credentials, creds.req, creds.res, false, false),
+        FetchToken: serverMethod(METHODS.fetchToken, raw, raw, false, false),
+        GetTokenAuthority: serverMethod(METHODS.getTokenAuthority, raw, raw, false, false),
+        VerifyTokenAuthority: serverMethod(METHODS.verifyTokenAuthority, raw, raw, false, false),
       },
       {
         Credentials: (call: grpc.ServerUnaryCall<{ Host: string }, unknown>, cb: grpc.sendUnaryData<{ Username: string; Secret: string }>) => {
@@ -477,7 +459,7 @@ export class Session {
     if (this.opts.ssh) addSshService(server, this.opts.ssh);
 
     server.addService(
-      { GetSecret: method(METHODS.secret, secret.req, secret.res, false, false) },
+      { GetSecret: serverMethod(METHODS.secret, secret.req, secret.res, false, false) },
       {
         GetSecret: (call: grpc.ServerUnaryCall<{ ID: string }, unknown>, cb: grpc.sendUnaryData<{ data: Uint8Array }>) => {
           const provider = this.opts.secrets;

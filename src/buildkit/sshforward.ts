@@ -14,7 +14,7 @@
  */
 import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { codec } from './proto.js';
+import { codec, serverMethod } from './proto.js';
 
 /** The agent socket forwarded under `id`, or undefined when none is. */
 export type SshAgentProvider = (id: string) => string | undefined;
@@ -48,18 +48,6 @@ export function takeMessage(buf: Buffer): [Buffer | undefined, Buffer] {
   return [buf.subarray(0, 4 + len), buf.subarray(4 + len)];
 }
 
-function method<Req, Res>(path: string, req: { deserialize(b: Buffer): Req }, res: { serialize(v: Res): Buffer }, stream: boolean): grpc.MethodDefinition<Req, Res> {
-  return {
-    path,
-    requestStream: stream,
-    responseStream: stream,
-    requestSerialize: () => Buffer.alloc(0),
-    requestDeserialize: (b: Buffer) => req.deserialize(b),
-    responseSerialize: (v: Res) => res.serialize(v),
-    responseDeserialize: () => undefined as Res,
-  };
-}
-
 export function addSshService(server: grpc.Server, provider: SshAgentProvider): void {
   const bytes = codec<BytesMessage>('moby.sshforward.v1.BytesMessage');
   const check = {
@@ -68,8 +56,8 @@ export function addSshService(server: grpc.Server, provider: SshAgentProvider): 
   };
   server.addService(
     {
-      CheckAgent: method(SSH_METHODS.checkAgent, check.req, check.res, false),
-      ForwardAgent: method(SSH_METHODS.forwardAgent, bytes, bytes, true),
+      CheckAgent: serverMethod(SSH_METHODS.checkAgent, check.req, check.res, false, false),
+      ForwardAgent: serverMethod(SSH_METHODS.forwardAgent, bytes, bytes, true, true),
     },
     {
       CheckAgent: (call: grpc.ServerUnaryCall<{ ID: string }, unknown>, cb: grpc.sendUnaryData<Record<string, never>>) => {

@@ -9,7 +9,7 @@ import type { Driver } from '../drivers/types.js';
 import type { DriverCapabilities, ResolvedBuilder } from '../plan/types.js';
 import { dockerConfigAuth } from '../buildkit/auth.js';
 import type { SecretProvider } from './secrets.js';
-import type { SshAgentProvider } from './ssh.js';
+import type { SshAgentProvider } from '../buildkit/sshforward.js';
 import { effectiveBuildkitVersion } from './versions.js';
 import { trace } from '../trace.js';
 

@@ -4,7 +4,7 @@
 import type { ResolvedBuilder } from '../plan/types.js';
 import { openBuilder, type BuilderHandle } from './builders.js';
 import type { SecretProvider } from './secrets.js';
-import type { SshAgentProvider } from './ssh.js';
+import type { SshAgentProvider } from '../buildkit/sshforward.js';
 
 export class BuilderPool implements AsyncDisposable {
   private readonly open = new Map<string, Promise<BuilderHandle>>();

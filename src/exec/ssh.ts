@@ -5,14 +5,13 @@
  * tsbake loads into a private `ssh-agent` of its own for the run (OpenSSH's, started on a socket in the
  * run's temp dir and stopped when the run ends). Problems are found before any build starts.
  */
-import { statSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import type { SshAgentProvider } from '../buildkit/sshforward.js';
 import type { Diagnostic } from '../errors.js';
 import type { ResolvedTarget } from '../plan/types.js';
 
-export type SshAgentProvider = (id: string) => string | undefined;
 
 export interface SshAgents {
   provider: SshAgentProvider;

@@ -7,9 +7,10 @@
  * names every file in it that changes. Those names arrive as chokidar's `raw` events and are reported
  * as `raw-change`/`raw-rename`; chokidar still adds and drops directory watches as trees come and go,
  * and reports new directories (`addDir`), which covers files written into a directory before its
- * watch existed. Polling has no such shortcut: it stats every file. Replacing the watch set opens a new FSWatcher and
- * closes the old one only once the new one is ready, so no change falls in between (duplicates are
- * harmless: batches are sets of paths).
+ * watch existed. Polling has no such shortcut: it stats every file.
+ *
+ * Replacing the watch set opens a new FSWatcher and closes the old one only once the new one is ready,
+ * so no change falls in between (duplicates are harmless: batches are sets of paths).
  */
 import type { Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';

@@ -43,9 +43,13 @@ export async function openBuilder(builder: ResolvedBuilder, options: OpenBuilder
     endpointName: driver.endpoint(),
   });
   try {
-    const [workers, info] = await Promise.all([client.listWorkers(options.signal), client.info(options.signal)]);
+    // One round trip for all three: each is asked on every run.
+    const [workers, info, details] = await Promise.all([
+      client.listWorkers(options.signal),
+      client.info(options.signal),
+      driver.describeDaemon ? driver.describeDaemon(options.signal) : Promise.resolve({} as { engineVersion?: string }),
+    ]);
     trace('workers', builder.name);
-    const details = driver.describeDaemon ? await driver.describeDaemon(options.signal) : {};
     const caps = detectCapabilities(driver, workers, info?.version, details.engineVersion);
     const auth = dockerConfigAuth(options.env);
     const session = new Session({

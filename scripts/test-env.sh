@@ -206,11 +206,28 @@ else
   registry_has_base || die "registry does not list $REGISTRY/busybox:1 after the push" "$LOGDIR/tsbake-registry.log"
 fi
 
+# --- the reference bake: docker-buildx 0.29.1 from Debian unstable (sid), unpacked -----------
+# `tsbake print` is compared with `docker buildx bake --print` of this binary (test/integration/print-diff*).
+# It is a plain binary: run as `$BUILDX29 bake --print …`; nothing is installed into the machine's paths.
+BUILDX29=$STATE/buildx-sid/root/usr/libexec/docker/cli-plugins/docker-buildx
+if [[ -x $BUILDX29 ]] && "$BUILDX29" version >/dev/null 2>&1; then
+  step "buildx (sid) present: $("$BUILDX29" version | head -1)"
+else
+  step "downloading docker-buildx from Debian unstable (sid) into $STATE/buildx-sid"
+  rm -rf "$STATE/buildx-sid"
+  download_suite sid "$STATE/buildx-sid/debs" docker-buildx
+  mkdir -p "$STATE/buildx-sid/root"
+  dpkg -x "$STATE/buildx-sid/debs"/docker-buildx_*.deb "$STATE/buildx-sid/root"
+  "$BUILDX29" version >/dev/null 2>&1 || die "$BUILDX29 does not run"
+  step "buildx (sid): $("$BUILDX29" version | head -1)"
+fi
+
 # --- env file -------------------------------------------------------------------------------
 cat >"$STATE/env.sh" <<EOF
 # Written by scripts/test-env.sh
 export TSBAKE_TEST_DOCKER20=unix://$SOCK20
 export TSBAKE_TEST_DOCKER26=unix://$SOCK26
 export TSBAKE_TEST_REGISTRY=$REGISTRY
+export TSBAKE_TEST_BUILDX=$BUILDX29
 EOF
 step "ready; wrote $STATE/env.sh (logs: $LOGDIR/tsbake-dockerd20.log, $LOGDIR/tsbake-dockerd26.log, $LOGDIR/tsbake-registry.log)"

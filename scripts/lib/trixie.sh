@@ -17,19 +17,22 @@ debian_mirror() {
 }
 
 # download_trixie <dest dir> <package...>: fetch .debs from Debian 13 into <dest dir>.
-download_trixie() {
-  local dest=$1
-  shift
-  local apt=$STATE/apt-trixie
+download_trixie() { download_suite trixie "$@"; }
+
+# download_suite <suite> <dest dir> <package...>: the same from any Debian suite (sid for buildx 0.29).
+download_suite() {
+  local suite=$1 dest=$2
+  shift 2
+  local apt=$STATE/apt-$suite
   mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$dest"
   local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-  printf 'deb [signed-by=%s] %s trixie main\n' "$keyring" "$(debian_mirror)" >"$apt/sources.list"
+  printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$(debian_mirror)" "$suite" >"$apt/sources.list"
   local opts=(-o "Dir::Etc::sourcelist=$apt/sources.list" -o Dir::Etc::sourceparts=-
     -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache" -o APT::Get::List-Cleanup=0)
   # Package lists are refreshed when older than a day (or missing).
   if [[ -z $(find "$apt/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null | head -1) ]]; then
-    apt-get "${opts[@]}" update -qq >"$apt/update.log" 2>&1 || die "apt-get update for trixie failed" "$apt/update.log"
+    apt-get "${opts[@]}" update -qq >"$apt/update.log" 2>&1 || die "apt-get update for $suite failed" "$apt/update.log"
   fi
   (cd "$dest" && apt-get "${opts[@]}" download "$@" >"$apt/download.log" 2>&1) ||
-    die "apt-get download $* from trixie failed" "$apt/download.log"
+    die "apt-get download $* from $suite failed" "$apt/download.log"
 }

@@ -267,7 +267,7 @@ function renderGraph(data: ReportData, critical: Set<string>): string {
   }
   return (
     `<svg class="graph" xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="dependency graph">` +
-    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#7a8594"/></marker></defs>' +
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#7a8594"/></marker></defs>' +
     edges.join('') +
     nodes.join('') +
     '</svg>'

@@ -11,7 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { engines, requireEngine, repoRoot } from '../helpers/env.js';
 import { project, runCli, spawnCli } from '../helpers/cli.js';
 import { launchChromium, type Browser } from '../helpers/chromium.js';
-import type { ReportData } from '../../src/ui/report/model.js';
+import { writeReport, type ReportData } from '../../src/ui/report/index.js';
+import { synthetic } from '../helpers/report-data.js';
 
 const uniq = (): string => Math.random().toString(36).slice(2, 8);
 const env = { DOCKER_HOST: engines.docker26.host };
@@ -181,5 +182,83 @@ describe('build report in headless Chromium (Docker 26, examples/monorepo)', () 
     const t = data.targets.find((x) => x.name === 'slow')!;
     expect(t.state).toBe('cancelled');
     expect(t.steps.find((s) => s.name.includes('sleep 60'))?.state).toBe('cancelled');
+  });
+});
+
+describe('watch --report (Docker 26)', () => {
+  it('rewrites the report after each rebuild', async () => {
+    await requireEngine(engines.docker26);
+    const id = uniq();
+    const dir = await project({
+      // Separate contexts: a change to page.txt rebuilds web only.
+      'tsbake.yaml': 'target:\n  web: {}\n  other:\n    context: other\n',
+      Dockerfile: 'FROM local/busybox:1\nCOPY page.txt /page.txt\nRUN cat /page.txt\n',
+      '.dockerignore': 'other\n',
+      'other/Dockerfile': `FROM local/busybox:1\nRUN echo other-${id}\n`,
+      'page.txt': `one ${id}\n`,
+    });
+    const child = spawnCli(['watch', 'web', 'other', '--progress', 'json', '--report', 'watch.json'], { cwd: dir, env });
+    const file = path.join(dir, 'watch.json');
+    const summaries: string[][] = [];
+    const lines = createInterface({ input: child.stderr! });
+    lines.on('line', (l) => {
+      if (l.includes('"type":"watch-rebuild-summary"')) summaries.push((JSON.parse(l) as { targets: string[] }).targets);
+    });
+    /** The report as last written, once `ok` holds for it (the write follows the rebuild's summary). */
+    const reportWhen = async (ok: (d: ReportData) => boolean, what: string): Promise<ReportData> => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const text = await fs.readFile(file, 'utf8').catch(() => '');
+        if (text) {
+          const d = JSON.parse(text) as ReportData;
+          if (ok(d)) return d;
+        }
+        if (child.exitCode !== null) throw new Error(`tsbake exited before ${what}`);
+        if (Date.now() > deadline) throw new Error(`no report with ${what} within 60 s`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      const initial = await reportWhen((d) => d.rebuild?.number === 1 && d.status !== 'running', 'the initial build');
+      expect(initial.status).toBe('succeeded');
+      expect(Object.fromEntries(initial.targets.map((t) => [t.name, t.earlier ?? false]))).toEqual({ other: false, web: false });
+      await fs.writeFile(path.join(dir, 'page.txt'), `two ${id}\n`);
+      const second = await reportWhen((d) => d.rebuild?.number === 2, 'the rebuild');
+      expect(second.rebuild!.trigger.some((p) => p.endsWith('page.txt'))).toBe(true);
+      expect(Object.fromEntries(second.targets.map((t) => [t.name, t.earlier ? 'unchanged' : t.state]))).toEqual({ other: 'unchanged', web: 'built' });
+      expect(second.targets.find((t) => t.name === 'web')!.steps.find((s) => s.name.includes('RUN cat'))?.state).toBe('built');
+      expect(summaries.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      child.kill('SIGINT');
+      await child;
+    }
+  });
+});
+
+describe('a 100-target report in headless Chromium (synthetic data, no build)', () => {
+  it('draws every row, node and edge; under 1 MB', async () => {
+    const browser = await launchChromium();
+    try {
+      const dir = await project({});
+      const file = path.join(dir, 'report-100.html');
+      await writeReport(file, synthetic(100, 12));
+      const bytes = (await fs.stat(file)).size;
+      expect(bytes).toBeLessThan(1024 * 1024);
+      const page = await browser.newPage();
+      const loadMs = await page.goto(pathToFileURL(file).href);
+      const seen = await page.evaluate<{ rows: number; nodes: number; edges: number; drawnSteps: number; failures: number; height: number }>(`({
+        rows: document.querySelectorAll('svg.timeline g.row').length,
+        nodes: document.querySelectorAll('svg.graph g.node').length,
+        edges: document.querySelectorAll('svg.graph path.edge').length,
+        drawnSteps: [...document.querySelectorAll('svg.timeline rect.step')].filter((r) => r.getBoundingClientRect().width > 0).length,
+        failures: document.querySelectorAll('#failures .failure').length,
+        height: document.documentElement.scrollHeight,
+      })`);
+      expect(seen).toMatchObject({ rows: 100, nodes: 100, edges: 180, drawnSteps: 1300, failures: 1 });
+      await page.screenshot(path.join(dir, 'report-100.png'), 1200);
+      console.log(`100-target report: ${bytes} bytes, loaded in Chromium in ${loadMs.toFixed(0)} ms, page height ${seen.height} px`);
+    } finally {
+      await browser.close();
+    }
   });
 });

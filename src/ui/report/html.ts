@@ -122,7 +122,7 @@ function renderTimeline(data: ReportData, critical: Set<string>): string {
   const t0 = data.startedAt;
   const span = Math.max(1, data.finishedAt - t0);
   const x = (ms: number): number => LABEL_W + ((ms - t0) / span) * CHART_W;
-  const minSpan = (2 / CHART_W) * span; // a 2 px bar, for cached and instant steps
+  const minSpan = (4 / CHART_W) * span; // a 4 px bar, for cached and instant steps
   const rows: string[] = [];
   let y = AXIS_H;
   for (const t of data.targets) {
@@ -141,7 +141,7 @@ function renderTimeline(data: ReportData, critical: Set<string>): string {
       );
     }
     for (const l of laid) {
-      const w = Math.max(2, x(l.end) - x(l.start));
+      const w = Math.max(4, x(l.end) - x(l.start));
       const sy = y + ROW_PAD + l.lane * (LANE_H + LANE_GAP);
       const tip = `${l.step.name}\n${l.step.state}, ${formatDuration(l.end - l.start)}${l.step.error ? `\n${l.step.error}` : ''}`;
       parts.push(
@@ -303,7 +303,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 svg{display:block;max-width:100%;height:auto}svg text{font:12px system-ui,sans-serif;fill:#1d2430}
 .row-bg{fill:#fafbfc}.row.critical .row-bg{fill:#fff1e3}.row.critical .label{font-weight:700;fill:#a04e00}
 .span{fill:#e9edf2;stroke:#c5ccd6}.row.critical .span{stroke:var(--crit);stroke-width:1.5}
-.step{rx:2}.s-built{fill:var(--built)}.s-cached{fill:var(--cached)}.s-failed{fill:var(--failed)}.s-cancelled{fill:var(--cancelled)}.s-running{fill:var(--running)}
+.step{rx:2}.s-built{fill:var(--built)}.s-cached{fill:var(--cached);stroke:#5f84b0;stroke-width:1}.s-failed{fill:var(--failed)}.s-cancelled{fill:var(--cancelled)}.s-running{fill:var(--running)}
 .tick{stroke:#edf0f3}.tick-label{font-size:11px;fill:#6b7380;text-anchor:middle}
 table.targets{border-collapse:collapse;font-size:13px}table.targets th,table.targets td{padding:4px 10px;border-bottom:1px solid #edf0f3;text-align:left}
 table.targets td.num{text-align:right;font-variant-numeric:tabular-nums}tr.critical td:first-child{font-weight:700;color:#a04e00}

@@ -198,6 +198,7 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
     await pool.close();
     // Interrupted during a rebuild: what it did so far.
     if (rebuilding) await report?.write({ status: 'cancelled' });
+    await report?.flush();
   }
   return signal.aborted ? 130 : 0;
 }

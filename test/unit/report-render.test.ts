@@ -256,6 +256,8 @@ describe('ReportCollector', () => {
     const d = c.snapshot({ now: T0 + 2000 });
     expect(d.status).toBe('failed');
     expect(d.startedAt).toBe(T0);
+    expect(d.durationMs).toBe(1320);
+    expect(c.snapshot({ now: T0 + 2000, status: 'running' }).durationMs).toBe(2000);
     const [base, app] = d.targets;
     expect(base).toMatchObject({ name: 'base', state: 'built', durationMs: 1000, stepsTotal: 3, stepsCached: 1, contextBytes: 321, exportMs: 200 });
     expect(base!.steps.map((s) => [s.name, s.state, s.started! - T0, s.completed! - T0])).toEqual([
@@ -288,8 +290,9 @@ describe('ReportCollector', () => {
       ['app', 'cancelled', false],
     ]);
     expect(d.status).toBe('cancelled');
-    // The time axis spans this rebuild only.
+    // The time axis spans this rebuild only, to its last event (not to when the file is written).
     expect(d.startedAt).toBe(T0 + 60_001);
+    expect(d.finishedAt).toBe(T0 + 60_500);
     expect(d.criticalPath.targets).toEqual(['app']);
     const html = renderReportHtml(d);
     expect(rowsOf(html, 'row').map((r) => [r.target, r.state, /class="step/.test(r.body)])).toEqual([

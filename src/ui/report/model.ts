@@ -120,6 +120,7 @@ export class ReportCollector {
   private batchStart: number;
   private rebuild: { number: number; trigger: string[] } | undefined;
   private runError: string | undefined;
+  private lastEventAt = 0;
 
   constructor(plan: ReportPlan, options: { now?: number } = {}) {
     this.plan = plan;
@@ -144,6 +145,7 @@ export class ReportCollector {
   }
 
   onEvent(e: BuildEvent): void {
+    this.lastEventAt = Math.max(this.lastEventAt, e.time);
     if (e.type === 'info' || e.type === 'warning') return;
     if (e.type === 'target-queued') {
       this.records.set(e.target, { name: e.target, state: 'queued', queuedAt: e.time, durationMs: 0, steps: new Map() });
@@ -225,13 +227,15 @@ export class ReportCollector {
     const starts = current.map((t) => t.queuedAt ?? t.startedAt).filter((x): x is number => x !== undefined);
     const startedAt = starts.length > 0 ? Math.min(...starts) : this.batchStart;
     const status = options.status ?? statusOf(current, this.runError);
+    // A finished run ends at its last event: a watch report rewritten later keeps its rebuild's times.
+    const finishedAt = status === 'running' || this.lastEventAt < startedAt ? now : this.lastEventAt;
     const data: ReportData = {
       version: REPORT_VERSION,
       tool: 'tsbake',
       status,
       startedAt,
-      finishedAt: now,
-      durationMs: Math.max(0, now - startedAt),
+      finishedAt,
+      durationMs: Math.max(0, finishedAt - startedAt),
       ...(this.runError ? { error: this.runError } : {}),
       ...(this.rebuild ? { rebuild: { number: this.rebuild.number, trigger: [...this.rebuild.trigger] } } : {}),
       targets,

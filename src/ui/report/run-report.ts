@@ -13,11 +13,14 @@ export interface RunReport {
   onEvent(e: BuildEvent): void;
   /** Write the report as of now; resolves false when the file could not be written (already reported). */
   write(options?: { status?: ReportStatus; error?: string }): Promise<boolean>;
+  /** Wait for the writes started so far. */
+  flush(): Promise<void>;
 }
 
 export function createRunReport(file: string, plan: ReportPlan, onError: (message: string) => void): RunReport {
   const collector = new ReportCollector(plan);
   let failed = false;
+  let last: Promise<unknown> = Promise.resolve();
   const writer = createReportWriter(file, (err) => {
     failed = true;
     onError(`cannot write the report ${file}: ${err instanceof Error ? err.message : String(err)}`);
@@ -29,8 +32,12 @@ export function createRunReport(file: string, plan: ReportPlan, onError: (messag
     async write(options = {}) {
       if (options.error) collector.setRunError(options.error);
       failed = false;
-      await writer.write(collector.snapshot(options.status ? { status: options.status } : {}));
+      last = writer.write(collector.snapshot(options.status ? { status: options.status } : {}));
+      await last;
       return !failed;
+    },
+    async flush() {
+      await last;
     },
   };
 }

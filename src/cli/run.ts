@@ -102,6 +102,8 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
     debounceMs: flags.debounce,
     poll: pollMs,
     cancelInFlight: flags.cancel !== false,
+    // The report is rewritten after each rebuild, often inside a context: it must not trigger one.
+    ownFiles: reportFile ? [reportFile] : [],
     load: async () => {
       const { loaded, plan } = await loadAndPlan(names, flags, ctx);
       printWarnings(plan, ctx);

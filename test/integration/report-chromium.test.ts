@@ -197,6 +197,7 @@ describe('watch --report (Docker 26)', () => {
       'other/Dockerfile': `FROM local/busybox:1\nRUN echo other-${id}\n`,
       'page.txt': `one ${id}\n`,
     });
+    // The report lands inside web's context: rewriting it must not trigger a rebuild of web (it did, forever).
     const child = spawnCli(['watch', 'web', 'other', '--progress', 'json', '--report', 'watch.json'], { cwd: dir, env });
     const file = path.join(dir, 'watch.json');
     const summaries: string[][] = [];

@@ -143,7 +143,8 @@ function renderTimeline(data: ReportData, critical: Set<string>): string {
     for (const l of laid) {
       const w = Math.max(4, x(l.end) - x(l.start));
       const sy = y + ROW_PAD + l.lane * (LANE_H + LANE_GAP);
-      const tip = `${l.step.name}\n${l.step.state}, ${formatDuration(l.end - l.start)}${l.step.error ? `\n${l.step.error}` : ''}`;
+      // Long RUN lines are cut: a page of 100 targets must stay small (the JSON keeps them whole).
+      const tip = `${truncate(l.step.name, 240)}\n${l.step.state}, ${formatDuration(l.end - l.start)}${l.step.error ? `\n${truncate(l.step.error, 400)}` : ''}`;
       parts.push(
         `<rect class="step s-${l.step.state}" data-step-state="${l.step.state}" x="${f(x(l.start))}" y="${sy}" width="${f(w)}" height="${LANE_H}"><title>${esc(tip)}</title></rect>`,
       );
@@ -200,7 +201,7 @@ function renderFailure(t: ReportTarget): string {
     `<article class="failure" data-target="${esc(t.name)}"><h3>${esc(t.name)}</h3>` +
     `<p class="error">${esc(t.error ?? 'build failed')}${t.location ? ` <span class="location">(${esc(t.location)})</span>` : ''}</p>` +
     (failedStep ? `<p class="failed-step">step: ${esc(failedStep.name)}</p>` : '') +
-    (t.logTail && t.logTail.length > 0 ? `<pre class="log-tail">${esc(t.logTail.join('\n'))}</pre>` : '<p class="no-log">no log output from the failing step</p>') +
+    (t.logTail && t.logTail.length > 0 ? `<pre class="log-tail">${esc(t.logTail.map((l) => truncate(l, 1000)).join('\n'))}</pre>` : '<p class="no-log">no log output from the failing step</p>') +
     '</article>'
   );
 }

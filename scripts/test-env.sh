@@ -62,7 +62,8 @@ registry_up() { [[ $(curl -s -o /dev/null -w '%{http_code}' "http://$REGISTRY/v2
 mkdir -p "$STATE" "$LOGDIR"
 
 # --- Debian 12 packages -----------------------------------------------------------------
-PKGS=(docker.io docker-registry busybox-static iptables openssl curl openssh-client python3)
+# chromium: headless, for the build report's tests (test/integration/report-chromium.test.ts).
+PKGS=(docker.io docker-registry busybox-static iptables openssl curl openssh-client python3 chromium)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

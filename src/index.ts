@@ -14,6 +14,8 @@ export type { RunOptions, RunSummary } from './exec/runner.js';
 export { BuilderPool } from './exec/pool.js';
 export type * from './exec/events.js';
 export { createWatcher } from './watch/index.js';
+export { ReportCollector, criticalPath, renderReportHtml, writeReport } from './ui/report/index.js';
+export type { ReportData, ReportTarget, ReportStep, ReportStatus } from './ui/report/index.js';
 export { TsbakeError, exitCodeFor, formatDiagnostic } from './errors.js';
 export type { Diagnostic, FailureReason } from './errors.js';
 export { main } from './cli/main.js';

@@ -118,6 +118,8 @@ export class Session {
   private started = false;
   /** Transfer counters, cumulative over the session and the sessions derived from it (tests, `--debug`). */
   readonly stats: SessionStats;
+  /** This session's own context bytes (a derived session serves one solve): the solve's `transfer`. */
+  private transfer: { bytesSent: number } | undefined;
 
   constructor(opts: SessionOptions, stats?: SessionStats) {
     this.opts = opts;
@@ -135,10 +137,15 @@ export class Session {
     };
   }
 
-  /** A new (unstarted) session with the same providers and counters; `sharedKeyFor` keys it to a directory. */
-  derive(sharedKeyFor?: string): Session {
+  /**
+   * A new (unstarted) session with the same providers and counters; `sharedKeyFor` keys it to a directory.
+   * `transfer` also counts the file bytes this session alone sends (one solve's context).
+   */
+  derive(sharedKeyFor?: string, transfer?: { bytesSent: number }): Session {
     const sharedKey = sharedKeyFor === undefined ? this.sharedKey : createHash('sha256').update(`${this.sharedKey}\0${sharedKeyFor}`).digest('hex').slice(0, 32);
-    return new Session({ ...this.opts, sharedKey }, this.stats);
+    const derived = new Session({ ...this.opts, sharedKey }, this.stats);
+    derived.transfer = transfer;
+    return derived;
   }
 
   /** Register the local dirs, outputs and content stores of one solve; returns the (async) disposer. */
@@ -495,15 +502,21 @@ export class Session {
       excludePatterns: values(md, 'exclude-patterns'),
       followPaths: values(md, 'followpaths'),
     };
-    const before = this.stats.requests;
+    // Counted per call, then added to the shared counters: concurrent solves share `stats`.
+    const mine: TransferStats = { stats: 0, entriesVisited: 0, requests: 0, bytesSent: 0 };
     try {
-      await sendDir(dir, filter, call as unknown as Duplex, this.stats, this.closeController.signal);
+      await sendDir(dir, filter, call as unknown as Duplex, mine, this.closeController.signal);
     } catch (err) {
       if (!call.destroyed && !call.writableEnded) {
         call.emit('error', { code: grpc.status.UNKNOWN, details: err instanceof Error ? err.message : String(err) });
       }
     } finally {
-      this.stats.requestsByDirName[dirName] = (this.stats.requestsByDirName[dirName] ?? 0) + this.stats.requests - before;
+      this.stats.stats += mine.stats;
+      this.stats.entriesVisited += mine.entriesVisited;
+      this.stats.requests += mine.requests;
+      this.stats.bytesSent += mine.bytesSent;
+      this.stats.requestsByDirName[dirName] = (this.stats.requestsByDirName[dirName] ?? 0) + mine.requests;
+      if (this.transfer) this.transfer.bytesSent += mine.bytesSent;
     }
   }
 

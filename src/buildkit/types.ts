@@ -80,6 +80,8 @@ export interface SolveParams {
    * `export` (oci/docker exporters with tar=false), `oci:<name>` (oci-layout:// contexts).
    */
   contentStores?: Record<string, ContentStoreDir>;
+  /** Filled in with the file bytes sent for this solve's local dirs as they go (also when it fails). */
+  transfer?: { bytesSent: number };
 }
 
 export interface SolveResult {

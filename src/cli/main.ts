@@ -84,6 +84,7 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     .option('--keep-going', 'let independent targets finish after a failure')
     .option('--no-cache', 'do not use cache when building')
     .option('--pull', 'always attempt to pull all referenced images')
+    .option('--report <file>', 'write a build report: FILE.html (one self-contained page) or FILE.json')
     .option('--watch', 'keep watching and rebuild on changes (same as `tsbake watch`)')
     .option('--debounce <ms>', 'watch: quiet window before a rebuild', parseNonNegativeInt, 50)
     .option('--poll [ms]', 'watch: poll the file system instead of native events')
@@ -100,6 +101,7 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     .option('--debounce <ms>', 'quiet window before a rebuild, in ms', parseNonNegativeInt, 50)
     .option('--poll [ms]', 'poll the file system instead of native events (default interval 500 ms)')
     .option('--no-cancel', 'queue rebuilds instead of cancelling builds in flight')
+    .option('--report <file>', 'rewrite a build report after each rebuild: FILE.html or FILE.json')
     .action(async (targets: string[], opts) => setCode(await cmdWatch(targets, opts, ctx, abort.signal)));
 
   addCommon(program.command('print').description('print the resolved plan as JSON (bake --print shape)'))

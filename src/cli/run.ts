@@ -3,6 +3,7 @@ import type { CliIO, CommonFlags } from './main.js';
 import { loadAndPlan, printWarnings } from './common.js';
 import { TsbakeError, formatDiagnostic } from '../errors.js';
 import type { TargetResult } from '../exec/events.js';
+import type { Plan } from '../plan/types.js';
 import { trace, traceOn } from '../trace.js';
 
 export interface RunFlags extends CommonFlags {
@@ -10,6 +11,8 @@ export interface RunFlags extends CommonFlags {
   keepGoing?: boolean;
   cache?: boolean;
   pull?: boolean;
+  /** `--report FILE.html|FILE.json` (src/ui/report). */
+  report?: string;
 }
 
 export interface WatchFlags extends RunFlags {
@@ -20,6 +23,7 @@ export interface WatchFlags extends RunFlags {
 
 export async function cmdRun(names: string[], flags: RunFlags, ctx: CliIO, signal: AbortSignal): Promise<number> {
   trace('cli');
+  const reportFile = checkReportFlag(flags.report);
   const { plan } = await loadAndPlan(names, flags, ctx);
   trace('planned');
   printWarnings(plan, ctx);
@@ -30,20 +34,45 @@ export async function cmdRun(names: string[], flags: RunFlags, ctx: CliIO, signa
   trace('modules');
   const mode = resolveProgressMode(flags.progress, { isTTY: Boolean(ctx.stderr.isTTY), ci: Boolean(ctx.env.CI) });
   const renderer = createRenderer(mode, { stdout: ctx.stdout, stderr: ctx.stderr, targets: plan.order });
-  const summary = await runPlan({
-    plan,
-    signal,
-    env: ctx.env,
-    onEvent: (e) => renderer.onEvent(e),
-    ...(flags.parallelism ? { parallelism: flags.parallelism } : {}),
-    ...(flags.keepGoing ? { keepGoing: true } : {}),
-  });
+  const report = reportFile ? await openReport(reportFile, plan, ctx) : undefined;
+  let summary: Awaited<ReturnType<typeof runPlan>>;
+  try {
+    summary = await runPlan({
+      plan,
+      signal,
+      env: ctx.env,
+      onEvent: (e) => {
+        renderer.onEvent(e);
+        report?.onEvent(e);
+      },
+      ...(flags.parallelism ? { parallelism: flags.parallelism } : {}),
+      ...(flags.keepGoing ? { keepGoing: true } : {}),
+    });
+  } catch (err) {
+    // A partial report of what happened before the run failed as a whole.
+    await report?.write({ status: signal.aborted ? 'cancelled' : 'failed', error: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
   await renderer.finish(summary);
+  const reportWritten = (await report?.write({ status: summary.cancelled || signal.aborted ? 'cancelled' : summary.ok ? 'succeeded' : 'failed' })) ?? true;
   if (flags.metadataFile) {
     await writeMetadataFile(flags.metadataFile, summary.results, (t) => plan.targets[t]?.builder ?? 'default');
   }
   if (summary.cancelled || signal.aborted) return 130;
-  return summary.ok ? 0 : 1;
+  return summary.ok && reportWritten ? 0 : 1;
+}
+
+function checkReportFlag(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  if (!/\.(html?|json)$/i.test(file)) {
+    throw new TsbakeError('usage', `--report ${file}: the file name must end in .html (a self-contained page) or .json (the same data)`);
+  }
+  return file;
+}
+
+async function openReport(file: string, plan: Plan, ctx: CliIO): Promise<import('../ui/report/index.js').RunReport> {
+  const { createRunReport } = await import('../ui/report/index.js');
+  return createRunReport(file, plan, (message) => ctx.stderr.write(`tsbake: ${message}\n`));
 }
 
 export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, signal: AbortSignal): Promise<number> {
@@ -53,6 +82,9 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
     import('../watch/index.js'),
     import('../exec/pool.js'),
   ]);
+  const reportFile = checkReportFlag(flags.report);
+  let report: import('../ui/report/index.js').RunReport | undefined;
+  let rebuilding = false;
   const requested = resolveProgressMode(flags.progress, { isTTY: Boolean(ctx.stderr.isTTY), ci: Boolean(ctx.env.CI) });
   // listr2's live rows do not suit an endless session: watch uses plain lines under its status lines.
   const mode = requested === 'tty' ? 'plain' : requested;
@@ -70,9 +102,15 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
     debounceMs: flags.debounce,
     poll: pollMs,
     cancelInFlight: flags.cancel !== false,
+    // The report is rewritten after each rebuild, often inside a context: it must not trigger one.
+    ownFiles: reportFile ? [reportFile] : [],
     load: async () => {
       const { loaded, plan } = await loadAndPlan(names, flags, ctx);
       printWarnings(plan, ctx);
+      if (reportFile) {
+        report ??= await openReport(reportFile, plan, ctx);
+        report.collector.setPlan(plan);
+      }
       return { plan, configFiles: loaded.files };
     },
     build: async (plan, target, buildSignal) => {
@@ -84,7 +122,10 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
         only: [target],
         pool,
         previous,
-        onEvent: (e) => renderer.onEvent(e),
+        onEvent: (e) => {
+          renderer.onEvent(e);
+          report?.onEvent(e);
+        },
         ...(flags.parallelism ? { parallelism: flags.parallelism } : {}),
       });
       const result: TargetResult = summary.results[0] ?? {
@@ -117,6 +158,15 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
     line(`watch: ${trigger || 'start'} → ${parts.join(', ') || 'nothing to rebuild'} in ${(e.durationMs / 1000).toFixed(1)}s`);
   });
   watcher.on('ready', () => line('watch: watching for changes (Ctrl-C to stop)'));
+  // --report: one rebuild per file version, rewritten when the watcher goes idle after it.
+  watcher.on('build-started', (e) => {
+    if (!rebuilding) report?.collector.beginRebuild(e.trigger);
+    rebuilding = true;
+  });
+  watcher.on('rebuild-summary', () => {
+    rebuilding = false;
+    void report?.write();
+  });
   // An open session costs CPU while idle (BuildKit health-checks it every second), so the builders are
   // released after 10 s without a build and reopened by the next one.
   const WATCH_IDLE_RELEASE_MS = 10_000;
@@ -148,6 +198,9 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
   } finally {
     clearTimeout(idleTimer);
     await pool.close();
+    // Interrupted during a rebuild: what it did so far.
+    if (rebuilding) await report?.write({ status: 'cancelled' });
+    await report?.flush();
   }
   return signal.aborted ? 130 : 0;
 }

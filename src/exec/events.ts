@@ -26,7 +26,7 @@ export type BuildEvent =
   | { type: 'warning'; target: string; message: string; detail?: string; url?: string; location?: string; time: number }
   | { type: 'info'; target?: string; message: string; time: number }
   | { type: 'target-finished'; target: string; state: 'built' | 'cached'; durationMs: number; result: TargetResult; time: number }
-  | { type: 'target-failed'; target: string; error: string; location?: string; logTail: string[]; durationMs: number; time: number }
+  | { type: 'target-failed'; target: string; error: string; location?: string; logTail: string[]; durationMs: number; contextBytes?: number; time: number }
   | { type: 'target-cancelled'; target: string; time: number }
   | { type: 'target-skipped'; target: string; reason: string; time: number };
 
@@ -41,6 +41,8 @@ export interface TargetResult {
   /** Dockerfile location the error points to (`Dockerfile:3`). */
   location?: string;
   steps: { total: number; cached: number };
+  /** File bytes sent to the daemon for the target's local contexts (0 when BuildKit had them all). */
+  contextBytes?: number;
 }
 
 export type EventSink = (event: BuildEvent) => void;

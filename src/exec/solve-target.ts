@@ -39,6 +39,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
   const vertexes = new Map<string, { name: string; cached: boolean; completed?: number; error?: string }>();
   const logTail = new Map<string, string[]>();
   let contentPlan: ContentStorePlan | undefined;
+  const transfer = { bytesSent: 0 };
 
   try {
     let inlineDockerfileDir: string | undefined;
@@ -101,6 +102,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
         session: handle.session,
         localDirs: spec.localDirs,
         contentStores: contentPlan.stores,
+        transfer,
       },
       signal,
       (update) => onStatus(update),
@@ -119,6 +121,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       buildRef: ref,
       durationMs: Date.now() - started,
       steps: { total: all.length, cached },
+      contextBytes: transfer.bytesSent,
     };
     emit({ type: 'target-finished', target: t.name, state, durationMs: res.durationMs, result: res, time: Date.now() });
     return res;
@@ -142,6 +145,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       ...(location ? { location } : {}),
       logTail: tail,
       durationMs,
+      contextBytes: transfer.bytesSent,
       time: Date.now(),
     });
     return {
@@ -153,6 +157,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       error: message,
       ...(location ? { location } : {}),
       steps: stepsOf(),
+      contextBytes: transfer.bytesSent,
     };
   }
 

@@ -39,18 +39,20 @@ export interface Classification {
   ignoreChanged: Set<string>;
 }
 
-export function createWatchSet(plan: Plan, configFiles: string[], cwd: string): WatchSet {
+/** `ownFiles`: files tsbake itself writes during the session (`--report`), treated like outputs. */
+export function createWatchSet(plan: Plan, configFiles: string[], cwd: string, ownFiles: string[] = []): WatchSet {
   const targets = Object.values(plan.targets)
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((t) => targetSpec(t));
   const outputDests = [
-    ...new Set(
-      Object.values(plan.targets).flatMap((t) =>
+    ...new Set([
+      ...Object.values(plan.targets).flatMap((t) =>
         t.outputs
           .filter((o) => LOCAL_EXPORTERS.has(o.type) && o.attrs.dest && o.attrs.dest !== '-')
           .map((o) => path.resolve(cwd, o.attrs.dest ?? '')),
       ),
-    ),
+      ...ownFiles.map((f) => path.resolve(cwd, f)),
+    ]),
   ].sort();
   const files = configFiles.map((f) => path.resolve(cwd, f));
   const interesting: string[] = [...files];

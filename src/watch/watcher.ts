@@ -41,6 +41,8 @@ export interface WatchOptions {
   concurrency?: number;
   /** Directory relative output `dest`s resolve against (default process.cwd()). */
   cwd?: string;
+  /** Files tsbake writes during the session (the `--report` file): never watched, never a trigger. */
+  ownFiles?: string[];
   /** Stops the watcher. */
   signal: AbortSignal;
 }
@@ -144,7 +146,7 @@ export function createWatcher(options: WatchOptions): Watcher {
     sched.setPlan(loaded.plan);
     configFiles = loaded.configFiles;
     emitter.emit('planned', { plan: loaded.plan, reason: 'config-changed' });
-    await rewatch(createWatchSet(loaded.plan, configFiles, cwd));
+    await rewatch(createWatchSet(loaded.plan, configFiles, cwd, options.ownFiles));
     return changed;
   }
 
@@ -215,7 +217,7 @@ export function createWatcher(options: WatchOptions): Watcher {
     if (stopped) return;
     configFiles = loaded.configFiles;
     emitter.emit('planned', { plan: loaded.plan, reason: 'initial' });
-    await rewatch(createWatchSet(loaded.plan, configFiles, cwd));
+    await rewatch(createWatchSet(loaded.plan, configFiles, cwd, options.ownFiles));
     if (stopped) return;
     scheduler = new Scheduler(loaded.plan, {
       build: options.build,

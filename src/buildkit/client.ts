@@ -215,7 +215,10 @@ export class BuildkitClient {
     // routed to one of several concurrent solves), keyed to its context directory.
     const attrs = params.frontendAttrs;
     const contextDir = params.localDirs[attrs['contextkey'] ?? 'context'] ?? params.localDirs['context'] ?? Object.values(params.localDirs)[0];
-    const solveSession = params.session.derive(contextDir ?? params.ref);
+    const solveSession = params.session.derive(contextDir ?? params.ref, {
+      ...(params.secrets ? { secrets: params.secrets } : {}),
+      ...(params.ssh ? { ssh: params.ssh } : {}),
+    });
     // The frontend still asks for `context`/`dockerfile` when `contextkey`/`dockerfilekey` rename them.
     const localDirs = { ...params.localDirs };
     for (const [attr, name] of [['contextkey', 'context'], ['dockerfilekey', 'dockerfile']] as const) {

@@ -135,10 +135,14 @@ export class Session {
     };
   }
 
-  /** A new (unstarted) session with the same providers and counters; `sharedKeyFor` keys it to a directory. */
-  derive(sharedKeyFor?: string): Session {
+  /**
+   * A new (unstarted) session with the same providers and counters; `sharedKeyFor` keys it to a
+   * directory. `own` replaces the secret and SSH providers for the solve the session serves alone, so
+   * concurrent solves of one run never reach each other's secrets or agents.
+   */
+  derive(sharedKeyFor?: string, own: { secrets?: SecretProvider; ssh?: SshAgentProvider } = {}): Session {
     const sharedKey = sharedKeyFor === undefined ? this.sharedKey : createHash('sha256').update(`${this.sharedKey}\0${sharedKeyFor}`).digest('hex').slice(0, 32);
-    return new Session({ ...this.opts, sharedKey }, this.stats);
+    return new Session({ ...this.opts, ...own, sharedKey }, this.stats);
   }
 
   /** Register the local dirs, outputs and content stores of one solve; returns the (async) disposer. */

@@ -14,6 +14,8 @@ import { solveSpecFor, type ExportSpec } from './solve-request.js';
 import { BuildkitSolveError } from '../buildkit/errors.js';
 import { BuildkitClient, type ExporterSpec, type StatusUpdate } from '../buildkit/index.js';
 import { loadImageTarball, localEngineStore } from './load.js';
+import { secretProviderFor } from './secrets.js';
+import type { SshAgentProvider } from '../buildkit/sshforward.js';
 import { planContentStores, requireOciHandoff, type ContentStorePlan } from './oci-context.js';
 
 export interface SolveTargetInput {
@@ -26,6 +28,8 @@ export interface SolveTargetInput {
   results: Map<string, TargetResult>;
   tmpDir: string;
   env: Record<string, string | undefined>;
+  /** The SSH agents this target declares (ssh.ts); its secrets come from its own entries. */
+  ssh: SshAgentProvider;
   signal: AbortSignal;
   emit: EventSink;
 }
@@ -99,6 +103,9 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
         cacheExports: spec.cacheExports,
         entitlements: spec.entitlements,
         session: handle.session,
+        // Only what this target declares: the solve's session serves nothing of the run's other targets.
+        secrets: secretProviderFor(t, input.env),
+        ssh: input.ssh,
         localDirs: spec.localDirs,
         contentStores: contentPlan.stores,
       },

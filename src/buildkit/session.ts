@@ -83,6 +83,27 @@ const STREAM_WINDOW = 8 * 1024 * 1024;
 /** Metadata keys whose repeated values must be read separately (Node's HTTP/2 joins them with ", "). */
 const MULTI_KEYS = ['include-patterns', 'exclude-patterns', 'followpaths'];
 
+/**
+ * The daemon sends each `.dockerignore` pattern as a separate `exclude-patterns` header of its FileSync
+ * call (fsutil's metadata; buildctl's Go server reads them the same way), so a large file is a large
+ * header list. Node's HTTP/2 defaults (128 header pairs, a 64 KiB list) reset such a call with
+ * ENHANCE_YOUR_CALM; grpc-go's server takes 16 MiB (defaultServerMaxHeaderListSize), and so does this
+ * one. Every header costs at least 32 bytes in the list size, so the pair limit never binds first.
+ */
+const MAX_HEADER_LIST_BYTES = 16 * 1024 * 1024;
+const MAX_HEADER_PAIRS = MAX_HEADER_LIST_BYTES / 32;
+
+/**
+ * grpc-js creates its http2 server from its (private) `commonServerOptions` and has no option for the
+ * header limits: set them there before the injector's server is created (Node copies the options then).
+ */
+function allowLargeHeaderLists(server: grpc.Server): void {
+  const common = (server as unknown as { commonServerOptions?: http2.ServerOptions }).commonServerOptions;
+  if (!common) return;
+  common.maxHeaderListPairs = MAX_HEADER_PAIRS;
+  common.settings = { ...common.settings, maxHeaderListSize: MAX_HEADER_LIST_BYTES };
+}
+
 const raw: { serialize(b: Buffer): Buffer; deserialize(b: Buffer): Buffer } = { serialize: (b) => b, deserialize: (b) => b };
 
 function firstValue(md: grpc.Metadata, key: string): string | undefined {
@@ -346,6 +367,7 @@ export class Session {
       const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, 'grpc.max_send_message_length': 16 * 1024 * 1024 });
       this.server = server;
       this.addHandlers(server);
+      allowLargeHeaderLists(server);
       this.injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
       this.patchRawHeaders(server);
     }

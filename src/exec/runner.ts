@@ -52,7 +52,7 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
   const targets = selected.map((n) => plan.targets[n]!);
 
   const ownPool = options.pool === undefined;
-  const pool = options.pool ?? new BuilderPool(env, (message) => emit({ type: 'info', message, time: Date.now() }));
+  const pool = options.pool ?? new BuilderPool(env, (message) => emit({ type: 'info', message, time: Date.now() }), { signal: options.signal });
 
   // Failures cancel the rest through this controller; the caller's signal cancels everything.
   const runAbort = new AbortController();

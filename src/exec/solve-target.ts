@@ -11,7 +11,7 @@ import type { Plan, ResolvedTarget } from '../plan/types.js';
 import type { EventSink, TargetResult } from './events.js';
 import type { BuilderHandle } from './builders.js';
 import { solveSpecFor, type ExportSpec } from './solve-request.js';
-import { BuildkitSolveError } from '../buildkit/errors.js';
+import { BuildkitConnectionLostError, BuildkitSolveError } from '../buildkit/errors.js';
 import { BuildkitClient, type ExporterSpec, type StatusUpdate } from '../buildkit/index.js';
 import { loadImageTarball, localEngineStore } from './load.js';
 import { secretProviderFor } from './secrets.js';
@@ -136,7 +136,13 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       emit({ type: 'target-cancelled', target: t.name, time: Date.now() });
       return { target: t.name, state: 'cancelled', exporterResponse: {}, buildRef: ref, durationMs, steps: stepsOf() };
     }
-    const message = err instanceof Error ? err.message : String(err);
+    const message =
+      err instanceof BuildkitConnectionLostError
+        ? `builder "${handle.builder.name}" (${handle.driver.endpoint()}): connection dropped during the build` +
+          `${/^connection dropped$/i.test(err.detail) ? '' : ` (${err.detail})`}; is the daemon still running? Run again once it is reachable`
+        : err instanceof Error
+          ? err.message
+          : String(err);
     const failedVertex = [...vertexes.entries()].find(([, v]) => v.error);
     const location =
       (err instanceof BuildkitSolveError ? err.locationText() : undefined) ??

@@ -5,7 +5,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Duplex } from 'node:stream';
 import { DialBridge, type Dial } from './bridge.js';
-import { BuildkitConnectError, BuildkitError, BuildkitSolveError, abortError } from './errors.js';
+import { BuildkitConnectError, BuildkitConnectionLostError, BuildkitError, BuildkitSolveError, abortError } from './errors.js';
 import { codec, protoType, type PbBuildkitVersion, type PbStatusResponse, type PbUsageRecord, type PbWorkerRecord } from './proto.js';
 import type { SourceLocation } from './errors.js';
 import { translateStatus } from './status.js';
@@ -215,7 +215,10 @@ export class BuildkitClient {
     // routed to one of several concurrent solves), keyed to its context directory.
     const attrs = params.frontendAttrs;
     const contextDir = params.localDirs[attrs['contextkey'] ?? 'context'] ?? params.localDirs['context'] ?? Object.values(params.localDirs)[0];
-    const solveSession = params.session.derive(contextDir ?? params.ref, params.transfer);
+    const solveSession = params.session.derive(contextDir ?? params.ref, {
+      ...(params.secrets ? { secrets: params.secrets } : {}),
+      ...(params.ssh ? { ssh: params.ssh } : {}),
+    }, params.transfer);
     // The frontend still asks for `context`/`dockerfile` when `contextkey`/`dockerfilekey` rename them.
     const localDirs = { ...params.localDirs };
     for (const [attr, name] of [['contextkey', 'context'], ['dockerfilekey', 'dockerfile']] as const) {
@@ -269,6 +272,8 @@ export class BuildkitClient {
     } catch (err) {
       if (signal.aborted) throw abortError(signal);
       if (err instanceof Error && err.name === 'AbortError') throw err;
+      // The transport failed, not the build: say where, so a dead daemon is not mistaken for a bad Dockerfile.
+      if (isServiceError(err) && err.code === grpc.status.UNAVAILABLE) throw new BuildkitConnectionLostError(this.endpointName, errorText(err), { cause: err });
       if (isServiceError(err)) {
         await Promise.race([statusDone, new Promise((r) => setTimeout(r, 500).unref())]);
         throw new BuildkitSolveError(cleanGrpcMessage(err), {

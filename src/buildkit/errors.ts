@@ -43,6 +43,23 @@ export class BuildkitSolveError extends TsbakeError {
   }
 }
 
+/**
+ * The connection to the daemon was lost while a solve was under way (the daemon died or restarted, the
+ * network or a proxy dropped it): gRPC's UNAVAILABLE, "Connection dropped". Names the endpoint; the
+ * executor adds the builder's name.
+ */
+export class BuildkitConnectionLostError extends TsbakeError {
+  readonly endpoint: string;
+  /** gRPC's own text (`Connection dropped`, `read ECONNRESET`). */
+  readonly detail: string;
+  constructor(endpoint: string, detail: string, options?: { cause?: unknown }) {
+    super('daemon-error', `${endpoint}: connection dropped during the build (${detail})`, options);
+    this.name = 'BuildkitConnectionLostError';
+    this.endpoint = endpoint;
+    this.detail = detail;
+  }
+}
+
 /** Errors for daemon calls other than solve (prune, disk usage, session failures). */
 export class BuildkitError extends TsbakeError {
   readonly grpcCode: number | undefined;

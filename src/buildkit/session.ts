@@ -83,6 +83,27 @@ const STREAM_WINDOW = 8 * 1024 * 1024;
 /** Metadata keys whose repeated values must be read separately (Node's HTTP/2 joins them with ", "). */
 const MULTI_KEYS = ['include-patterns', 'exclude-patterns', 'followpaths'];
 
+/**
+ * The daemon sends each `.dockerignore` pattern as a separate `exclude-patterns` header of its FileSync
+ * call (fsutil's metadata; buildctl's Go server reads them the same way), so a large file is a large
+ * header list. Node's HTTP/2 defaults (128 header pairs, a 64 KiB list) reset such a call with
+ * ENHANCE_YOUR_CALM; grpc-go's server takes 16 MiB (defaultServerMaxHeaderListSize), and so does this
+ * one. Every header costs at least 32 bytes in the list size, so the pair limit never binds first.
+ */
+const MAX_HEADER_LIST_BYTES = 16 * 1024 * 1024;
+const MAX_HEADER_PAIRS = MAX_HEADER_LIST_BYTES / 32;
+
+/**
+ * grpc-js creates its http2 server from its (private) `commonServerOptions` and has no option for the
+ * header limits: set them there before the injector's server is created (Node copies the options then).
+ */
+function allowLargeHeaderLists(server: grpc.Server): void {
+  const common = (server as unknown as { commonServerOptions?: http2.ServerOptions }).commonServerOptions;
+  if (!common) return;
+  common.maxHeaderListPairs = MAX_HEADER_PAIRS;
+  common.settings = { ...common.settings, maxHeaderListSize: MAX_HEADER_LIST_BYTES };
+}
+
 const raw: { serialize(b: Buffer): Buffer; deserialize(b: Buffer): Buffer } = { serialize: (b) => b, deserialize: (b) => b };
 
 function firstValue(md: grpc.Metadata, key: string): string | undefined {
@@ -138,12 +159,14 @@ export class Session {
   }
 
   /**
-   * A new (unstarted) session with the same providers and counters; `sharedKeyFor` keys it to a directory.
-   * `transfer` also counts the file bytes this session alone sends (one solve's context).
+   * A new (unstarted) session with the same providers and counters; `sharedKeyFor` keys it to a
+   * directory. `own` replaces the secret and SSH providers for the solve the session serves alone, so
+   * concurrent solves of one run never reach each other's secrets or agents. `transfer` also counts the
+   * file bytes this session alone sends (one solve's context).
    */
-  derive(sharedKeyFor?: string, transfer?: { bytesSent: number }): Session {
+  derive(sharedKeyFor?: string, own: { secrets?: SecretProvider; ssh?: SshAgentProvider } = {}, transfer?: { bytesSent: number }): Session {
     const sharedKey = sharedKeyFor === undefined ? this.sharedKey : createHash('sha256').update(`${this.sharedKey}\0${sharedKeyFor}`).digest('hex').slice(0, 32);
-    const derived = new Session({ ...this.opts, sharedKey }, this.stats);
+    const derived = new Session({ ...this.opts, ...own, sharedKey }, this.stats);
     derived.transfer = transfer;
     return derived;
   }
@@ -349,6 +372,7 @@ export class Session {
       const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, 'grpc.max_send_message_length': 16 * 1024 * 1024 });
       this.server = server;
       this.addHandlers(server);
+      allowLargeHeaderLists(server);
       this.injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
       this.patchRawHeaders(server);
     }

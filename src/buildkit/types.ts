@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import type { Session } from './session.js';
+import type { SecretProvider, Session } from './session.js';
+import type { SshAgentProvider } from './sshforward.js';
 import type { ContentStoreDir } from './content-store.js';
 
 export interface WorkerInfo {
@@ -73,6 +74,10 @@ export interface SolveParams {
   cacheExports: CacheSpec[];
   entitlements: string[];
   session: Session;
+  /** This solve's own secrets (replacing the session's): what its target declares, nothing more. */
+  secrets?: SecretProvider;
+  /** This solve's own SSH agents by id (replacing the session's). */
+  ssh?: SshAgentProvider;
   /** Local names this solve asks for → absolute directories (see localName()). */
   localDirs: Record<string, string>;
   /**

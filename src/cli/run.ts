@@ -88,7 +88,8 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
   const requested = resolveProgressMode(flags.progress, { isTTY: Boolean(ctx.stderr.isTTY), ci: Boolean(ctx.env.CI) });
   // listr2's live rows do not suit an endless session: watch uses plain lines under its status lines.
   const mode = requested === 'tty' ? 'plain' : requested;
-  const pool = new BuilderPool(ctx.env, (message) => ctx.stderr.write(`${message}\n`));
+  // Connections belong to the watch (its signal), not to the build that first needs them (pool.ts).
+  const pool = new BuilderPool(ctx.env, (message) => ctx.stderr.write(`${message}\n`), { signal });
   const previous: Record<string, TargetResult> = {};
   const line = (text: string): void => {
     if (mode !== 'json' && mode !== 'quiet') ctx.stderr.write(`${text}\n`);
@@ -115,19 +116,26 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
     },
     build: async (plan, target, buildSignal) => {
       const renderer = createRenderer(mode, { stdout: ctx.stdout, stderr: ctx.stderr, targets: [target] });
-      const summary = await runPlan({
-        plan,
-        signal: buildSignal,
-        env: ctx.env,
-        only: [target],
-        pool,
-        previous,
-        onEvent: (e) => {
-          renderer.onEvent(e);
-          report?.onEvent(e);
-        },
-        ...(flags.parallelism ? { parallelism: flags.parallelism } : {}),
-      });
+      let summary: Awaited<ReturnType<typeof runPlan>>;
+      try {
+        summary = await runPlan({
+          plan,
+          signal: buildSignal,
+          env: ctx.env,
+          only: [target],
+          pool,
+          previous,
+          onEvent: (e) => {
+            renderer.onEvent(e);
+            report?.onEvent(e);
+          },
+          ...(flags.parallelism ? { parallelism: flags.parallelism } : {}),
+        });
+      } catch (err) {
+        // The run failed before any target did (its builder could not be opened): say why, as for a build failure.
+        if (!buildSignal.aborted) line(`[${target}] ERROR: ${err instanceof Error ? err.message : String(err)}`);
+        throw err;
+      }
       const result: TargetResult = summary.results[0] ?? {
         target,
         state: buildSignal.aborted ? 'cancelled' : 'failed',

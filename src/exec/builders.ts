@@ -1,6 +1,6 @@
 /**
- * One open connection per builder for a run: the driver, a BuildkitClient, one Session serving every
- * solve of the run on that builder, and the capabilities detected from the daemon.
+ * One open connection per builder for a run: the driver, a BuildkitClient, the Session every solve of
+ * the run on that builder derives its own from, and the capabilities detected from the daemon.
  */
 import { BuildkitClient, Session } from '../buildkit/index.js';
 import type { WorkerInfo } from '../buildkit/index.js';
@@ -8,8 +8,6 @@ import { createDriver } from '../drivers/index.js';
 import type { Driver } from '../drivers/types.js';
 import type { DriverCapabilities, ResolvedBuilder } from '../plan/types.js';
 import { dockerConfigAuth } from '../buildkit/auth.js';
-import type { SecretProvider } from './secrets.js';
-import type { SshAgentProvider } from '../buildkit/sshforward.js';
 import { effectiveBuildkitVersion } from './versions.js';
 import { trace } from '../trace.js';
 
@@ -28,8 +26,6 @@ export interface BuilderHandle {
 export interface OpenBuilderOptions {
   env: Record<string, string | undefined>;
   signal: AbortSignal;
-  secrets: SecretProvider;
-  ssh?: SshAgentProvider;
   log?: (message: string) => void;
 }
 
@@ -55,8 +51,7 @@ export async function openBuilder(builder: ResolvedBuilder, options: OpenBuilder
     const session = new Session({
       name: `tsbake-${builder.name}`,
       sharedKey: `tsbake-${builder.name}`,
-      secrets: options.secrets,
-      ...(options.ssh ? { ssh: options.ssh } : {}),
+      // No secrets or SSH agents here: each solve's session serves its own target's (solve-target.ts).
       auth,
     });
     await session.start(client, options.signal);

@@ -14,7 +14,6 @@ import type { BuildEvent, EventSink, TargetResult } from './events.js';
 import { solveTarget } from './solve-target.js';
 import type { BuilderHandle } from './builders.js';
 import { BuilderPool } from './pool.js';
-import { secretProviderFor } from './secrets.js';
 import { sshAgentsFor, type SshAgents } from './ssh.js';
 import { TsbakeError, formatDiagnostic, type Diagnostic } from '../errors.js';
 import { localEngineStore } from './load.js';
@@ -53,8 +52,7 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
   const targets = selected.map((n) => plan.targets[n]!);
 
   const ownPool = options.pool === undefined;
-  const pool = options.pool ?? new BuilderPool(env, (message) => emit({ type: 'info', message, time: Date.now() }));
-  pool.setSecrets(secretProviderFor(Object.values(plan.targets), env));
+  const pool = options.pool ?? new BuilderPool(env, (message) => emit({ type: 'info', message, time: Date.now() }), { signal: options.signal });
 
   // Failures cancel the rest through this controller; the caller's signal cancels everything.
   const runAbort = new AbortController();
@@ -68,7 +66,6 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
   const results = new Map<string, TargetResult>(Object.entries(options.previous ?? {}));
   const fresh = new Map<string, TargetResult>();
   let ssh: SshAgents | undefined;
-  let stopUsingSsh = (): void => undefined;
   try {
     for (const t of targets) emit({ type: 'target-queued', target: t.name, time: Date.now() });
 
@@ -84,8 +81,8 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
     );
     const subPlan: Plan = { ...plan, targets: Object.fromEntries(targets.map((t) => [t.name, t])) };
     const problems = checkCapabilities(subPlan, (b) => handles.get(b.name)?.caps ?? handles.values().next().value!.caps);
-    ssh = await sshAgentsFor(targets, env, tmpDir, runAbort.signal);
-    stopUsingSsh = pool.useSsh(ssh.provider);
+    const agents = await sshAgentsFor(targets, env, tmpDir, runAbort.signal);
+    ssh = agents;
     problems.push(...ssh.problems, ...(await loadProblems(targets, plan, env)));
     const errors = problems.filter((d) => d.severity === 'error');
     if (errors.length > 0) {
@@ -123,6 +120,7 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
           results,
           tmpDir,
           env,
+          ssh: agents.providerFor(t.name),
           signal: runAbort.signal,
           emit,
         });
@@ -153,7 +151,6 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
   } finally {
     options.signal.removeEventListener('abort', onOuterAbort);
     if (ownPool) await pool.close();
-    stopUsingSsh();
     await ssh?.close();
     await fs.rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
   }

@@ -1,18 +1,17 @@
 /**
  * Secrets are read when BuildKit asks for them, never earlier, and never logged, printed or put in events.
+ * Each solve serves only the secrets its own target declares (its own session, see solve-target.ts): an
+ * id another target of the run declares is "not found" here, as with buildx's per-build secret store.
  */
 import fs from 'node:fs/promises';
 import type { ResolvedTarget, SecretEntry } from '../plan/types.js';
 
 export type SecretProvider = (id: string) => Promise<Uint8Array | undefined>;
 
-/** One provider for a run: ids from every target (the session is shared); the first definition of an id wins. */
-export function secretProviderFor(
-  targets: ResolvedTarget[],
-  env: Record<string, string | undefined>,
-): SecretProvider {
+/** The provider for one target's solve: its own entries only; within the target, the first entry of an id wins. */
+export function secretProviderFor(target: ResolvedTarget, env: Record<string, string | undefined>): SecretProvider {
   const byId = new Map<string, SecretEntry>();
-  for (const t of targets) for (const s of t.secrets) if (!byId.has(s.id)) byId.set(s.id, s);
+  for (const s of target.secrets) if (!byId.has(s.id)) byId.set(s.id, s);
   return async (id) => {
     const entry = byId.get(id);
     if (!entry) return undefined;

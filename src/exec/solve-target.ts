@@ -11,9 +11,11 @@ import type { Plan, ResolvedTarget } from '../plan/types.js';
 import type { EventSink, TargetResult } from './events.js';
 import type { BuilderHandle } from './builders.js';
 import { solveSpecFor, type ExportSpec } from './solve-request.js';
-import { BuildkitSolveError } from '../buildkit/errors.js';
+import { BuildkitConnectionLostError, BuildkitSolveError } from '../buildkit/errors.js';
 import { BuildkitClient, type ExporterSpec, type StatusUpdate } from '../buildkit/index.js';
 import { loadImageTarball, localEngineStore } from './load.js';
+import { secretProviderFor } from './secrets.js';
+import type { SshAgentProvider } from '../buildkit/sshforward.js';
 import { planContentStores, requireOciHandoff, type ContentStorePlan } from './oci-context.js';
 
 export interface SolveTargetInput {
@@ -26,6 +28,8 @@ export interface SolveTargetInput {
   results: Map<string, TargetResult>;
   tmpDir: string;
   env: Record<string, string | undefined>;
+  /** The SSH agents this target declares (ssh.ts); its secrets come from its own entries. */
+  ssh: SshAgentProvider;
   signal: AbortSignal;
   emit: EventSink;
 }
@@ -100,6 +104,9 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
         cacheExports: spec.cacheExports,
         entitlements: spec.entitlements,
         session: handle.session,
+        // Only what this target declares: the solve's session serves nothing of the run's other targets.
+        secrets: secretProviderFor(t, input.env),
+        ssh: input.ssh,
         localDirs: spec.localDirs,
         contentStores: contentPlan.stores,
         transfer,
@@ -132,7 +139,13 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       emit({ type: 'target-cancelled', target: t.name, time: Date.now() });
       return { target: t.name, state: 'cancelled', exporterResponse: {}, buildRef: ref, durationMs, steps: stepsOf() };
     }
-    const message = err instanceof Error ? err.message : String(err);
+    const message =
+      err instanceof BuildkitConnectionLostError
+        ? `builder "${handle.builder.name}" (${handle.driver.endpoint()}): connection dropped during the build` +
+          `${/^connection dropped$/i.test(err.detail) ? '' : ` (${err.detail})`}; is the daemon still running? Run again once it is reachable`
+        : err instanceof Error
+          ? err.message
+          : String(err);
     const failedVertex = [...vertexes.entries()].find(([, v]) => v.error);
     const location =
       (err instanceof BuildkitSolveError ? err.locationText() : undefined) ??

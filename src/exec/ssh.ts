@@ -4,6 +4,9 @@
  * `id=/path/key[,/path/key2]` names private key files, which buildx loads into an in-process agent and
  * tsbake loads into a private `ssh-agent` of its own for the run (OpenSSH's, started on a socket in the
  * run's temp dir and stopped when the run ends). Problems are found before any build starts.
+ *
+ * Each target reaches only the agents it declares, under its own ids: two targets may give the same id
+ * different agents, and a target without an `ssh` entry forwards nothing (buildx: one session per build).
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -14,7 +17,8 @@ import type { ResolvedTarget } from '../plan/types.js';
 
 
 export interface SshAgents {
-  provider: SshAgentProvider;
+  /** The agents `target` declares, by id; other targets' ids are not forwarded. */
+  providerFor(target: string): SshAgentProvider;
   problems: Diagnostic[];
   /** Stops the agents started for key files. */
   close(): Promise<void>;
@@ -24,7 +28,12 @@ interface KeyEntry {
   target: string;
   id: string;
   keys: string[];
+  /** Every (target, id) that names the same key files: one agent serves them all. */
+  users: string[];
 }
+
+/** The sockets map's key for one target's id. */
+const slot = (target: string, id: string): string => `${target}\0${id}`;
 
 function diagnostic(target: string, message: string): Diagnostic {
   return { file: '', line: 0, column: 0, severity: 'error', key: `target.${target}.ssh`, message: `target "${target}": ${message}` };
@@ -49,8 +58,9 @@ export async function sshAgentsFor(
   const sockets = new Map<string, string>();
   const problems: Diagnostic[] = [];
   const keyEntries: KeyEntry[] = [];
-  const seen = new Set<string>();
+  const keyEntryOf = new Map<string, KeyEntry>();
   for (const t of targets) {
+    const seen = new Set<string>();
     for (const entry of t.ssh) {
       if (seen.has(entry.id)) continue;
       seen.add(entry.id);
@@ -61,7 +71,7 @@ export async function sshAgentsFor(
           problems.push(diagnostic(t.name, `ssh "${entry.id}" forwards $SSH_AUTH_SOCK, which is not set: start an agent (eval "$(ssh-agent)"; ssh-add) or give its socket or key files (ssh: ["${entry.id}=/path/to/agent.sock"])`));
         } else if (kindOf(socket) !== 'socket') {
           problems.push(diagnostic(t.name, `ssh "${entry.id}": $SSH_AUTH_SOCK (${socket}) is not a unix socket`));
-        } else sockets.set(entry.id, socket);
+        } else sockets.set(slot(t.name, entry.id), socket);
         continue;
       }
       const kinds = paths.map(kindOf);
@@ -69,9 +79,16 @@ export async function sshAgentsFor(
       if (missing.length > 0) {
         problems.push(diagnostic(t.name, `ssh "${entry.id}": ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist`));
       } else if (kinds.every((k) => k === 'file')) {
-        keyEntries.push({ target: t.name, id: entry.id, keys: paths });
+        const key = JSON.stringify(paths);
+        const known = keyEntryOf.get(key);
+        if (known) known.users.push(slot(t.name, entry.id));
+        else {
+          const k: KeyEntry = { target: t.name, id: entry.id, keys: paths, users: [slot(t.name, entry.id)] };
+          keyEntryOf.set(key, k);
+          keyEntries.push(k);
+        }
       } else if (paths.length === 1 && kinds[0] === 'socket') {
-        sockets.set(entry.id, paths[0]!);
+        sockets.set(slot(t.name, entry.id), paths[0]!);
       } else {
         problems.push(diagnostic(t.name, `ssh "${entry.id}": give one agent socket or one or more private key files, not ${paths.join(', ')}`));
       }
@@ -110,13 +127,13 @@ export async function sshAgentsFor(
         problems.push(diagnostic(k.target, `ssh "${k.id}": could not load ${k.keys.join(', ')}: ${why.replace(/[:.]$/, '')}; ${hint}`));
         continue;
       }
-      sockets.set(k.id, socket);
+      for (const u of k.users) sockets.set(u, socket);
     }
   } catch (err) {
     await close();
     throw err;
   }
-  return { provider: (id) => sockets.get(id), problems, close };
+  return { providerFor: (target) => (id) => sockets.get(slot(target, id)), problems, close };
 }
 
 /** Resolves with undefined once `socket` exists, or with why not. */

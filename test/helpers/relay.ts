@@ -29,6 +29,10 @@ export interface GrpcRelayOptions {
   engineSocket: string;
   listen: { unix: string } | { tcp: { host: string; port: number } };
   tls?: RelayTlsOptions;
+  /** Accepted connections wait for this before the relay opens the engine side (a slow endpoint). */
+  hold?: Promise<unknown>;
+  /** Called as each connection is accepted (before `hold`), so a test can act while a client connects. */
+  onAccept?: (count: number) => void;
 }
 
 export interface GrpcRelay {
@@ -121,6 +125,15 @@ export async function startGrpcRelay(options: GrpcRelayOptions): Promise<GrpcRel
     // Hold what the client sends (the HTTP/2 preface) until the engine side is upgraded.
     client.pause();
     client.on('error', () => client.destroy());
+    options.onAccept?.(accepted);
+    if (options.hold) {
+      void options.hold.then(() => {
+        if (!client.destroyed && !stopped) relayTo(client);
+      });
+    } else relayTo(client);
+  };
+
+  const relayTo = (client: net.Socket): void => {
     const { socket: upstream, ready } = upgradeEngineSocket(options.engineSocket);
     track(upstream);
     // Either side ending or failing ends the other; no half-open pairs are left behind.

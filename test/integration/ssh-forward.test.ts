@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa, type ResultPromise } from 'execa';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { engines, requireEngine, type EngineRef } from '../helpers/env.js';
@@ -34,6 +34,29 @@ async function copySshAdd(dir: string): Promise<string> {
   }
   if (!loader) throw new Error(`no dynamic loader in ldd output:\n${stdout}`);
   return `/tools/${loader} --library-path /tools /tools/ssh-add`;
+}
+
+/** A fresh key in a new ssh-agent of its own, under `home`. */
+async function startAgent(name: string): Promise<{ socket: string; fingerprint: string; stop: () => Promise<void> }> {
+  const key = path.join(home, `id_${name}_${uniq()}`);
+  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `tsbake-test-${name}`, '-f', key]);
+  const socket = `${key}.sock`;
+  const child = execa('ssh-agent', ['-D', '-a', socket], { reject: false, stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(socket)) {
+    if (Date.now() > deadline) throw new Error('ssh-agent did not create its socket');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await execa('ssh-add', [key], { env: { SSH_AUTH_SOCK: socket } });
+  const fp = (await execa('ssh-keygen', ['-l', '-f', `${key}.pub`])).stdout.split(' ')[1]!;
+  return {
+    socket,
+    fingerprint: fp,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await child;
+    },
+  };
 }
 
 beforeAll(async () => {
@@ -102,6 +125,43 @@ describe.each([
     // The private agent is gone with the run.
     const agents = (await execa('pgrep', ['-f', 'ssh-agent -D -a /tmp/tsbake-run-'], { reject: false })).stdout.trim();
     expect(agents).toBe('');
+  });
+
+  it('each target reaches only its own agents: the same id names different agents, a target without ssh gets none', async () => {
+    const marker = uniq();
+    // Two more agents, each with a key of its own.
+    const other = await startAgent('other');
+    try {
+      const dir = await project({
+        'tsbake.yaml':
+          'target:\n' +
+          `  a:\n    dockerfile: a.Dockerfile\n    ssh: ["k=${agentSocket}"]\n    output: ["type=local,dest=out/a"]\n` +
+          `  b:\n    dockerfile: b.Dockerfile\n    ssh: ["k=${other.socket}"]\n    output: ["type=local,dest=out/b"]\n` +
+          '  c:\n    dockerfile: c.Dockerfile\n    output: ["type=local,dest=out/c"]\n' +
+          'group:\n  default:\n    targets: [a, b, c]\n',
+      });
+      const sshAdd = await copySshAdd(path.join(dir, 'tools'));
+      // Each Dockerfile differs (BuildKit does not key RUN cache on the agent), and writes what it sees to /out.
+      for (const t of ['a', 'b', 'c']) {
+        writeFileSync(
+          path.join(dir, `${t}.Dockerfile`),
+          'FROM local/busybox:1 AS b\nCOPY tools /tools\n' +
+            `RUN --mount=type=ssh,id=k,required=false echo ${t}-${marker} && ` +
+            `if [ -S "$SSH_AUTH_SOCK" ]; then ${sshAdd} -l > /out; else echo no-agent > /out; fi\n` +
+            'FROM scratch\nCOPY --from=b /out /out\n',
+        );
+      }
+      const r = await runCli(['run', '--progress', 'plain'], { cwd: dir, env: { DOCKER_HOST: engine.host, SSH_AUTH_SOCK: '' } });
+      expect(r.code, r.stderr).toBe(0);
+      const seen = (t: string): string => readFileSync(path.join(dir, `out/${t}/out`), 'utf8');
+      expect(seen('a')).toContain(fingerprint);
+      expect(seen('a')).not.toContain(other.fingerprint);
+      expect(seen('b')).toContain(other.fingerprint);
+      expect(seen('b')).not.toContain(fingerprint);
+      expect(seen('c')).toBe('no-agent\n');
+    } finally {
+      await other.stop();
+    }
   });
 
   it('a required ssh mount without an ssh entry fails naming the missing id', async () => {

@@ -4,6 +4,8 @@ import { loadAndPlan, printWarnings } from './common.js';
 import { TsbakeError, formatDiagnostic } from '../errors.js';
 import type { TargetResult } from '../exec/events.js';
 import { trace, traceOn } from '../trace.js';
+import { fileDestinationProblem } from '../buildkit/destination.js';
+import path from 'node:path';
 
 export interface RunFlags extends CommonFlags {
   parallelism?: number;
@@ -22,6 +24,12 @@ export async function cmdRun(names: string[], flags: RunFlags, ctx: CliIO, signa
   trace('cli');
   const { plan } = await loadAndPlan(names, flags, ctx);
   trace('planned');
+  const metadataFile = flags.metadataFile === undefined ? undefined : path.resolve(ctx.cwd, flags.metadataFile);
+  if (metadataFile !== undefined) {
+    // Found out before a build, not after it (the results would be lost).
+    const problem = await fileDestinationProblem(metadataFile);
+    if (problem) throw new TsbakeError('usage', `--metadata-file ${flags.metadataFile}: ${problem}`);
+  }
   printWarnings(plan, ctx);
   const [{ runPlan, writeMetadataFile }, { createRenderer, resolveProgressMode }] = await Promise.all([
     import('../exec/runner.js'),
@@ -39,8 +47,12 @@ export async function cmdRun(names: string[], flags: RunFlags, ctx: CliIO, signa
     ...(flags.keepGoing ? { keepGoing: true } : {}),
   });
   await renderer.finish(summary);
-  if (flags.metadataFile) {
-    await writeMetadataFile(flags.metadataFile, summary.results, (t) => plan.targets[t]?.builder ?? 'default');
+  if (metadataFile !== undefined) {
+    try {
+      await writeMetadataFile(metadataFile, summary.results, (t) => plan.targets[t]?.builder ?? 'default');
+    } catch (err) {
+      throw new TsbakeError('io', `cannot write --metadata-file ${flags.metadataFile}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
   }
   if (summary.cancelled || signal.aborted) return 130;
   return summary.ok ? 0 : 1;

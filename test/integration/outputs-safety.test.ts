@@ -226,27 +226,30 @@ describe('--metadata-file', () => {
 describe('signals and a dying daemon during a tarball export', () => {
   // ~160 MB of random data, so the export streams for a while; built once, then exported from the cache.
   const DOCKERFILE = 'FROM local/busybox:1\nRUN dd if=/dev/urandom of=/big bs=1M count=160 2>/dev/null\nCOPY trigger.txt /trigger.txt\n';
-  let dir: string;
+  const TARBALL = 'target:\n  app:\n    output: ["type=tar,dest=x.tar"]\n';
+  /** A fresh project each time (no test sees another's leftovers); the same files, so the same cache. */
+  const fresh = (config = TARBALL): Promise<string> => project({ 'tsbake.yaml': config, Dockerfile: DOCKERFILE, 'trigger.txt': 'one\n' });
 
   beforeAll(async () => {
-    dir = await project({ 'tsbake.yaml': 'target:\n  app:\n    output: ["type=tar,dest=x.tar"]\n', Dockerfile: DOCKERFILE, 'trigger.txt': 'one\n' });
-    const warm = await runCli(['run', 'app', '--progress', 'plain'], { cwd: dir, env });
+    const warm = await runCli(['run', 'app', '--progress', 'plain'], { cwd: await fresh(), env });
     expect(warm.code, warm.stderr).toBe(0);
   });
 
+  /** Whether a temp tarball beside the destination has data: the export is streaming. */
+  const streaming = (cwd: string) => async (): Promise<boolean> => {
+    for (const n of await tempsIn(cwd)) {
+      const st = await fs.stat(path.join(cwd, n)).catch(() => undefined);
+      if (st && st.size > 0) return true;
+    }
+    return false;
+  };
+
   /** Start an export over an old x.tar in a fresh TMPDIR; resolves once the temp tarball has data. */
-  async function startExport(extraEnv: Record<string, string> = {}, cwd = dir) {
+  async function startExport(cwd: string) {
     await fs.writeFile(path.join(cwd, 'x.tar'), 'old');
     const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'tsbake-sigtmp-'));
-    const child = spawnCli(['run', 'app', '--progress', 'plain'], { cwd, env: { ...env, TMPDIR: tmp, ...extraEnv } });
-    const streaming = async (): Promise<boolean> => {
-      for (const n of await tempsIn(cwd)) {
-        const st = await fs.stat(path.join(cwd, n)).catch(() => undefined);
-        if (st && st.size > 0) return true;
-      }
-      return false;
-    };
-    await until(streaming, 'the temp tarball growing', child);
+    const child = spawnCli(['run', 'app', '--progress', 'plain'], { cwd, env: { ...env, TMPDIR: tmp } });
+    await until(streaming(cwd), 'the temp tarball growing', child);
     return { child, tmp };
   }
 
@@ -255,7 +258,8 @@ describe('signals and a dying daemon during a tarball export', () => {
     ['SIGTERM', 130],
     ['SIGHUP', 129],
   ] as const)('%s while the tarball streams: exit %i, no temp file or dir, the old x.tar intact', async (signal, code) => {
-    const { child, tmp } = await startExport();
+    const dir = await fresh();
+    const { child, tmp } = await startExport(dir);
     child.kill(signal);
     const res = await child;
     expect(res.signal, String(res.stderr)).toBeUndefined();
@@ -271,12 +275,8 @@ describe('signals and a dying daemon during a tarball export', () => {
     const sockDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tsbake-dying-'));
     const relay = await startGrpcRelay({ engineSocket: engines.docker26.host, listen: { unix: path.join(sockDir, 'bk.sock') } });
     try {
-      const remote = await project({
-        'tsbake.yaml': `default-builder: rb\nbuilder:\n  rb:\n    driver: remote\n    endpoint: ${relay.address}\ntarget:\n  app:\n    output: ["type=tar,dest=x.tar"]\n`,
-        Dockerfile: DOCKERFILE,
-        'trigger.txt': 'one\n',
-      });
-      const { child, tmp } = await startExport({}, remote);
+      const remote = await fresh(`default-builder: rb\nbuilder:\n  rb:\n    driver: remote\n    endpoint: ${relay.address}\n${TARBALL}`);
+      const { child, tmp } = await startExport(remote);
       await relay.close();
       const res = await child;
       expect(res.exitCode, String(res.stderr)).toBe(1);
@@ -292,19 +292,18 @@ describe('signals and a dying daemon during a tarball export', () => {
   });
 
   it('watch: a save while the tarball streams cancels that export; watch lives on and the rebuild writes x.tar', async () => {
-    await fs.writeFile(path.join(dir, 'trigger.txt'), 'one\n');
-    await fs.rm(path.join(dir, 'x.tar'), { force: true });
+    const dir = await fresh();
     const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'tsbake-sigtmp-'));
     const child = spawnCli(['watch', 'app', '--progress', 'plain'], { cwd: dir, env: { ...env, TMPDIR: tmp } });
     let stderr = '';
     child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
     try {
-      await until(async () => (await tempsIn(dir)).length > 0, 'the first export', child);
+      await until(streaming(dir), 'the first export streaming', child);
       await fs.writeFile(path.join(dir, 'trigger.txt'), 'two\n');
       // The rebuild's tarball carries the new trigger; the process must still be running to write it.
       const hasTwo = async (): Promise<boolean> => {
         if (!/watch: .*trigger\.txt → app built/.test(stderr)) return false;
-        const entries = await tarEntries(createReadStream(path.join(dir, 'x.tar')));
+        const entries = await tarEntries(createReadStream(path.join(dir, 'x.tar'))).catch(() => new Map<string, Buffer>());
         return entries.get('trigger.txt')?.toString() === 'two\n';
       };
       await until(hasTwo, 'the rebuild after the save', child);

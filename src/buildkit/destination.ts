@@ -7,6 +7,7 @@
  * - a regular file, or nothing yet, gets a temp file beside it that is renamed over it at the end, so
  *   the old file stays intact until the new one is complete;
  * - a directory or a socket is refused.
+ * And directory destinations (`type=local`, OCI layouts): merged into, never replaced (moveDirIntoPlace).
  */
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
@@ -113,4 +114,75 @@ export async function fileDestinationProblem(dest: string): Promise<string | und
     return `directory ${dir} is not writable`;
   }
   return undefined;
+}
+
+/**
+ * Put a complete temp dir (a local export, an OCI layout) where `dest` is: renamed to it when there is
+ * nothing yet, merged into it otherwise (see mergeInto), never replacing `dest` as a whole: `dest=.`
+ * must not take the project with it. Several streams may end in one dest at once (`platform-split`: one
+ * stream per platform, each with its own `linux_<arch>/`), so moves into the same dest are serialised.
+ */
+const moving = new Map<string, Promise<void>>();
+
+export async function moveDirIntoPlace(tmp: string, dest: string): Promise<void> {
+  const run = (moving.get(dest) ?? Promise.resolve()).catch(() => undefined).then(() => moveIntoPlaceNow(tmp, dest));
+  moving.set(dest, run);
+  try {
+    await run;
+  } finally {
+    if (moving.get(dest) === run) moving.delete(dest);
+  }
+}
+
+async function moveIntoPlaceNow(tmp: string, dest: string): Promise<void> {
+  const existing = await fs.lstat(dest).catch(() => undefined);
+  if (!existing) {
+    await fs.rename(tmp, dest);
+    return;
+  }
+  if (!existing.isDirectory()) throw new Error(`export destination ${dest} exists and is not a directory`);
+  // Checked before anything moves, so a refused export leaves dest as it was.
+  const conflicts: string[] = [];
+  await findConflicts(tmp, dest, conflicts);
+  if (conflicts.length > 0) {
+    throw new Error(
+      `export destination ${dest}: ${conflicts.map((c) => path.relative(dest, c)).join(', ')} ${conflicts.length === 1 ? 'is a directory' : 'are directories'} ` +
+        `with files the export does not have, where the export has a file; nothing was written (move ${conflicts.length === 1 ? 'it' : 'them'} away, or export to another dest)`,
+    );
+  }
+  await mergeInto(tmp, dest);
+  await fs.rm(tmp, { recursive: true, force: true });
+}
+
+/** Directories under `dst` that the export would replace by a non-directory: their files would be lost. */
+async function findConflicts(src: string, dst: string, out: string[]): Promise<void> {
+  for (const entry of await fs.readdir(src, { withFileTypes: true })) {
+    const there = path.join(dst, entry.name);
+    const st = await fs.lstat(there).catch(() => undefined);
+    if (!st?.isDirectory()) continue;
+    if (entry.isDirectory()) await findConflicts(path.join(src, entry.name), there, out);
+    else if ((await fs.readdir(there)).length > 0) out.push(there);
+  }
+}
+
+/**
+ * Merge the received tree into an existing directory: exported files overwrite theirs (one rename each),
+ * directories merge, and everything in `dst` that the export does not contain stays. Symlinks in `dst`
+ * are never followed: an exported entry replaces the link itself, so nothing is written outside `dst`.
+ * (BuildKit's own local exporter also keeps other files unless asked for its newer `mode=delete`.)
+ */
+async function mergeInto(src: string, dst: string): Promise<void> {
+  for (const entry of await fs.readdir(src, { withFileTypes: true })) {
+    const from = path.join(src, entry.name);
+    const to = path.join(dst, entry.name);
+    const st = await fs.lstat(to).catch(() => undefined);
+    if (entry.isDirectory() && st?.isDirectory()) {
+      await mergeInto(from, to);
+      continue;
+    }
+    // rename() replaces a file or link in one step, but not a directory by a file or a file by a directory.
+    if (st?.isDirectory()) await fs.rmdir(to); // empty: findConflicts refused the others
+    else if (st && entry.isDirectory()) await fs.unlink(to);
+    await fs.rename(from, to);
+  }
 }

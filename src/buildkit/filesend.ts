@@ -12,7 +12,7 @@ import path from 'node:path';
 import { PassThrough, type Duplex, type Writable } from 'node:stream';
 import { codec, GoMode, PacketType, type PbPacket } from './proto.js';
 import type { ExportTarget } from './types.js';
-import { followLinks, openFileDestination, type FileDestination } from './destination.js';
+import { followLinks, moveDirIntoPlace, openFileDestination, type FileDestination } from './destination.js';
 import { writeMsg } from './filesync.js';
 
 const packetCodec = codec<PbPacket>('fsutil.types.Packet');
@@ -30,7 +30,7 @@ function safeJoin(root: string, rel: string): string {
 
 /**
  * Receive a `local` export over a raw (Buffer) duplex into `dest`. When `dest` already exists the
- * export is merged into it (see mergeInto): files the export does not contain are never deleted, so
+ * export is merged into it (see moveDirIntoPlace): files the export does not contain are never deleted, so
  * `dest=.` or `dest=<a project folder>` keeps the project's own files.
  */
 export async function receiveDir(dest: string, stream: Duplex, signal: AbortSignal): Promise<void> {
@@ -147,80 +147,11 @@ export async function receiveDir(dest: string, stream: Duplex, signal: AbortSign
       const t = Number(e.mtimeNs / 1000n) / 1e6;
       await fs.utimes(e.abs, t, t);
     }
-    await moveIntoPlace(tmp, absDest);
+    await moveDirIntoPlace(tmp, absDest);
     success = true;
   } finally {
     for (const f of files.values()) await f.fh?.close().catch(() => undefined);
     if (!success) await fs.rm(tmp, { recursive: true, force: true });
-  }
-}
-
-/**
- * Several streams may end in one dest at once (`platform-split`: one stream per platform, each with its
- * own `linux_<arch>/`), so moves into the same dest are serialised and the later ones merge.
- */
-const moving = new Map<string, Promise<void>>();
-
-async function moveIntoPlace(tmp: string, dest: string): Promise<void> {
-  const run = (moving.get(dest) ?? Promise.resolve()).catch(() => undefined).then(() => moveIntoPlaceNow(tmp, dest));
-  moving.set(dest, run);
-  try {
-    await run;
-  } finally {
-    if (moving.get(dest) === run) moving.delete(dest);
-  }
-}
-
-async function moveIntoPlaceNow(tmp: string, dest: string): Promise<void> {
-  const existing = await fs.lstat(dest).catch(() => undefined);
-  if (!existing) {
-    await fs.rename(tmp, dest);
-    return;
-  }
-  if (!existing.isDirectory()) throw new Error(`export destination ${dest} exists and is not a directory`);
-  // Checked before anything moves, so a refused export leaves dest as it was.
-  const conflicts: string[] = [];
-  await findConflicts(tmp, dest, conflicts);
-  if (conflicts.length > 0) {
-    throw new Error(
-      `export destination ${dest}: ${conflicts.map((c) => path.relative(dest, c)).join(', ')} ${conflicts.length === 1 ? 'is a directory' : 'are directories'} ` +
-        `with files the export does not have, where the export has a file; nothing was written (move ${conflicts.length === 1 ? 'it' : 'them'} away, or export to another dest)`,
-    );
-  }
-  await mergeInto(tmp, dest);
-  await fs.rm(tmp, { recursive: true, force: true });
-}
-
-/** Directories under `dst` that the export would replace by a non-directory: their files would be lost. */
-async function findConflicts(src: string, dst: string, out: string[]): Promise<void> {
-  for (const entry of await fs.readdir(src, { withFileTypes: true })) {
-    const there = path.join(dst, entry.name);
-    const st = await fs.lstat(there).catch(() => undefined);
-    if (!st?.isDirectory()) continue;
-    if (entry.isDirectory()) await findConflicts(path.join(src, entry.name), there, out);
-    else if ((await fs.readdir(there)).length > 0) out.push(there);
-  }
-}
-
-/**
- * Merge the received tree into an existing directory: exported files overwrite theirs (one rename each),
- * directories merge, and everything in `dst` that the export does not contain stays. Symlinks in `dst`
- * are never followed: an exported entry replaces the link itself, so nothing is written outside `dst`.
- * (BuildKit's own local exporter also keeps other files unless asked for its newer `mode=delete`.)
- */
-async function mergeInto(src: string, dst: string): Promise<void> {
-  for (const entry of await fs.readdir(src, { withFileTypes: true })) {
-    const from = path.join(src, entry.name);
-    const to = path.join(dst, entry.name);
-    const st = await fs.lstat(to).catch(() => undefined);
-    if (entry.isDirectory() && st?.isDirectory()) {
-      await mergeInto(from, to);
-      continue;
-    }
-    // rename() replaces a file or link in one step, but not a directory by a file or a file by a directory.
-    if (st?.isDirectory()) await fs.rmdir(to); // empty: findConflicts refused the others
-    else if (st && entry.isDirectory()) await fs.unlink(to);
-    await fs.rename(from, to);
   }
 }
 

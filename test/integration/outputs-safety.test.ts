@@ -3,7 +3,8 @@
  * driver; the remote driver through the test relay where the daemon has to die):
  * - file destinations that are not regular files: device nodes and FIFOs are written through, symlinks
  *   followed (tarball outputs and --metadata-file); the device nodes are made in the test's own folder;
- * - local exports merge into an existing dest and never delete the project's files; no dest is refused;
+ * - local exports and OCI layouts merge into an existing dest and never delete the project's files; a
+ *   local output without dest is refused;
  * - --metadata-file in a missing directory is refused before any build;
  * - SIGINT, SIGTERM, SIGHUP or a dying daemon during a tarball export: the signal's exit code, no temp
  *   file or directory left, the old tarball intact, no Node stack; watch mode survives a cancelled export.
@@ -195,6 +196,21 @@ describe('local exports keep the files they do not contain', () => {
     expectNoCrash(r.stderr);
     expect(await fs.readFile(path.join(dir, 'bin', 'deploy.sh'), 'utf8')).toBe('x\n');
     expect((await fs.readdir(dir)).sort()).toEqual(before);
+  });
+
+  it('an OCI layout (type=oci,tar=false) into dest=. is merged too: the project stays', async () => {
+    const dir = await project({
+      'tsbake.yaml': 'target:\n  app:\n    output: ["type=oci,dest=.,tar=false"]\n',
+      Dockerfile: 'FROM scratch\nCOPY tool /tool\n',
+      tool: 'tool\n',
+      'bin/deploy.sh': 'x\n',
+    });
+    const r = await runCli(['run', 'app', '--progress', 'plain'], { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await fs.readFile(path.join(dir, 'bin', 'deploy.sh'), 'utf8')).toBe('x\n');
+    expect(await fs.readFile(path.join(dir, 'tsbake.yaml'), 'utf8')).toContain('tar=false');
+    expect(JSON.parse(await fs.readFile(path.join(dir, 'oci-layout'), 'utf8')).imageLayoutVersion).toBe('1.0.0');
+    expect((await fs.readdir(dir)).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
   it('type=local without dest: exit 2 before any build, nothing written', async () => {

@@ -19,7 +19,7 @@ import type { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines, requireEngine } from '../helpers/env.js';
-import { project, runCli, spawnCli } from '../helpers/cli.js';
+import { project, projectDirs, runCli, spawnCli } from '../helpers/cli.js';
 import { startGrpcRelay } from '../helpers/relay.js';
 
 const uniq = (): string => randomBytes(4).toString('hex');
@@ -264,6 +264,7 @@ describe('signals and a dying daemon during a tarball export', () => {
   async function startExport(cwd: string) {
     await fs.writeFile(path.join(cwd, 'x.tar'), 'old');
     const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'tsbake-sigtmp-'));
+    projectDirs.push(tmp); // removed after the file, also when an assertion fails
     const child = spawnCli(['run', 'app', '--progress', 'plain'], { cwd, env: { ...env, TMPDIR: tmp } });
     await until(streaming(cwd), 'the temp tarball growing', child);
     return { child, tmp };
@@ -284,7 +285,6 @@ describe('signals and a dying daemon during a tarball export', () => {
     expect(await tempsIn(dir)).toEqual([]);
     expect(await fs.readFile(path.join(dir, 'x.tar'), 'utf8')).toBe('old');
     expect(await fs.readdir(tmp)).toEqual([]);
-    await fs.rm(tmp, { recursive: true, force: true });
   });
 
   it('the daemon connection dies while the tarball streams: exit 1, no temp file, the old x.tar intact', async () => {
@@ -300,8 +300,7 @@ describe('signals and a dying daemon during a tarball export', () => {
       expect(await tempsIn(remote)).toEqual([]);
       expect(await fs.readFile(path.join(remote, 'x.tar'), 'utf8')).toBe('old');
       expect(await fs.readdir(tmp)).toEqual([]);
-      await fs.rm(tmp, { recursive: true, force: true });
-    } finally {
+      } finally {
       await relay.close();
       await fs.rm(sockDir, { recursive: true, force: true });
     }
@@ -310,6 +309,7 @@ describe('signals and a dying daemon during a tarball export', () => {
   it('watch: a save while the tarball streams cancels that export; watch lives on and the rebuild writes x.tar', async () => {
     const dir = await fresh();
     const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'tsbake-sigtmp-'));
+    projectDirs.push(tmp); // removed after the file, also when an assertion fails
     const child = spawnCli(['watch', 'app', '--progress', 'plain'], { cwd: dir, env: { ...env, TMPDIR: tmp } });
     let stderr = '';
     child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
@@ -336,6 +336,5 @@ describe('signals and a dying daemon during a tarball export', () => {
     expect(await tempsIn(dir)).toEqual([]);
     expect(readFileSync(path.join(dir, 'trigger.txt'), 'utf8')).toBe('two\n');
     expect(await fs.readdir(tmp)).toEqual([]);
-    await fs.rm(tmp, { recursive: true, force: true });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The FileSend receivers: the daemon exports a build result to tsbake.
  * - `local` exporter: the daemon is the fsutil sender (STATs, then DATA for each REQ); tsbake writes a
- *   temp dir beside `dest` and moves it into place at the end, so the output appears complete or not at all.
+ *   temp dir beside `dest` and, once it is complete, renames it to `dest` or merges it into an existing
+ *   `dest` (overwriting the exported files, keeping all others).
  * - `tar`, `oci`, `docker` exporters: raw tar bytes in BytesMessage chunks, until the daemon closes its side.
  */
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { PassThrough, type Duplex, type Writable } from 'node:stream';
 import { codec, GoMode, PacketType, type PbPacket } from './proto.js';
 import type { ExportTarget } from './types.js';
+import { followLinks, moveDirIntoPlace, openFileDestination, type FileDestination } from './destination.js';
 import { writeMsg } from './filesync.js';
 
 const packetCodec = codec<PbPacket>('fsutil.types.Packet');
@@ -27,11 +29,13 @@ function safeJoin(root: string, rel: string): string {
 }
 
 /**
- * Receive a `local` export over a raw (Buffer) duplex into `dest`. When `dest` already exists its
- * top-level entries are replaced one by one (never the directory itself: `dest=.` must not wipe a project).
+ * Receive a `local` export over a raw (Buffer) duplex into `dest`. When `dest` already exists the
+ * export is merged into it (see moveDirIntoPlace): files the export does not contain are never deleted, so
+ * `dest=.` or `dest=<a project folder>` keeps the project's own files.
  */
 export async function receiveDir(dest: string, stream: Duplex, signal: AbortSignal): Promise<void> {
-  const absDest = path.resolve(dest);
+  // A dest that is a symlink to a directory exports into that directory (the temp dir goes beside it).
+  const absDest = (await followLinks(dest)).path;
   await fs.mkdir(path.dirname(absDest), { recursive: true });
   const tmp = tmpName(absDest, 'tmp');
   await fs.mkdir(tmp, { mode: 0o755 });
@@ -143,7 +147,7 @@ export async function receiveDir(dest: string, stream: Duplex, signal: AbortSign
       const t = Number(e.mtimeNs / 1000n) / 1e6;
       await fs.utimes(e.abs, t, t);
     }
-    await moveIntoPlace(tmp, absDest);
+    await moveDirIntoPlace(tmp, absDest);
     success = true;
   } finally {
     for (const f of files.values()) await f.fh?.close().catch(() => undefined);
@@ -152,52 +156,18 @@ export async function receiveDir(dest: string, stream: Duplex, signal: AbortSign
 }
 
 /**
- * Several streams may end in one dest at once (`platform-split`: one stream per platform, each with its
- * own `linux_<arch>/`), so moves into the same dest are serialised and the later ones merge.
+ * Receive a tarball (BytesMessage chunks) for a file, stdout or stream target. A file target is written
+ * as buildkit/destination.ts decides (temp file renamed over a regular file; devices and FIFOs written
+ * through). On failure or cancellation the sink is destroyed and, for a temp file, closed and removed
+ * before this returns, so nothing is left beside the destination and the old file is intact.
  */
-const moving = new Map<string, Promise<void>>();
-
-async function moveIntoPlace(tmp: string, dest: string): Promise<void> {
-  const run = (moving.get(dest) ?? Promise.resolve()).catch(() => undefined).then(() => moveIntoPlaceNow(tmp, dest));
-  moving.set(dest, run);
-  try {
-    await run;
-  } finally {
-    if (moving.get(dest) === run) moving.delete(dest);
-  }
-}
-
-async function moveIntoPlaceNow(tmp: string, dest: string): Promise<void> {
-  let existing;
-  try {
-    existing = await fs.lstat(dest);
-  } catch {
-    existing = undefined;
-  }
-  if (!existing) {
-    await fs.rename(tmp, dest);
-    return;
-  }
-  if (!existing.isDirectory()) throw new Error(`export destination ${dest} exists and is not a directory`);
-  for (const name of await fs.readdir(tmp)) {
-    const target = path.join(dest, name);
-    const st = await fs.lstat(target).catch(() => undefined);
-    if (st?.isDirectory()) await fs.rm(target, { recursive: true, force: true });
-    await fs.rename(path.join(tmp, name), target);
-  }
-  await fs.rm(tmp, { recursive: true, force: true });
-}
-
-/** Receive a tarball (BytesMessage chunks) for a file, stdout or stream target. */
 export async function receiveTar(target: Exclude<ExportTarget, { kind: 'dir' }>, stream: Duplex, signal: AbortSignal): Promise<void> {
   let sink: Writable;
-  let tmp: string | undefined;
+  let dest: FileDestination | undefined;
   let consumer: Promise<void> | undefined;
   if (target.kind === 'file') {
-    const abs = path.resolve(target.path);
-    await fs.mkdir(path.dirname(abs), { recursive: true });
-    tmp = `${abs}.tmp-${randomBytes(4).toString('hex')}`;
-    sink = createWriteStream(tmp, { mode: 0o644 });
+    dest = await openFileDestination(target.path);
+    sink = createWriteStream(dest.writePath, { mode: 0o644 });
   } else if (target.kind === 'stdout') {
     // Written directly (with back-pressure), never ended: stdout belongs to the process.
     sink = process.stdout;
@@ -206,16 +176,36 @@ export async function receiveTar(target: Exclude<ExportTarget, { kind: 'dir' }>,
     sink = pt;
     consumer = target.onTarStream(pt);
   }
+  const ownSink = target.kind !== 'stdout';
+  // A temp file is removed only once its descriptor is closed (an open still in flight would recreate it).
+  const sinkClosed = ownSink && dest?.direct !== true ? new Promise<void>((resolve) => sink.once('close', () => resolve())) : undefined;
   let ok = false;
   try {
     await new Promise<void>((resolve, reject) => {
       let chain: Promise<void> = Promise.resolve();
-      const fail = (err: unknown): void => reject(err instanceof Error ? err : new Error(String(err)));
+      let settled = false;
+      let ended = false;
+      const fail = (err: unknown): void => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      };
+      const succeed = (): void => {
+        if (settled) return;
+        settled = true;
+        resolve();
+      };
+      // Write errors (a full disk, a FIFO whose reader left) fail the export. The listener stays for the
+      // life of the sink: writes still queued when it is destroyed report ERR_STREAM_DESTROYED here.
+      if (ownSink) sink.on('error', fail);
       // A consumer that gives up (e.g. the image load failed) must fail the export, not stall it.
       consumer?.catch(fail);
       const onAbort = (): void => fail(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
-      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
       stream.on('data', (buf: Buffer) => {
+        if (settled) return;
         const { data } = bytesCodec.deserialize(buf);
         if (data.length === 0) return;
         chain = chain.then(() => writeMsg(sink, data));
@@ -223,26 +213,33 @@ export async function receiveTar(target: Exclude<ExportTarget, { kind: 'dir' }>,
       });
       stream.on('error', fail);
       stream.on('cancelled', () => fail(new Error('the daemon cancelled the export')));
+      // A connection that drops closes the call without 'end'.
+      stream.on('close', () => {
+        if (!ended) fail(new Error('the daemon closed the export before it was complete'));
+      });
       stream.on('end', () => {
+        ended = true;
         signal.removeEventListener('abort', onAbort);
         chain.then(() => {
-          if (target.kind === 'stdout') {
-            resolve();
+          if (settled) return;
+          if (!ownSink) {
+            succeed();
             return;
           }
+          if (target.kind === 'file') sink.once('finish', succeed);
           sink.end();
-          if (target.kind === 'file') sink.once('finish', () => resolve()).once('error', fail);
-          else resolve();
+          if (target.kind !== 'file') succeed();
         }, fail);
       });
     });
     if (consumer) await consumer;
-    if (tmp && target.kind === 'file') await fs.rename(tmp, path.resolve(target.path));
+    await dest?.commit();
     ok = true;
   } finally {
     if (!ok) {
-      if (target.kind !== 'stdout') sink.destroy();
-      if (tmp) await fs.rm(tmp, { force: true });
+      if (ownSink) sink.destroy();
+      await sinkClosed;
+      await dest?.discard();
     }
   }
 }

@@ -132,6 +132,8 @@ export class Session {
   private readonly opts: SessionOptions;
   private readonly registrations = new Map<string, SolveRegistration>();
   private readonly pendingExports = new Map<string, Promise<void>[]>();
+  /** Export receivers still running: close() waits for them, so their temp files are gone when it returns. */
+  private readonly receiving = new Set<Promise<void>>();
   private server: grpc.Server | undefined;
   private injector: ReturnType<grpc.Server['createConnectionInjector']> | undefined;
   private call: grpc.ClientDuplexStream<{ data: Buffer }, { data: Buffer }> | undefined;
@@ -554,6 +556,12 @@ export class Session {
     }
     const stream = call as unknown as Duplex;
     const work = found.target.kind === 'dir' ? receiveDir(found.target.path, stream, this.closeController.signal) : receiveTar(found.target, stream, this.closeController.signal);
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.receiving.add(settled);
+    void settled.then(() => this.receiving.delete(settled));
     const list = this.pendingExports.get(found.ref) ?? [];
     list.push(work);
     this.pendingExports.set(found.ref, list);
@@ -576,6 +584,8 @@ export class Session {
     this.injector?.destroy();
     this.injector = undefined;
     if (server) server.forceShutdown();
+    // The receivers end on closeController's abort and only clean up local files, so this is quick.
+    await Promise.all(this.receiving);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * Argument parsing and wiring; no logic of its own. Exit codes: 0 success, 1 build failure, 2 invalid
- * config or usage, 130 interrupted. Errors go to stderr, data to stdout.
+ * config or usage, 130 interrupted (SIGINT, SIGTERM), 129 hung up (SIGHUP). Errors go to stderr, data to stdout.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
@@ -51,17 +51,26 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
   };
   const abort = new AbortController();
   let interrupted = 0;
+  let firstSignal: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals): void => {
     interrupted++;
+    if (sig === 'SIGHUP') {
+      // The terminal may be gone: a failed write to it must not crash the run before it has cleaned up.
+      for (const s of [ctx.stdout, ctx.stderr]) if (s.listenerCount('error') === 0) s.on('error', () => undefined);
+    }
     if (interrupted > 1) {
       ctx.stderr.write('tsbake: interrupted twice, exiting now\n');
-      process.exit(130);
+      process.exit(signalExitCode(firstSignal ?? sig));
     }
-    ctx.stderr.write(`\ntsbake: ${sig === 'SIGINT' ? 'interrupted' : 'terminated'}, cancelling builds…\n`);
+    firstSignal = sig;
+    ctx.stderr.write(`\ntsbake: ${sig === 'SIGINT' ? 'interrupted' : sig === 'SIGHUP' ? 'hung up' : 'terminated'}, cancelling builds…\n`);
     abort.abort(new TsbakeError('cancelled', 'interrupted'));
   };
+  // SIGHUP (the terminal closed, or `kill -HUP`) cancels like SIGINT and SIGTERM: Node's default for it
+  // is to exit at once, which left the run's temp dirs and half-written exports behind.
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
 
   let code = 0;
   const program = new Command('tsbake')
@@ -129,9 +138,15 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
   }
-  if (abort.signal.aborted && code !== 0) return 130;
+  if (abort.signal.aborted && code !== 0) return signalExitCode(firstSignal);
   return code;
+}
+
+/** 130 for SIGINT and SIGTERM (the documented "interrupted"), 129 (128 + 1) for SIGHUP, as a shell reports it. */
+function signalExitCode(sig: NodeJS.Signals | undefined): number {
+  return sig === 'SIGHUP' ? 129 : 130;
 }
 
 export function reportError(err: unknown, ctx: Pick<CliIO, 'stderr'>): number {

@@ -5,6 +5,8 @@ import { TsbakeError, formatDiagnostic } from '../errors.js';
 import type { TargetResult } from '../exec/events.js';
 import type { Plan } from '../plan/types.js';
 import { trace, traceOn } from '../trace.js';
+import { fileDestinationProblem } from '../buildkit/destination.js';
+import path from 'node:path';
 
 export interface RunFlags extends CommonFlags {
   parallelism?: number;
@@ -26,6 +28,12 @@ export async function cmdRun(names: string[], flags: RunFlags, ctx: CliIO, signa
   const reportFile = checkReportFlag(flags.report);
   const { plan } = await loadAndPlan(names, flags, ctx);
   trace('planned');
+  const metadataFile = flags.metadataFile === undefined ? undefined : path.resolve(ctx.cwd, flags.metadataFile);
+  if (metadataFile !== undefined) {
+    // Found out before a build, not after it (the results would be lost).
+    const problem = await fileDestinationProblem(metadataFile);
+    if (problem) throw new TsbakeError('usage', `--metadata-file ${flags.metadataFile}: ${problem}`);
+  }
   printWarnings(plan, ctx);
   const [{ runPlan, writeMetadataFile }, { createRenderer, resolveProgressMode }] = await Promise.all([
     import('../exec/runner.js'),
@@ -55,8 +63,12 @@ export async function cmdRun(names: string[], flags: RunFlags, ctx: CliIO, signa
   }
   await renderer.finish(summary);
   const reportWritten = (await report?.write({ status: summary.cancelled || signal.aborted ? 'cancelled' : summary.ok ? 'succeeded' : 'failed' })) ?? true;
-  if (flags.metadataFile) {
-    await writeMetadataFile(flags.metadataFile, summary.results, (t) => plan.targets[t]?.builder ?? 'default');
+  if (metadataFile !== undefined) {
+    try {
+      await writeMetadataFile(metadataFile, summary.results, (t) => plan.targets[t]?.builder ?? 'default');
+    } catch (err) {
+      throw new TsbakeError('io', `cannot write --metadata-file ${flags.metadataFile}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
   }
   if (summary.cancelled || signal.aborted) return 130;
   return summary.ok && reportWritten ? 0 : 1;

@@ -20,6 +20,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { indexEntryFor, putIndexEntry, type ContentStoreDir, type ExporterSpec } from '../buildkit/index.js';
+import { moveDirIntoPlace } from '../buildkit/destination.js';
 import { TsbakeError } from '../errors.js';
 import type { DriverCapabilities, Plan, ResolvedTarget } from '../plan/types.js';
 import type { TargetResult } from './events.js';
@@ -202,7 +203,9 @@ export async function planContentStores(input: ContentStoreInput): Promise<Conte
         const names = (res['image.name'] ?? '').split(',').filter(Boolean);
         await putIndexEntry(layoutDir, desc, names.length > 0 ? names.map((n) => ({ name: n })) : [{ tag: 'latest' }]);
         await fs.rm(path.join(layoutDir, '.tsbake-ingest'), { recursive: true, force: true });
-        if (layoutOutput) await swapInto(layoutOutput.tmp, layoutOutput.dest);
+        // Merged into an existing dest (blobs are content-addressed; index.json and oci-layout are
+        // overwritten), never swapped in whole: `dest=.` once took the project with it.
+        if (layoutOutput) await moveDirIntoPlace(layoutOutput.tmp, layoutOutput.dest);
         if (handoff) {
           extra[OCI_LAYOUT_KEY] = handoff.finalDir;
           extra[OCI_DIGEST_KEY] = desc.digest;
@@ -259,16 +262,3 @@ async function imageDescriptor(dir: string, res: Record<string, string>): Promis
   return root ? { mediaType: root.mediaType, digest: root.digest, size: root.size } : undefined;
 }
 
-/** Put `tmp` where `dest` is: an existing dest is moved aside first and removed after. */
-async function swapInto(tmp: string, dest: string): Promise<void> {
-  const old = path.join(path.dirname(dest), `.${path.basename(dest)}.old-${randomBytes(4).toString('hex')}`);
-  let moved = false;
-  try {
-    await fs.rename(dest, old);
-    moved = true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new TsbakeError('io', `cannot replace ${dest}: ${(err as Error).message}`, { cause: err });
-  }
-  await fs.rename(tmp, dest);
-  if (moved) await fs.rm(old, { recursive: true, force: true });
-}

@@ -6,7 +6,6 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Plan, ResolvedTarget } from '../plan/types.js';
 import { checkCapabilities } from '../plan/index.js';
@@ -18,6 +17,7 @@ import { sshAgentsFor, type SshAgents } from './ssh.js';
 import { TsbakeError, formatDiagnostic, type Diagnostic } from '../errors.js';
 import { localEngineStore } from './load.js';
 import { Semaphore } from './semaphore.js';
+import { writeFileToDestination } from '../buildkit/destination.js';
 
 export interface RunOptions {
   plan: Plan;
@@ -189,16 +189,17 @@ function skipped(target: string, reason: string): TargetResult {
   return { target, state: 'skipped', exporterResponse: {}, durationMs: 0, error: reason, steps: { total: 0, cached: 0 } };
 }
 
-/** Writes bake's metadata file: target → exporter response plus `buildx.build.ref`. Atomic. */
+/**
+ * Writes bake's metadata file: target → exporter response plus `buildx.build.ref`. Atomic for a regular
+ * file; a symlink is followed, a device or FIFO written through (buildkit/destination.ts).
+ */
 export async function writeMetadataFile(file: string, results: TargetResult[], builderOf: (t: string) => string): Promise<void> {
   const out: Record<string, Record<string, string>> = {};
   for (const r of results) {
     if (r.state !== 'built' && r.state !== 'cached') continue;
     out[r.target] = { ...r.exporterResponse, ...(r.buildRef ? { 'buildx.build.ref': `${builderOf(r.target)}/${builderOf(r.target)}0/${r.buildRef}` } : {}) };
   }
-  const tmp = `${file}.tmp-${randomBytes(4).toString('hex')}`;
-  await fs.writeFile(tmp, JSON.stringify(out, null, 2) + '\n');
-  await fs.rename(tmp, file);
+  await writeFileToDestination(file, JSON.stringify(out, null, 2) + '\n');
 }
 
 export type { BuildEvent };

@@ -10,6 +10,7 @@
  * - --load adds `type=docker` unless the result is already loaded; unlike bake it is added next to
  *   local/tar outputs too, since the user asked for the image in the store.
  * - --push sets push=true on image outputs or adds `type=image,push=true`; `type=registry` is the same.
+ * - `type=local` needs a `dest` directory (no default, as buildctl and buildx).
  * https://docs.docker.com/build/builders/drivers/#loading-to-local-image-store
  */
 import path from 'node:path';
@@ -63,6 +64,18 @@ export function planOutputs(input: OutputInput, problems: Problems): TypedEntry[
       if ((entry.type === 'oci' || entry.type === 'docker') && entry.attrs.tar === 'false' && (entry.attrs.dest === undefined || entry.attrs.dest === '-')) {
         // An OCI layout is a directory, written through the session's content store (src/exec/oci-context.ts).
         problems.error('invalid-config', ['target', origin, 'output', i], `target "${target}": type=${entry.type} with tar=false writes an OCI layout directory: give it dest=DIR`);
+        return;
+      }
+      if (entry.type === 'local' && (entry.attrs.dest === undefined || entry.attrs.dest === '' || entry.attrs.dest === '-')) {
+        // As buildctl and buildx: no default directory. A missing dest once meant the current directory,
+        // where the image's bin/, etc/… landed on top of the project's.
+        problems.error(
+          'invalid-config',
+          ['target', origin, 'output', i],
+          entry.attrs.dest === '-'
+            ? `target "${target}": type=local writes a directory, not a stream: give dest=DIR, or use type=tar,dest=- for a tarball on stdout`
+            : `target "${target}": type=local needs dest=DIR, the directory to write the files into (it is created if missing; files already there that the export does not contain are kept)`,
+        );
         return;
       }
       if (entry.type === 'registry') entry = { type: 'image', attrs: { ...entry.attrs, push: 'true' } };

@@ -95,6 +95,17 @@ describe('loading rules', () => {
     expect(plan('docker-container', { output: [written] }).targets.t!.outputs).toEqual([entry]);
   });
 
+  it.each([
+    ['type=local', 'type=local needs dest=DIR'],
+    ['type=local,dest=', 'type=local needs dest=DIR'],
+    ['type=local,dest=-', 'type=local writes a directory, not a stream'],
+  ])('a local output without a directory is refused: %s', (written, message) => {
+    const err = planError(() => plan('docker-container', { output: [written] }));
+    expect(err.reason).toBe('invalid-config');
+    expect(err.message).toContain(message);
+    expect(plan('docker-container', { output: ['type=local,dest=.'] }).targets.t!.outputs).toEqual([{ type: 'local', attrs: { dest: '/proj' } }]);
+  });
+
   it('an output without a type is refused', () => {
     const err = planError(() => plan('docker-container', { output: ['dest=x'] }));
     expect(err.reason).toBe('invalid-config');

@@ -5,6 +5,10 @@
  */
 import type { StdlibFunction } from '../value.js';
 import { collectionFunctions } from './collections.js';
+import { cryptoFunctions } from './crypto.js';
+import { datetimeFunctions } from './datetime.js';
+import { encodingFunctions } from './encoding.js';
+import { formatFunctions } from './format.js';
 import { numberFunctions } from './numbers.js';
 import { stringFunctions } from './strings.js';
 
@@ -13,6 +17,10 @@ export const stdlib: Record<string, StdlibFunction> = Object.assign(
   stringFunctions,
   numberFunctions,
   collectionFunctions,
+  formatFunctions,
+  encodingFunctions,
+  datetimeFunctions,
+  cryptoFunctions,
 );
 
 export { RANGE_LIMIT } from './collections.js';

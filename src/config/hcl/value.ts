@@ -42,7 +42,8 @@ export class FunctionError extends Error {
  */
 export function describeFunctionError(fn: string, e: FunctionError): { summary: string; detail: string } {
   if (e.message.startsWith('Invalid value for ')) return { summary: 'Invalid function argument', detail: e.message };
-  const msg = e.message.endsWith('.') ? e.message : `${e.message}.`;
+  // HCL ends the detail with a period, except for a function's panic, which it reports as is.
+  const msg = e.message.endsWith('.') || e.message.startsWith('panic in function implementation') ? e.message : `${e.message}.`;
   return { summary: 'Error in function call', detail: `Call to function "${fn}" failed: ${msg}` };
 }
 

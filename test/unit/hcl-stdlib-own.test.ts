@@ -192,6 +192,12 @@ test('conversion helpers follow cty', () => {
   expect(toNumberValue('1e3')).toBe(1000);
   expect(toNumberValue(' 1')).toBeUndefined();
   expect(toNumberValue('0x10')).toBeUndefined();
+  // Checked against buildx 0.29.1: add("+5", 0), add(".5", 0), add("5.", 0), add("1E3", 0) are numbers, "Inf" is infinite, " 5" and "1_0" are not numbers.
+  expect(['+5', '.5', '5.', '1E3', 'Inf', '-inf', '1_0'].map(toNumberValue)).toEqual([5, 0.5, 5, 1000, Infinity, -Infinity, undefined]);
+  expect(failure('and', 'T', true)).toBe('Invalid function argument; Invalid value for "a" parameter: a bool is required.');
+  expect(run('and', '1', true)).toBe(true);
+  expect(run('format', '%v|%s', 1e-7, 1e-7)).toBe('1e-07|0.0000001');
+  expect(run('format', '%.3v', 3.14159)).toBe('3.14159');
   expect(toBoolValue('1')).toBe(true);
   expect(toBoolValue('True')).toBeUndefined();
   expect(typeName(makeObject())).toBe('object');
@@ -240,4 +246,9 @@ describe('convert and type expressions', () => {
 test('divide by zero is an infinity, which jsonencode refuses as bake does', () => {
   expect(run('divide', 1, 0)).toBe(Infinity);
   expect(failure('jsonencode', Infinity)).toBe('Error in function call; Call to function "jsonencode" failed: cannot serialize infinity as JSON.');
+});
+
+test('sort orders strings by their UTF-8 bytes, as Go does', () => {
+  // U+FF21 (3 bytes, EF BC A1) sorts before U+1F600 (4 bytes, F0 …), though UTF-16 puts the surrogate first.
+  expect(run('sort', ['😀', '\uff21', 'b', 'B', 'é', 'ab', 'a'])).toEqual(['B', 'a', 'ab', 'b', 'é', '\uff21', '😀']);
 });

@@ -132,10 +132,12 @@ export function toStringValue(v: Value): string | undefined {
 
 const DECIMAL = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 
-/** cty's conversion to number: numbers as they are, strings holding a decimal number (cty.ParseNumberVal). Undefined otherwise. */
+/** cty's conversion to number: numbers as they are, strings holding a decimal number or an infinity (cty.ParseNumberVal). Undefined otherwise. */
 export function toNumberValue(v: Value): number | undefined {
   if (typeof v === 'number') return v;
   if (typeof v === 'string' && DECIMAL.test(v)) return Number(v);
+  // big.Float.Parse also reads infinities.
+  if (typeof v === 'string' && /^[+-]?[Ii]nf$/.test(v)) return v.startsWith('-') ? -Infinity : Infinity;
   return undefined;
 }
 
@@ -174,5 +176,14 @@ export function makeObject(entries?: Iterable<readonly [string, Value]>): ValueO
 /** Byte-wise (UTF-8) string order, as Go's sort.Strings and cty's set of strings order them. */
 export function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Below the surrogates UTF-16 order is UTF-8 order; past them, compare the bytes.
+    if (x < 0xd800 && y < 0xd800) return x - y;
+    return Buffer.compare(Buffer.from(a.slice(i), 'utf8'), Buffer.from(b.slice(i), 'utf8'));
+  }
+  return a.length - b.length;
 }

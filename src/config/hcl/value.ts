@@ -5,6 +5,8 @@
  * objects are null-prototype records. `null` is cty's null of any type.
  * https://github.com/zclconf/go-cty/blob/main/docs/types.md
  */
+import { ratioText } from './number-text.js';
+
 export type Value = null | boolean | number | string | Value[] | ValueObject;
 export interface ValueObject {
   [key: string]: Value;
@@ -65,7 +67,8 @@ export function isObject(v: Value): v is ValueObject {
  * - integers and decimals written in the file (42, 0.5, 3.14159, 1e21, 1e23) print as bake prints them;
  * - sums of decimals lose the double's noise (0.1+0.2 → "0.3", as bake; a double says 0.30000000000000004);
  * - results of float64 functions (pow(2, 0.5)) print Go's shortest float64 digits, as bake;
- * - repeating fractions (1/3) print a double's 16 digits where bake prints about 155 ("0.333…335");
+ * - a small ratio (1/3, 2/3, 22/7) prints bake's 155 digits of its 512-bit float ("0.333…335"), see number-text.ts;
+ *   other fractions a double's shortest digits;
  * - 2^64 from pow prints "18446744073709552000" where bake prints "18446744073709550000" (Go's big.Float
  *   shortest digits ignore the narrower gap below a power of two).
  * Infinities print as Go does ("+Inf", "-Inf").
@@ -76,6 +79,10 @@ export function formatNumber(n: number): string {
   if (n === -Infinity) return '-Inf';
   if (n === 0) return Object.is(n, -0) ? '-0' : '0';
   if (Number.isInteger(n) && Math.abs(n) <= Number.MAX_SAFE_INTEGER) return String(n);
+  if (!Number.isInteger(n)) {
+    const ratio = ratioText(n);
+    if (ratio !== undefined) return ratio;
+  }
   return expandExponent(denoise(n));
 }
 

@@ -79,8 +79,9 @@ describe('remote driver TLS errors', () => {
   it('TLS options against a daemon that speaks plain TCP', async () => {
     const r = await runWith(plainRelay.address, { cacert: certs.caCert });
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(
-      new RegExp(`builder "rb": TLS with BuildKit at ${plainRelay.address} failed: the endpoint (does not speak TLS|closed the connection during the TLS handshake)`),
+    expect(r.stderr).toContain(
+      `builder "rb": TLS with BuildKit at ${plainRelay.address} failed: the endpoint does not speak TLS: ` +
+        'for a plain-TCP daemon leave out cacert, cert and key, or check the port (wrong version number)',
     );
     expect(r.stderr).not.toContain('No connection established');
   });

@@ -268,7 +268,9 @@ class RemoteDriver implements Driver {
     const ep = this.endpointText;
     const tlsAdvice = this.tlsRefusal(code, err.message);
     if (tlsAdvice) {
-      return new PermanentDialError(`${this.prefix}TLS with BuildKit at ${ep} failed: ${tlsAdvice} (${err.message})`, { cause: err });
+      // OpenSSL's messages carry its source path; its reason (`wrong version number`) is what tells.
+      const reason = /:SSL routines:[^:]*:([^:]+):/.exec(err.message)?.[1] ?? err.message;
+      return new PermanentDialError(`${this.prefix}TLS with BuildKit at ${ep} failed: ${tlsAdvice} (${reason})`, { cause: err });
     }
     if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT' || code === 'ENOTFOUND') {
       const what = code === 'ENOENT' ? 'no socket at that path' : code === 'ENOTFOUND' ? 'unknown host' : 'connection refused';

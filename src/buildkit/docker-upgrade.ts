@@ -40,6 +40,7 @@ export async function dialDockerGrpc(dockerHost: string, signal: AbortSignal, op
   return await new Promise<Duplex>((resolve, reject) => {
     let buf = Buffer.alloc(0);
     const cleanup = (): void => {
+      clearTimeout(timer);
       sock.off('data', onData);
       sock.off('error', onError);
       sock.off('close', onClose);
@@ -51,6 +52,18 @@ export async function dialDockerGrpc(dockerHost: string, signal: AbortSignal, op
       reject(err);
     };
     const onAbort = (): void => fail(signal.reason instanceof Error ? signal.reason : abortError());
+    // An endpoint that accepts the connection and never answers the upgrade would hold the run forever.
+    const waitMs = upgradeTimeoutMs();
+    const timer = setTimeout(
+      () =>
+        fail(
+          new Error(
+            `Docker at ${dockerHost} accepted the connection but did not answer the BuildKit upgrade (POST /grpc) within ${waitMs / 1000} s: ` +
+              'check that this address is a running Docker engine (TSBAKE_DOCKER_API_TIMEOUT_MS sets the wait)',
+          ),
+        ),
+      waitMs,
+    );
     const onError = (err: Error): void => fail(new Error(`cannot reach Docker at ${dockerHost}: ${err.message}`, { cause: err }));
     const onClose = (): void => fail(new Error(`Docker at ${dockerHost} closed the connection during the /grpc upgrade`));
     const onData = (chunk: Buffer): void => {
@@ -79,6 +92,12 @@ export async function dialDockerGrpc(dockerHost: string, signal: AbortSignal, op
     signal.addEventListener('abort', onAbort, { once: true });
     sock.write(`POST ${prefix}/grpc HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 0\r\n\r\n`);
   });
+}
+
+/** Same knob as the drivers' Docker API calls (drivers/docker-api.ts dockerApiTimeoutMs). */
+function upgradeTimeoutMs(): number {
+  const v = Number(process.env['TSBAKE_DOCKER_API_TIMEOUT_MS']);
+  return Number.isFinite(v) && v > 0 ? v : 15_000;
 }
 
 function abortError(): Error {

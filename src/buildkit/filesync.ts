@@ -8,7 +8,7 @@ import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Duplex, Writable } from 'node:stream';
-import dockerignoreModule, { type Ignore } from '@balena/dockerignore';
+import { cleanPath, createPatternMatcher, type PatternMatcher } from './pattern-matcher.js';
 import { GoMode, PacketType, type PbPacket, type PbStat } from './proto.js';
 
 const CHUNK = 32 * 1024;
@@ -17,11 +17,6 @@ const SEND_CONCURRENCY = 16;
 const STAT_BATCH = 256;
 /** Files up to this size are read in one call and sent back to back. */
 const WHOLE_FILE_MAX = 1024 * 1024;
-
-// The package is CommonJS (`module.exports = factory`) while its types declare a default export.
-type IgnoreFactory = (options?: { ignorecase?: boolean }) => Ignore;
-const dockerignore: IgnoreFactory =
-  ((dockerignoreModule as unknown as { default?: IgnoreFactory }).default ?? (dockerignoreModule as unknown as IgnoreFactory));
 
 export interface WalkFilter {
   /** Docker ignore syntax; `!` exceptions. */
@@ -79,13 +74,16 @@ export function goMode(mode: number): number {
   return m >>> 0;
 }
 
-/** Strip `./`, leading and trailing slashes, as fsutil cleans patterns. */
+/**
+ * Strip `./`, leading and trailing slashes, as fsutil cleans patterns. A backslash stays: on Linux it
+ * is the patterns' escape character, not a separator.
+ */
 function cleanPattern(p: string): string {
   let s = p.trim();
   const neg = s.startsWith('!');
   if (neg) s = s.slice(1).trim();
-  s = path.posix.normalize(s.replace(/\\/g, '/'));
-  s = s.replace(/^(\.\/)+/, '').replace(/^\/+/, '').replace(/\/+$/, '');
+  s = cleanPath(s);
+  s = s.replace(/^\/+/, '');
   if (s === '.') s = '';
   return (neg ? '!' : '') + s;
 }
@@ -110,23 +108,23 @@ function mayMatchBelow(dir: string, pattern: string): boolean {
 }
 
 class Matcher {
-  private readonly excludes: Ignore | undefined;
+  private readonly excludes: PatternMatcher | undefined;
   private readonly negations: string[];
-  private readonly includes: Ignore | undefined;
+  private readonly includes: PatternMatcher | undefined;
   private readonly includeList: string[];
 
   constructor(filter: WalkFilter, followResolved: string[]) {
     const ex = filter.excludePatterns.map(cleanPattern).filter((p) => p !== '' && p !== '!');
-    this.excludes = ex.length > 0 ? dockerignore().add(ex) : undefined;
+    this.excludes = ex.length > 0 ? createPatternMatcher(ex) : undefined;
     this.negations = ex.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
     const inc = [...filter.includePatterns, ...followResolved].map(cleanPattern).filter((p) => !p.startsWith('!'));
     // An include of the root (`.`) includes everything.
     this.includeList = inc.includes('') ? [] : inc;
-    this.includes = this.includeList.length > 0 ? dockerignore().add(this.includeList) : undefined;
+    this.includes = this.includeList.length > 0 ? createPatternMatcher(this.includeList) : undefined;
   }
 
   excluded(rel: string): boolean {
-    return this.excludes !== undefined && this.excludes.ignores(rel);
+    return this.excludes !== undefined && this.excludes.matches(rel);
   }
 
   /** An excluded directory must still be walked when an exception could re-include something in it. */
@@ -136,7 +134,7 @@ class Matcher {
 
   /** undefined = no include filter. */
   included(rel: string): boolean {
-    return this.includes === undefined || this.includes.ignores(rel);
+    return this.includes === undefined || this.includes.matches(rel);
   }
 
   includeMayMatchBelow(rel: string): boolean {

@@ -70,16 +70,17 @@ export function cmdBuilder(
       const rows = await Promise.all(
         all.map(async (b) => {
           const driver = await driverFor(b, ctx);
-          const status: BuilderStatus = await driver.inspect(signal).catch(
-            (err: unknown): BuilderStatus => ({
+          const status: BuilderStatus = await driver.inspect(signal).catch((err: unknown): BuilderStatus => {
+            if (signal.aborted) throw err;
+            return {
               name: b.name,
               driver: b.driver,
               endpoint: driver.endpoint(),
               status: 'error',
               platforms: [],
               error: (err as Error).message,
-            }),
-          );
+            };
+          });
           if (status.status === 'running' && !status.buildkitVersion) {
             await withClient(b, ctx, signal, async (c) => {
               const [workers, info] = await Promise.all([c.listWorkers(signal), c.info(signal)]);

@@ -44,6 +44,18 @@ export interface ParsedFile extends ParsedConfig {
 export const MAX_CONFIG_BYTES = 5 * 1024 * 1024;
 /** yaml's guard against alias bombs ("billion laughs"). */
 const MAX_ALIAS_COUNT = 1000;
+/**
+ * Deepest nesting of maps and lists accepted. A bake file nests a handful of levels; the `yaml`
+ * package recurses per level (a 4 MB `[[[…` took 44 s and 2.3 GB before "Maximum call stack size
+ * exceeded"), so deeper text is refused by a linear pre-scan before any parser sees it.
+ */
+export const MAX_NESTING = 64;
+
+/**
+ * `uniqueKeys: false`: the package's own duplicate check compares each key with every earlier key of
+ * its map (quadratic: 100,000 targets took 430 s); duplicateKeyOffsets does it with one Set per map.
+ */
+const YAML_OPTIONS = { merge: true, uniqueKeys: false, prettyErrors: false, keepSourceTokens: false } as const;
 
 function diag(file: string, message: string, pos?: { line: number; column: number }, extra?: Partial<Diagnostic>): Diagnostic {
   return { file, line: pos?.line ?? 0, column: pos?.column ?? 0, message, severity: 'error', ...extra };
@@ -74,7 +86,7 @@ export function parseFileText(text: string, file: string): ParsedFile {
   const getDoc = (): Document.Parsed | undefined => {
     if (doc === undefined && !docFailed) {
       try {
-        doc = yamlLib().parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+        doc = yamlLib().parseDocument(text, YAML_OPTIONS);
       } catch {
         docFailed = true;
       }
@@ -111,6 +123,15 @@ export function parseFileText(text: string, file: string): ParsedFile {
     return result;
   }
 
+  const tooDeep = findTooDeep(text, MAX_NESTING);
+  if (tooDeep !== undefined) {
+    result.diagnostics.push(
+      diag(file, `the config nests maps and lists deeper than ${MAX_NESTING} levels here; tsbake refuses such files (a bake file needs a few levels)`, posAt(tooDeep)),
+    );
+    docFailed = true;
+    return result;
+  }
+
   const trimmed = text.trimStart();
   const isJson = extname(file).toLowerCase() === '.json';
   if (isJson || trimmed.startsWith('{')) {
@@ -130,22 +151,31 @@ export function parseFileText(text: string, file: string): ParsedFile {
 
   let d: Document.Parsed;
   try {
-    d = yamlLib().parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+    d = yamlLib().parseDocument(text, YAML_OPTIONS);
   } catch (err: unknown) {
     // The parser recursing through pathological nesting is the realistic case here.
     result.diagnostics.push(diag(file, `cannot parse YAML: ${err instanceof Error ? err.message : String(err)}`));
     return result;
   }
   doc = d;
-  if (d.errors.length > 0) {
-    for (const e of d.errors) {
-      if (e.code === 'MULTIPLE_DOCS') {
+  const problems: { offset: number; message: string; code: string }[] = d.errors.map((e) => ({
+    offset: e.pos[0],
+    message: yamlMessage(e.message),
+    code: e.code,
+  }));
+  if (!problems.some((p) => p.code === 'MULTIPLE_DOCS')) {
+    for (const offset of duplicateKeyOffsets(d)) problems.push({ offset, message: 'Map keys must be unique', code: 'DUPLICATE_KEY' });
+  }
+  if (problems.length > 0) {
+    problems.sort((a, b) => a.offset - b.offset);
+    for (const p of problems) {
+      if (p.code === 'MULTIPLE_DOCS') {
         result.diagnostics.push(
-          diag(file, 'the file holds several YAML documents (separated by ---); tsbake reads exactly one', posAt(e.pos[0])),
+          diag(file, 'the file holds several YAML documents (separated by ---); tsbake reads exactly one', posAt(p.offset)),
         );
         break;
       }
-      result.diagnostics.push(diag(file, `invalid YAML: ${yamlMessage(e.message)}`, posAt(e.pos[0])));
+      result.diagnostics.push(diag(file, `invalid YAML: ${p.message}`, posAt(p.offset)));
     }
     return result;
   }
@@ -170,6 +200,180 @@ export function parseFileText(text: string, file: string): ParsedFile {
   }
   checkTopLevel(result);
   return result;
+}
+
+/**
+ * Offsets of map keys that repeat an earlier key of the same map, as the `yaml` package's uniqueKeys
+ * check reports them: scalar keys are equal when their values are (`1` and `"1"` differ), collection
+ * keys never are, and `<<` merge keys may repeat. One Set per map: linear.
+ */
+function duplicateKeyOffsets(doc: Document.Parsed): number[] {
+  const Y = yamlLib();
+  const out: number[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (Y.isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items as Pair[]) {
+        const k = pair.key;
+        if (Y.isScalar(k)) {
+          const v = k.value;
+          // With `merge: true` a `<<` key's value is the package's merge symbol (plain '<<' otherwise).
+          if (typeof v !== 'symbol' && v !== '<<') {
+            const id = `${typeof v}:${String(v)}`;
+            if (seen.has(id)) out.push(k.range?.[0] ?? 0);
+            else seen.add(id);
+          }
+        } else if (k !== null && typeof k === 'object') {
+          stack.push(k);
+        }
+        if (pair.value !== null && typeof pair.value === 'object') stack.push(pair.value);
+      }
+    } else if (Y.isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    }
+  }
+  return out;
+}
+
+const Ch = {
+  Tab: 0x09,
+  Lf: 0x0a,
+  Cr: 0x0d,
+  Space: 0x20,
+  DQuote: 0x22,
+  Hash: 0x23,
+  SQuote: 0x27,
+  Comma: 0x2c,
+  Dash: 0x2d,
+  Colon: 0x3a,
+  Gt: 0x3e,
+  OpenBracket: 0x5b,
+  Backslash: 0x5c,
+  CloseBracket: 0x5d,
+  OpenBrace: 0x7b,
+  Pipe: 0x7c,
+  CloseBrace: 0x7d,
+} as const;
+
+/**
+ * Offset of the first map or list nested deeper than `limit`, by one linear pass over YAML (or JSON)
+ * text without building anything: block nesting is the stack of indentation levels plus `- ` entries
+ * on a line, flow nesting counts `[`/`{` where a value starts or inside a flow collection; quoted
+ * strings, comments and block scalars (`|`, `>`) are skipped. It may overestimate a little (a plain
+ * scalar continued on a more indented line counts as a level), never by the margin between a real
+ * config and the limit.
+ */
+export function findTooDeep(text: string, limit: number): number | undefined {
+  const n = text.length;
+  const indents: number[] = [];
+  let flow = 0;
+  /** While >= 0: inside a block scalar whose header line had this indentation. */
+  let blockScalar = -1;
+  let i = 0;
+  const isBlank = (c: number): boolean => c === Ch.Space || c === Ch.Tab || c === Ch.Lf || c === Ch.Cr || Number.isNaN(c);
+  const skipLine = (): void => {
+    const nl = text.indexOf('\n', i);
+    i = nl === -1 ? n : nl + 1;
+  };
+  while (i < n) {
+    let col = 0;
+    while (i < n && text.charCodeAt(i) === Ch.Space) {
+      i++;
+      col++;
+    }
+    if (i >= n) break;
+    const first = text.charCodeAt(i);
+    if (first === Ch.Lf || first === Ch.Cr) {
+      i++;
+      continue;
+    }
+    if (blockScalar >= 0) {
+      if (col > blockScalar) {
+        skipLine();
+        continue;
+      }
+      blockScalar = -1;
+    }
+    if (first === Ch.Hash) {
+      skipLine();
+      continue;
+    }
+    if (flow === 0) {
+      while (indents.length > 0 && (indents[indents.length - 1] ?? 0) >= col) indents.pop();
+      indents.push(col);
+      if (indents.length > limit) return i;
+    }
+    let valueStart = true;
+    let dashes = 0;
+    let keyed = false;
+    /** Depth of the node that holds the open flow collection. */
+    let flowBase = 0;
+    let prev: number = Ch.Space;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === Ch.Lf) {
+        i++;
+        break;
+      }
+      // A quote opens a quoted scalar only where a scalar starts (`it's` is a plain scalar).
+      const tokenStart =
+        valueStart ||
+        (flow > 0 && (isBlank(prev) || prev === Ch.OpenBracket || prev === Ch.OpenBrace || prev === Ch.Comma || prev === Ch.Colon));
+      if ((c === Ch.DQuote || c === Ch.SQuote) && tokenStart) {
+        i++;
+        while (i < n) {
+          const q = text.charCodeAt(i);
+          if (c === Ch.DQuote && q === Ch.Backslash) i += 2;
+          else if (q === c) {
+            if (c === Ch.SQuote && text.charCodeAt(i + 1) === Ch.SQuote) i += 2;
+            else break;
+          } else i++;
+        }
+        i++;
+        valueStart = false;
+        prev = c;
+        continue;
+      }
+      if (c === Ch.Hash && (prev === Ch.Space || prev === Ch.Tab)) {
+        skipLine();
+        break;
+      }
+      if (flow > 0) {
+        if (c === Ch.OpenBracket || c === Ch.OpenBrace) {
+          flow++;
+          if (flowBase + flow > limit) return i;
+        } else if (c === Ch.CloseBracket || c === Ch.CloseBrace) {
+          flow--;
+        }
+      } else if (valueStart) {
+        if (c === Ch.OpenBracket || c === Ch.OpenBrace) {
+          // A collection opening a line is the node at that indentation, not one inside it.
+          flowBase = indents.length + dashes - (keyed || dashes > 0 ? 0 : 1);
+          flow = 1;
+          valueStart = false;
+          if (flowBase + flow > limit) return i;
+        } else if (c === Ch.Dash && isBlank(text.charCodeAt(i + 1))) {
+          dashes++;
+          if (indents.length + dashes > limit) return i;
+        } else if (c === Ch.Pipe || c === Ch.Gt) {
+          blockScalar = col;
+          skipLine();
+          break;
+        } else if (c !== Ch.Space && c !== Ch.Tab && c !== Ch.Cr) {
+          valueStart = false;
+        }
+      }
+      if (flow === 0 && c === Ch.Colon && isBlank(text.charCodeAt(i + 1))) {
+        valueStart = true;
+        keyed = true;
+      }
+      prev = c;
+      i++;
+    }
+  }
+  return undefined;
 }
 
 function checkTopLevel(result: ParsedFile): void {

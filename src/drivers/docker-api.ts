@@ -116,3 +116,52 @@ export function dockerStatusCode(err: unknown): number | undefined {
   if (err && typeof err === 'object' && 'statusCode' in err && typeof err.statusCode === 'number') return err.statusCode;
   return undefined;
 }
+
+/**
+ * How long one Docker API request may wait for its answer. An endpoint that accepts the connection and
+ * never answers hung `run`, `builder ls` and `builder inspect` forever. TSBAKE_DOCKER_API_TIMEOUT_MS
+ * overrides it (tests use a short one).
+ */
+export function dockerApiTimeoutMs(env: Record<string, string | undefined> = process.env): number {
+  const v = Number(env['TSBAKE_DOCKER_API_TIMEOUT_MS']);
+  return Number.isFinite(v) && v > 0 ? v : 15_000;
+}
+
+/** A Docker API request that got no answer within its deadline. */
+export class DockerTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`no answer within ${timeoutMs >= 1000 ? `${(timeoutMs / 1000).toFixed(timeoutMs % 1000 === 0 ? 0 : 1)} s` : `${timeoutMs} ms`}`);
+    this.name = 'DockerTimeoutError';
+  }
+}
+
+/**
+ * Runs one Docker API request (not a long stream) with a deadline and the run's signal. dockerode gets
+ * the combined `abortSignal`, which destroys the HTTP request; the wait is also raced against it, for
+ * calls that do not pass it on. Rejects with the signal's reason when the run is cancelled, with a
+ * DockerTimeoutError at the deadline.
+ */
+export async function dockerCall<T>(
+  signal: AbortSignal | undefined,
+  call: (abortSignal: AbortSignal) => Promise<T>,
+  timeoutMs: number = dockerApiTimeoutMs(),
+): Promise<T> {
+  signal?.throwIfAborted();
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(new DockerTimeoutError(timeoutMs)), timeoutMs);
+  const onAbort = (): void => ctl.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let onStop: () => void = () => undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    onStop = (): void => reject(ctl.signal.reason);
+    ctl.signal.addEventListener('abort', onStop, { once: true });
+  });
+  try {
+    return await Promise.race([call(ctl.signal), stopped]);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    ctl.signal.removeEventListener('abort', onStop);
+    stopped.catch(() => undefined);
+  }
+}

@@ -1,15 +1,17 @@
 /**
- * `.dockerignore` rules for one build context, with Docker's semantics (@balena/dockerignore mirrors
- * moby's fileutils: patterns anchored at the context root, a parent match excludes the whole subtree,
- * the last matching pattern wins, `!` re-includes).
+ * `.dockerignore` rules for one build context, with Docker's semantics (see buildkit/pattern-matcher:
+ * patterns anchored at the context root, a parent match excludes the whole subtree, the last matching
+ * pattern wins, `!` re-includes, case-sensitive).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import dockerignoreModule from '@balena/dockerignore';
-
-// A CommonJS module typed as `export default`: under NodeNext the function is its `.default`
-// (the package sets `factory.default = factory` for this).
-const ignore = dockerignoreModule.default;
+import {
+  createPatternMatcher,
+  matchSegment,
+  normalizeDockerignoreLine,
+  parseDockerignore,
+  type PatternMatcher,
+} from '../buildkit/pattern-matcher.js';
 
 export interface ContextIgnore {
   /** The file the rules came from, or undefined when there is none. */
@@ -50,37 +52,33 @@ export function loadContextIgnore(candidates: string[]): ContextIgnore {
   return createContextIgnore([], undefined);
 }
 
+/** The patterns of a `.dockerignore` text, normalised as BuildKit's reader does. */
 export function parsePatterns(text: string): string[] {
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'));
+  return parseDockerignore(text);
 }
 
 export function createContextIgnore(patterns: string[], source: string | undefined): ContextIgnore {
-  const ig = ignore().add(patterns);
-  const negations = patterns
-    .filter((p) => p.startsWith('!'))
-    .map((p) => cleanPattern(p.slice(1)))
-    .filter((p) => p !== '')
-    .map((p) => p.split('/'));
+  let ig: PatternMatcher;
+  try {
+    ig = createPatternMatcher(patterns.map(normalizeDockerignoreLine));
+  } catch {
+    // A malformed pattern fails the build itself (the daemon's frontend or our filesync reports it);
+    // for watching, exclude nothing rather than stop the watcher.
+    ig = createPatternMatcher([]);
+  }
+  const negations = ig.patterns
+    .filter((p) => p.exclusion && p.text !== '.')
+    .map((p) => p.text.split('/'));
   return {
     source,
     patterns,
-    excludes: (rel) => (rel === '' || rel === '.' ? false : ig.ignores(rel)),
+    excludes: (rel) => (rel === '' || rel === '.' ? false : ig.matches(rel)),
     canPrune: (relDir) => {
-      if (relDir === '' || relDir === '.' || !ig.ignores(relDir)) return false;
+      if (relDir === '' || relDir === '.' || !ig.matches(relDir)) return false;
       const dirSegs = relDir.split('/');
       return !negations.some((segs) => mayMatchBelow(segs, dirSegs));
     },
   };
-}
-
-function cleanPattern(p: string): string {
-  let out = path.posix.normalize(p.trim().replace(/\\/g, '/'));
-  while (out.startsWith('/')) out = out.slice(1);
-  if (out === '.' || out === './') return '';
-  return out.replace(/\/+$/, '');
 }
 
 /**
@@ -89,21 +87,11 @@ function cleanPattern(p: string): string {
  * directory itself and so was already accounted for by `ignores(relDir)`.
  */
 function mayMatchBelow(patSegs: string[], dirSegs: string[]): boolean {
-  if (patSegs.includes('**')) return true;
+  if (patSegs.some((s) => s.includes('**'))) return true;
   if (patSegs.length <= dirSegs.length) return false;
   return dirSegs.every((seg, i) => segmentMayMatch(patSegs[i] ?? '', seg));
 }
 
 function segmentMayMatch(pattern: string, name: string): boolean {
-  // Character classes and escapes are rare; treat them as "may match" rather than reimplementing them.
-  if (/[[\\]/.test(pattern)) return true;
-  const re = new RegExp(
-    '^' +
-      pattern
-        .split('')
-        .map((c) => (c === '*' ? '[^/]*' : c === '?' ? '[^/]' : c.replace(/[.+^${}()|]/g, '\\$&')))
-        .join('') +
-      '$',
-  );
-  return re.test(name);
+  return matchSegment(pattern, name);
 }

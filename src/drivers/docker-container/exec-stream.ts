@@ -6,7 +6,7 @@
 import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type Docker from 'dockerode';
-import { demuxDockerStream } from '../docker-api.js';
+import { demuxDockerStream, dockerCall } from '../docker-api.js';
 
 const STDERR_LIMIT = 8 * 1024;
 
@@ -72,9 +72,11 @@ export class ExecStream extends Duplex {
 export async function execStream(docker: Docker, containerName: string, cmd: string[], signal: AbortSignal): Promise<ExecStream> {
   signal.throwIfAborted();
   const container = docker.getContainer(containerName);
-  const exec = await container.exec({ Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
-  signal.throwIfAborted();
-  const socket = (await exec.start({ hijack: true, stdin: true })) as unknown as Socket;
+  const exec = await dockerCall(signal, (abortSignal) =>
+    container.exec({ Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false, abortSignal }),
+  );
+  // Only the upgrade is bounded: the hijacked connection then lives as long as the session.
+  const socket = (await dockerCall(signal, () => exec.start({ hijack: true, stdin: true }))) as unknown as Socket;
   if (signal.aborted) {
     socket.destroy();
     signal.throwIfAborted();

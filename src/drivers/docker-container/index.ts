@@ -8,7 +8,7 @@ import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
 import { TsbakeError } from '../../errors.js';
 import type { DriverCapabilities } from '../../plan/types.js';
-import { dockerErrorMessage, dockerFromHost, dockerStatusCode } from '../docker-api.js';
+import { dockerCall, DockerTimeoutError, dockerErrorMessage, dockerFromHost, dockerStatusCode } from '../docker-api.js';
 import { probeBuildkit, waitForBuildkit } from '../remote/readiness.js';
 import type { BuilderStatus, Driver, DriverContext, DriverFactory } from '../types.js';
 import { execStream, type ExecStream } from './exec-stream.js';
@@ -74,6 +74,15 @@ class DockerContainerDriver implements Driver {
   /** A failure of a Docker API call, told apart: engine unreachable vs the engine refused. */
   private dockerFailure(what: string, err: unknown): TsbakeError {
     if (err instanceof TsbakeError) return err;
+    if (err instanceof DockerTimeoutError) {
+      return new TsbakeError(
+        'daemon-unreachable',
+        `${this.prefix}Docker at ${this.dockerHost} accepted the connection but gave no answer within ` +
+          `${err.message.replace(/^no answer within /, '')} to ${what}: check that this address is a running Docker engine ` +
+          `(TSBAKE_DOCKER_API_TIMEOUT_MS sets the wait)`,
+        { cause: err },
+      );
+    }
     if (isConnectionError(err)) {
       return new TsbakeError(
         'daemon-unreachable',
@@ -107,9 +116,10 @@ class DockerContainerDriver implements Driver {
     };
   }
 
-  private async inspectContainer(): Promise<Docker.ContainerInspectInfo | undefined> {
+  private async inspectContainer(signal?: AbortSignal): Promise<Docker.ContainerInspectInfo | undefined> {
     try {
-      return await this.docker.getContainer(this.spec.containerName).inspect();
+      const container = this.docker.getContainer(this.spec.containerName);
+      return await dockerCall(signal, (abortSignal) => container.inspect({ abortSignal }));
     } catch (err) {
       if (dockerStatusCode(err) === 404) return undefined;
       throw this.dockerFailure(`inspect container ${this.spec.containerName}`, err);
@@ -126,7 +136,7 @@ class DockerContainerDriver implements Driver {
 
   private async doBootstrap(signal: AbortSignal): Promise<void> {
     const { containerName } = this.spec;
-    let info = await this.inspectContainer();
+    let info = await this.inspectContainer(signal);
     if (info && info.Config.Labels?.['tsbake.config-hash'] !== this.spec.configHash) {
       this.log(`its options changed: recreating container ${containerName} (the state volume ${this.spec.volumeName} is kept)`);
       await this.removeContainer();
@@ -157,7 +167,8 @@ class DockerContainerDriver implements Driver {
   private async ensureImage(signal: AbortSignal): Promise<void> {
     const { image } = this.spec;
     try {
-      await this.docker.getImage(image).inspect();
+      const img = this.docker.getImage(image);
+      await dockerCall(signal, () => img.inspect());
       return;
     } catch (err) {
       if (dockerStatusCode(err) !== 404) throw this.dockerFailure(`inspect image ${image}`, err);
@@ -172,9 +183,9 @@ class DockerContainerDriver implements Driver {
       );
     let stream: Readable;
     try {
-      stream = (await this.docker.pull(image)) as Readable;
+      stream = (await dockerCall(signal, (abortSignal) => this.docker.pull(image, { abortSignal }))) as Readable;
     } catch (err) {
-      if (isConnectionError(err)) throw this.dockerFailure(`pull ${image}`, err);
+      if (err instanceof DockerTimeoutError || err instanceof TsbakeError || isConnectionError(err)) throw this.dockerFailure(`pull ${image}`, err);
       throw pullFailed(dockerErrorMessage(err), err);
     }
     const onAbort = (): void => {
@@ -212,7 +223,9 @@ class DockerContainerDriver implements Driver {
   private async createContainer(): Promise<void> {
     const { containerName, volumeName, image } = this.spec;
     try {
-      await this.docker.createVolume({ Name: volumeName, Labels: { 'tsbake.builder': this.builder.name } });
+      await dockerCall(undefined, (abortSignal) =>
+        this.docker.createVolume({ Name: volumeName, Labels: { 'tsbake.builder': this.builder.name }, abortSignal }),
+      );
     } catch (err) {
       throw this.dockerFailure(`create volume ${volumeName}`, err);
     }
@@ -221,14 +234,17 @@ class DockerContainerDriver implements Driver {
     let container: Docker.Container | undefined;
     while (!container) {
       try {
-        container = await this.docker.createContainer({
-          name: containerName,
-          Image: image,
-          Cmd: this.spec.cmd,
-          Env: this.spec.env,
-          Labels: this.spec.labels,
-          HostConfig: hostConfig as Docker.HostConfig,
-        });
+        container = await dockerCall(undefined, (abortSignal) =>
+          this.docker.createContainer({
+            name: containerName,
+            Image: image,
+            Cmd: this.spec.cmd,
+            Env: this.spec.env,
+            Labels: this.spec.labels,
+            HostConfig: hostConfig as Docker.HostConfig,
+            abortSignal,
+          }),
+        );
       } catch (err) {
         if (dockerStatusCode(err) === 409) return; // another tsbake created it a moment ago
         // Engines older than the capability (Docker 20.10 knows no CAP_BPF, CAP_PERFMON,
@@ -244,7 +260,9 @@ class DockerContainerDriver implements Driver {
     }
     if (this.spec.config !== undefined) {
       try {
-        await container.putArchive(await configArchive(this.spec.config), { path: '/' });
+        const archive = await configArchive(this.spec.config);
+        const target = container;
+        await dockerCall(undefined, (abortSignal) => target.putArchive(archive, { path: '/', abortSignal }));
       } catch (err) {
         await this.removeContainer().catch(() => undefined);
         throw this.dockerFailure(`copy the BuildKit configuration to ${CONFIG_PATH} in ${containerName}`, err);
@@ -255,7 +273,8 @@ class DockerContainerDriver implements Driver {
   private async startContainer(): Promise<void> {
     const { containerName } = this.spec;
     try {
-      await this.docker.getContainer(containerName).start();
+      const container = this.docker.getContainer(containerName);
+      await dockerCall(undefined, (abortSignal) => container.start({ abortSignal }));
     } catch (err) {
       const code = dockerStatusCode(err);
       if (code === 304) return; // already started
@@ -276,7 +295,8 @@ class DockerContainerDriver implements Driver {
 
   private async removeContainer(): Promise<void> {
     try {
-      await this.docker.getContainer(this.spec.containerName).remove({ force: true });
+      const container = this.docker.getContainer(this.spec.containerName);
+      await dockerCall(undefined, (abortSignal) => container.remove({ force: true, abortSignal }));
     } catch (err) {
       if (dockerStatusCode(err) === 404) return;
       throw this.dockerFailure(`remove container ${this.spec.containerName}`, err);
@@ -289,9 +309,10 @@ class DockerContainerDriver implements Driver {
     const info = await this.inspectContainer().catch(() => undefined);
     if (info) parts.push(`container ${this.spec.containerName} is ${info.State.Status}${info.State.Error ? ` (${info.State.Error})` : ''}`);
     try {
-      const raw = (await this.docker
-        .getContainer(this.spec.containerName)
-        .logs({ stdout: true, stderr: true, tail: LOG_TAIL_LINES, follow: false })) as unknown as Buffer;
+      const container = this.docker.getContainer(this.spec.containerName);
+      const raw = (await dockerCall(undefined, (abortSignal) =>
+        container.logs({ stdout: true, stderr: true, tail: LOG_TAIL_LINES, follow: false, abortSignal }),
+      )) as unknown as Buffer;
       const lines = demuxBuffer(raw).trim();
       if (lines) parts.push(`last lines of its log:\n${lines}`);
     } catch {
@@ -329,8 +350,9 @@ class DockerContainerDriver implements Driver {
     const base = { name: this.builder.name, driver: 'docker-container', endpoint: this.endpoint() };
     let info: Docker.ContainerInspectInfo | undefined;
     try {
-      info = await this.inspectContainer();
+      info = await this.inspectContainer(signal);
     } catch (err) {
+      if (signal.aborted) throw err;
       return { ...base, status: 'error', platforms: this.builder.platforms, error: (err as Error).message };
     }
     if (!info) return { ...base, status: 'inactive', platforms: this.builder.platforms };
@@ -360,7 +382,8 @@ class DockerContainerDriver implements Driver {
 
   async stop(_signal: AbortSignal): Promise<void> {
     try {
-      await this.docker.getContainer(this.spec.containerName).stop();
+      const container = this.docker.getContainer(this.spec.containerName);
+      await dockerCall(undefined, (abortSignal) => container.stop({ abortSignal }));
     } catch (err) {
       const code = dockerStatusCode(err);
       if (code === 304 || code === 404) return;
@@ -372,7 +395,8 @@ class DockerContainerDriver implements Driver {
     await this.removeContainer();
     if (options.keepState) return;
     try {
-      await this.docker.getVolume(this.spec.volumeName).remove();
+      const volume = this.docker.getVolume(this.spec.volumeName);
+      await dockerCall(undefined, (abortSignal) => volume.remove({ abortSignal }));
     } catch (err) {
       if (dockerStatusCode(err) === 404) return;
       throw this.dockerFailure(`remove volume ${this.spec.volumeName}`, err);

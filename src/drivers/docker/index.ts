@@ -12,9 +12,12 @@ import { TsbakeError } from '../../errors.js';
 export const createDockerDriver: DriverFactory = (ctx) => {
   const host = ctx.builder.endpoint ?? ctx.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
   let engineVersion: Promise<string | undefined> | undefined;
+  /** Ends the shared /version request: the CLI cancels every caller at once, and an open request would keep the process alive. */
+  let versionCtl: AbortController | undefined;
 
   const version = (): Promise<string | undefined> => {
-    engineVersion ??= fetchEngineVersion(host, ctx.env)
+    if (!engineVersion) versionCtl = new AbortController();
+    engineVersion ??= fetchEngineVersion(host, ctx.env, (versionCtl ??= new AbortController()).signal)
       .catch((err: unknown) => {
         engineVersion = undefined;
         throw new TsbakeError(
@@ -25,14 +28,28 @@ export const createDockerDriver: DriverFactory = (ctx) => {
       });
     return engineVersion;
   };
+  /** The shared version request, given up by this caller when its run is cancelled. */
+  const versionFor = (signal: AbortSignal | undefined): Promise<string | undefined> => {
+    if (!signal) return version();
+    signal.throwIfAborted();
+    let onAbort: () => void = () => undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = (): void => {
+        versionCtl?.abort(signal.reason);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    return Promise.race([version(), aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+  };
 
   const driver: Driver = {
     builder: ctx.builder,
     loadsViaTarball: false,
     endpoint: () => host,
     staticCapabilities: () => staticCapabilities('docker'),
-    async bootstrap() {
-      await version();
+    async bootstrap(signal) {
+      await versionFor(signal);
     },
     async dial(signal) {
       return dialDockerGrpc(host, signal);
@@ -41,9 +58,9 @@ export const createDockerDriver: DriverFactory = (ctx) => {
       const v = await version();
       return v ? { engineVersion: v } : {};
     },
-    async inspect(): Promise<BuilderStatus> {
+    async inspect(signal): Promise<BuilderStatus> {
       try {
-        const v = await version();
+        const v = await versionFor(signal);
         return {
           name: ctx.builder.name,
           driver: 'docker',
@@ -53,6 +70,7 @@ export const createDockerDriver: DriverFactory = (ctx) => {
           details: { engineVersion: v },
         };
       } catch (err) {
+        if (signal?.aborted) throw err;
         return {
           name: ctx.builder.name,
           driver: 'docker',
@@ -77,17 +95,23 @@ export const createDockerDriver: DriverFactory = (ctx) => {
  * `GET /version` of the engine. A plain request on a unix socket or plain tcp keeps dockerode (and the
  * ssh2 stack it loads) out of every docker-driver run; TLS hosts go through dockerode.
  */
-async function fetchEngineVersion(host: string, env: Record<string, string | undefined>): Promise<string | undefined> {
+async function fetchEngineVersion(
+  host: string,
+  env: Record<string, string | undefined>,
+  signal: AbortSignal,
+): Promise<string | undefined> {
   const url = new URL(host);
   const tls = url.protocol === 'https:' || (url.protocol === 'tcp:' && Boolean(env.DOCKER_TLS_VERIFY));
   if (tls || (url.protocol !== 'unix:' && url.protocol !== 'tcp:')) {
-    const { dockerFromHost } = await import('../docker-api.js');
-    return (await dockerFromHost(host, env).version()).Version;
+    const { dockerCall, dockerFromHost } = await import('../docker-api.js');
+    const docker = dockerFromHost(host, env);
+    return (await dockerCall(signal, () => docker.version())).Version;
   }
   const target =
     url.protocol === 'unix:' ? { socketPath: decodeURIComponent(url.pathname) } : { host: url.hostname, port: Number(url.port || 2375) };
   return await new Promise<string | undefined>((resolve, reject) => {
-    const req = http.get({ ...target, path: '/version', timeout: 10_000 }, (res) => {
+    const waitMs = Number(env['TSBAKE_DOCKER_API_TIMEOUT_MS']) > 0 ? Number(env['TSBAKE_DOCKER_API_TIMEOUT_MS']) : 10_000;
+    const req = http.get({ ...target, path: '/version', timeout: waitMs, signal }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -100,7 +124,7 @@ async function fetchEngineVersion(host: string, env: Record<string, string | und
         }
       });
     });
-    req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+    req.on('timeout', () => req.destroy(new Error(`no answer to GET /version within ${waitMs / 1000} s`)));
     req.on('error', reject);
   });
 }

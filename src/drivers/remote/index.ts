@@ -54,6 +54,9 @@ function parseTimeout(value: string): number | undefined {
   return Math.round(Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 }[m[2] ?? 's'] ?? 1000));
 }
 
+/** Longest wait, over TLS 1.3, for the server to show it accepted this client (see RemoteDriver.probe). */
+const PROBE_WAIT_MS = 1000;
+
 const TLS_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -204,9 +207,71 @@ class RemoteDriver implements Driver {
     });
   }
 
+  /**
+   * Dial and, over TLS 1.3, wait until the server has accepted this client: there the server checks
+   * the client certificate after the client's side of the handshake is done, so a missing or refused
+   * certificate arrives as an alert a moment after 'secureConnect' (grpc-js then only said "No
+   * connection established" until the 20 s timeout). The server's first bytes (a session ticket, its
+   * HTTP/2 settings) say it accepted; an alert or a close says why not. At most PROBE_WAIT_MS.
+   */
+  async probe(signal: AbortSignal): Promise<void> {
+    const socket = await this.dial(signal);
+    try {
+      if (!(socket instanceof tls.TLSSocket) || socket.getProtocol() !== 'TLSv1.3') return;
+      await new Promise<void>((resolve, reject) => {
+        const cleanup = (): void => {
+          clearTimeout(timer);
+          socket.off('session', onAccepted);
+          socket.off('data', onAccepted);
+          socket.off('error', onError);
+          socket.off('close', onClose);
+          signal.removeEventListener('abort', onAbort);
+        };
+        const onAccepted = (): void => {
+          cleanup();
+          resolve();
+        };
+        const onError = (err: Error): void => {
+          cleanup();
+          reject(this.explainDialError(err));
+        };
+        const onClose = (): void => {
+          cleanup();
+          // What a TLS 1.3 server that checks client certificates does with none or an untrusted one.
+          const why = this.tlsMaterial?.cert
+            ? 'the daemon refused the client certificate (driver-opts cert and key): it is not signed by a CA the daemon trusts'
+            : 'the daemon requires a client certificate: set driver-opts cert and key';
+          reject(
+            new PermanentDialError(
+              `${this.prefix}TLS with BuildKit at ${this.endpointText} failed: ${why} (it closed the connection right after the handshake)`,
+            ),
+          );
+        };
+        const onAbort = (): void => {
+          cleanup();
+          reject(signal.reason);
+        };
+        const timer = setTimeout(onAccepted, PROBE_WAIT_MS);
+        socket.once('session', onAccepted);
+        socket.once('data', onAccepted);
+        socket.once('error', onError);
+        socket.once('close', onClose);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+    } finally {
+      socket.destroy();
+    }
+  }
+
   private explainDialError(err: Error): TsbakeError {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     const ep = this.endpointText;
+    const tlsAdvice = this.tlsRefusal(code, err.message);
+    if (tlsAdvice) {
+      // OpenSSL's messages carry its source path; its reason (`wrong version number`) is what tells.
+      const reason = /:SSL routines:[^:]*:([^:]+):/.exec(err.message)?.[1] ?? err.message;
+      return new PermanentDialError(`${this.prefix}TLS with BuildKit at ${ep} failed: ${tlsAdvice} (${reason})`, { cause: err });
+    }
     if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT' || code === 'ENOTFOUND') {
       const what = code === 'ENOENT' ? 'no socket at that path' : code === 'ENOTFOUND' ? 'unknown host' : 'connection refused';
       return new TsbakeError(
@@ -227,6 +292,24 @@ class RemoteDriver implements Driver {
     return new TsbakeError('daemon-unreachable', `${this.prefix}cannot reach BuildKit at ${ep}: ${err.message}`, { cause: err });
   }
 
+  /** What a TLS failure that is not about the server's certificate means, by OpenSSL's reason. */
+  private tlsRefusal(code: string, message: string): string | undefined {
+    const text = `${code} ${message}`;
+    if (/CERTIFICATE_REQUIRED|alert number 116|HANDSHAKE_FAILURE.*alert|alert handshake failure/i.test(text) && !this.tlsMaterial?.cert) {
+      return 'the daemon requires a client certificate: set driver-opts cert and key';
+    }
+    if (/ALERT_(BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|ACCESS_DENIED|DECRYPT_ERROR|CERTIFICATE_REQUIRED)|alert number (42|46|48|49|51|116)|alert (bad certificate|unknown ca|certificate unknown)/i.test(text)) {
+      return 'the daemon refused the client certificate (driver-opts cert and key): it is not signed by a CA the daemon trusts';
+    }
+    if (/WRONG_VERSION_NUMBER|wrong version number|packet length too long|http request|UNKNOWN_PROTOCOL|record layer failure/i.test(text)) {
+      return 'the endpoint does not speak TLS: for a plain-TCP daemon leave out cacert, cert and key, or check the port';
+    }
+    if (code === 'ECONNRESET' && /before secure TLS connection was established/.test(message)) {
+      return 'the endpoint closed the connection during the TLS handshake: it may not speak TLS (leave out cacert, cert and key for a plain-TCP daemon) or may refuse this client';
+    }
+    return undefined;
+  }
+
   private timeoutMs(): number {
     const t = this.builder.driverOpts.timeout;
     if (t === undefined) return DEFAULT_TIMEOUT_MS;
@@ -238,6 +321,7 @@ class RemoteDriver implements Driver {
   async bootstrap(signal: AbortSignal): Promise<void> {
     await waitForBuildkit({
       dial: (s) => this.dial(s),
+      probe: (s) => this.probe(s),
       endpointName: this.endpointText,
       timeoutMs: this.timeoutMs(),
       signal,
@@ -250,6 +334,7 @@ class RemoteDriver implements Driver {
   async inspect(signal: AbortSignal): Promise<BuilderStatus> {
     const base = { name: this.builder.name, driver: 'remote', endpoint: this.endpointText };
     try {
+      await this.probe(AbortSignal.any([signal, AbortSignal.timeout(Math.min(this.timeoutMs(), 10_000))]));
       const facts = await probeBuildkit((s) => this.dial(s), {
         signal,
         timeoutMs: Math.min(this.timeoutMs(), 10_000),

@@ -20,6 +20,11 @@ export interface WaitOptions {
   endpointName: string;
   timeoutMs: number;
   signal: AbortSignal;
+  /**
+   * The fast first check of each attempt (the remote driver's TLS handshake probe); by default a bare
+   * dial that is closed again.
+   */
+  probe?: (signal: AbortSignal) => Promise<void>;
   /** Errors not worth retrying (bad certificate, TLS refusal): thrown at once. */
   isPermanent?: (err: unknown) => boolean;
   /** A better account of the last failure than its message (what the transport said on stderr …). */
@@ -76,8 +81,12 @@ export async function waitForBuildkit(opts: WaitOptions): Promise<DaemonFacts> {
     let dialed = false;
     try {
       const attemptSignal = AbortSignal.any([opts.signal, AbortSignal.timeout(Math.min(remaining, 10_000))]);
-      const stream = await opts.dial(attemptSignal);
-      stream.destroy();
+      if (opts.probe) {
+        await opts.probe(attemptSignal);
+      } else {
+        const stream = await opts.dial(attemptSignal);
+        stream.destroy();
+      }
       dialed = true;
     } catch (err) {
       if (opts.signal.aborted) throw abortReason(opts.signal);

@@ -49,11 +49,12 @@ describe('bake files against buildx 0.29.1 --print (recorded)', () => {
       { S: 'x', N: '5', B: 'false', L: 'a,"b,c"', LN: '1,2.5', M: 'a:1,b:2', T: 'z,3', J_JSON: '["j1","j2"]', NUL: 'set', U: 'u', TN: '7' },
     ],
     ['JSON syntax', ['json-syntax.json'], {}],
+    ['templates, heredocs, splats, for, operators', ['templates-operators.hcl'], {}],
     ['two files merged', ['merge-1.hcl', 'merge-2.hcl'], {}],
   ] as const)('%s', (_name, files, env) => {
     const r = run(files.map(src), env);
     expect(messages(r)).toEqual([]);
-    const file = { expressions: 'expressions', 'variables, defaults': 'variables', JSON: 'json-syntax', two: 'merge' };
+    const file = { expressions: 'expressions', 'variables, defaults': 'variables', JSON: 'json-syntax', two: 'merge', templates: 'templates-operators' };
     const key = Object.entries(file).find(([k]) => _name.startsWith(k))?.[1] as string;
     const exp = expected(_name.includes('environment') ? 'variables-env.expected.json' : `${key}.expected.json`);
     const mine = targetsOf(r);

@@ -50,11 +50,12 @@ describe('bake files against buildx 0.29.1 --print (recorded)', () => {
     ],
     ['JSON syntax', ['json-syntax.json'], {}],
     ['templates, heredocs, splats, for, operators', ['templates-operators.hcl'], {}],
+    ['heredocs with directives and strip markers', ['heredocs.hcl'], {}],
     ['two files merged', ['merge-1.hcl', 'merge-2.hcl'], {}],
   ] as const)('%s', (_name, files, env) => {
     const r = run(files.map(src), env);
     expect(messages(r)).toEqual([]);
-    const file = { expressions: 'expressions', 'variables, defaults': 'variables', JSON: 'json-syntax', two: 'merge', templates: 'templates-operators' };
+    const file = { expressions: 'expressions', 'variables, defaults': 'variables', JSON: 'json-syntax', two: 'merge', templates: 'templates-operators', heredocs: 'heredocs' };
     const key = Object.entries(file).find(([k]) => _name.startsWith(k))?.[1] as string;
     const exp = expected(_name.includes('environment') ? 'variables-env.expected.json' : `${key}.expected.json`);
     const mine = targetsOf(r);

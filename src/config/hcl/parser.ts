@@ -712,6 +712,12 @@ class Parser {
       if (c === 10) {
         if (mode === 'quoted') this.err(this.i, 'unterminated string: a quoted string must end on the line it starts (use a heredoc for several lines)');
         this.i++;
+        if (heredoc) {
+          // One literal per line, as HCL's scanner makes them: strip markers and <<- work line by line.
+          flushLit(this.i);
+          pushLit();
+          chunk = this.i;
+        }
         lineStart = true;
         continue;
       }

@@ -248,6 +248,10 @@ describe('positions', () => {
     expect(r.positionOf(['group', 'g', 'targets'])).toEqual({ file: 'docker-bake.hcl', line: 4, column: 13 });
     expect(r.positionOf(['target', 'nope'])).toBeUndefined();
   });
+  it('refuses deeply nested JSON with one message', () => {
+    const r = run([inline(`{"x": ${'['.repeat(100_000)}}`, 'deep.json')]);
+    expect(messages(r)).toEqual(['deep.json:1:262: nesting too deep (more than 256 levels)']);
+  });
   it('reports parse errors of every file and evaluates nothing', () => {
     const r = run([inline('a = [', 'one.hcl'), inline('{"target": {"x": }}', 'two.json')]);
     expect(messages(r)).toEqual(['one.hcl:1:6: expected an expression, found end of file', 'two.json:1:18: invalid JSON: unexpected "}"']);

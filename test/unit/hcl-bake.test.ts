@@ -189,6 +189,7 @@ group "more" { targets = concat(group.all.targets, ["x"]) }
     ['target "x" { tags = [uper("a")] }', ['docker-bake.hcl:1:22: call to unknown function: there is no function named "uper" (did you mean upper?)']],
     ['target "x" { tags = target.y.tags }', ['docker-bake.hcl:1:21: unsupported attribute: there is no target named "y" (did you mean x?)']],
     ['target "x" { tags = "a" }', ['docker-bake.hcl:1:21: inappropriate value for attribute "tags": a list of strings is required, not string']],
+    ['tagret "x" {}', ['docker-bake.hcl:1:1: warning: unknown block type "tagret" (ignored, as bake does) (did you mean target?)']],
     ['target "x" {\n  tagz = ["a"]\n}', ['docker-bake.hcl:2:3: warning: unsupported attribute "tagz" in target "x" (ignored, as bake does) (did you mean tags?)']],
     ['target "x" { args = { a = target.y.foo } }\ntarget "y" {}', ['docker-bake.hcl:1:27: unsupported attribute: a target has no attribute named "foo"']],
     ['target "x" { args = { a = "x${null}", b = "${null}" } }', ['docker-bake.hcl:1:31: invalid template interpolation value: the expression result is null, and a null value cannot be included in a string template']],

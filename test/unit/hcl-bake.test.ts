@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluateBake, localPlatform, type BakeSource, type EvaluateOptions } from '../../src/config/hcl/index.js';
 
-const FIXTURES = join(import.meta.dirname, '../fixtures/bake/hcl');
+const FIXTURES = join(import.meta.dirname, '../fixtures/hcl');
 
 function src(file: string): BakeSource {
   return { file, text: readFileSync(join(FIXTURES, file), 'utf8'), syntax: file.endsWith('.json') ? 'json' : 'hcl' };

@@ -62,6 +62,21 @@ describe('bake files against buildx 0.29.1 --print (recorded)', () => {
     // buildx's print has inherits applied (the planner's job here): compare targets without them.
     for (const name of Object.keys(exp).filter((n) => n !== 'ref')) expect({ [name]: mine[name] }).toEqual({ [name]: exp[name] });
   });
+  it('gives variables the values, types and descriptions `--list type=variables,format=json` shows', () => {
+    const r = run([src('list-variables.hcl')]);
+    expect(messages(r)).toEqual([]);
+    const want = JSON.parse(readFileSync(join(FIXTURES, 'list-variables.expected.json'), 'utf8')) as unknown[];
+    const mine = r.variables
+      .map((v) => ({
+        name: v.name,
+        ...(v.description ? { description: v.description } : {}),
+        ...(v.type ? { type: v.type } : {}),
+        ...(v.value !== null ? { value: v.value } : {}),
+      }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    expect(want).toHaveLength(12);
+    expect(mine).toEqual(want);
+  });
   it('keeps inherits for the planner and the matrix group bake adds', () => {
     const e = run([src('expressions.hcl')]);
     expect(e.config.target?.ref).toEqual({ inherits: ['app'], tags: ['reg.io/app:latest-ref', 'reg.io/app:42-ref'], args: { FROM: '6' } });

@@ -81,7 +81,16 @@ export class BakeEvaluation implements EvalHost {
   private readonly blocks: Block[] = [];
   private readonly builders: Block[] = [];
   private callDepth = 0;
-  readonly positions = new Map<string, { f: SourceFile; key: number; value: number }>();
+  /** The last instance of each type\0name, for positionOf. */
+  readonly positioned = new Map<string, Instance>();
+
+  position(type: string, name: string, attr: string | undefined): { f: SourceFile; key: number; value: number } | undefined {
+    const inst = this.positioned.get(`${type}\0${name}`);
+    if (!inst) return undefined;
+    if (attr === undefined) return { f: inst.block.f, key: inst.block.labels[0]?.s ?? inst.block.s, value: inst.block.body.s };
+    const a = inst.attrs.get(attr);
+    return a ? { f: a.f, key: a.s, value: a.expr.s } : undefined;
+  }
 
   constructor(
     private readonly bodies: { attributes: Attribute[]; blocks: Block[] }[],
@@ -505,9 +514,7 @@ export class BakeEvaluation implements EvalHost {
           this.report(err);
         }
       }
-      const key = `${inst.type}\0${inst.name}`;
-      this.positions.set(`${inst.type}\0${inst.name}`, { f: inst.block.f, key: inst.block.labels[0]?.s ?? inst.block.s, value: inst.block.body.s });
-      for (const [name, a] of inst.attrs) this.positions.set(`${key}\0${name}`, { f: a.f, key: a.s, value: a.expr.s });
+      this.positioned.set(`${inst.type}\0${inst.name}`, inst);
       if (inst.type === 'target') targets[inst.name] = mergeTarget(targets[inst.name], out as TargetConfig);
       else {
         if (!inst.attrs.has('targets')) this.diag(inst.block.f, inst.block.labels[0]?.s ?? inst.block.s, `group "${inst.name}": the "targets" attribute is required`);
@@ -618,8 +625,9 @@ function keyword(e: Expr): string | null {
 }
 
 export function positionFrom(ev: BakeEvaluation, path: readonly (string | number)[], part: 'key' | 'value' = 'key'): SourcePos | undefined {
+  if (path.length < 2) return undefined;
   for (let n = Math.min(path.length, 3); n >= 2; n--) {
-    const p = ev.positions.get(path.slice(0, n).map(String).join('\0'));
+    const p = ev.position(String(path[0]), String(path[1]), n === 3 ? String(path[2]) : undefined);
     if (p) {
       const loc = locate(p.f, part === 'key' ? p.key : p.value);
       return { file: p.f.name, line: loc.line, column: loc.column };

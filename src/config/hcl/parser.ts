@@ -50,7 +50,7 @@ export function parseTemplate(f: SourceFile, start = 0, end = f.text.length): { 
 }
 
 const MAX_CHAIN = 1000;
-const LEVELS: readonly (readonly string[])[] = [['||'], ['&&'], ['==', '!='], ['<', '>', '<=', '>='], ['+', '-'], ['*', '/', '%']];
+const PREC: Readonly<Record<string, number>> = { '||': 0, '&&': 1, '==': 2, '!=': 2, '<': 3, '>': 3, '<=': 3, '>=': 3, '+': 4, '-': 4, '*': 5, '/': 5, '%': 5 };
 
 class Parser {
   readonly t: string;
@@ -272,62 +272,52 @@ class Parser {
     return out;
   }
 
-  private peekOp(level: number): string | null {
+  /** The binary operator at the next significant offset, or null. */
+  private peekOp(): string | null {
     this.ws();
     const t = this.t;
     const i = this.i;
-    const c = t.charCodeAt(i);
     const d = t.charCodeAt(i + 1);
-    let op: string | null = null;
-    switch (c) {
+    switch (t.charCodeAt(i)) {
       case 124: // |
-        op = d === 124 ? '||' : null;
-        break;
+        return d === 124 ? '||' : null;
       case 38: // &
-        op = d === 38 ? '&&' : null;
-        break;
+        return d === 38 ? '&&' : null;
       case 61: // =
-        op = d === 61 ? '==' : null;
-        break;
+        return d === 61 ? '==' : null;
       case 33: // !
-        op = d === 61 ? '!=' : null;
-        break;
+        return d === 61 ? '!=' : null;
       case 60: // <
-        op = d === 61 ? '<=' : d === 60 ? null : '<';
-        break;
+        return d === 61 ? '<=' : d === 60 ? null : '<';
       case 62: // >
-        op = d === 61 ? '>=' : '>';
-        break;
+        return d === 61 ? '>=' : '>';
       case 43:
-        op = '+';
-        break;
+        return '+';
       case 45:
-        op = '-';
-        break;
+        return '-';
       case 42:
-        op = '*';
-        break;
+        return '*';
       case 47:
-        op = '/';
-        break;
+        return '/';
       case 37:
-        op = '%';
-        break;
+        return '%';
+      default:
+        return null;
     }
-    return op !== null && (LEVELS[level] as readonly string[]).includes(op) ? op : null;
   }
 
-  private parseBin(level: number): Expr {
-    if (level === LEVELS.length) return this.parseUnary();
-    let left = this.parseBin(level + 1);
+  /** Precedence climbing over HCL's six binary levels, left-associative. */
+  private parseBin(minPrec: number): Expr {
+    let left = this.parseUnary();
     for (let n = 0; ; n++) {
-      const op = this.peekOp(level);
-      if (op === null) return left;
+      const op = this.peekOp();
+      const prec = op === null ? undefined : PREC[op];
+      if (prec === undefined || prec < minPrec) return left;
       // A left-deep chain is evaluated recursively: cap it like nesting.
       if (n >= MAX_CHAIN) throw new DepthError(this.i, `expression too long (more than ${MAX_CHAIN} operators in a row)`);
-      this.i += op.length;
+      this.i += (op as string).length;
       this.i = skipSpace(this.t, this.i, true);
-      const right = this.parseBin(level + 1);
+      const right = this.parseBin(prec + 1);
       left = { k: 'binary', op: op as never, left, right, f: this.f, s: left.s, e: right.e };
     }
   }
@@ -453,6 +443,17 @@ class Parser {
       return { k: 'lit', value: Number(t.slice(s, this.i)), f: this.f, s, e: this.i };
     }
     if (c === 34) {
+      // Most strings are plain: no escapes, interpolations or directives.
+      let j = s + 1;
+      for (;;) {
+        const d = t.charCodeAt(j);
+        if (d === 34) {
+          this.i = j + 1;
+          return { k: 'lit', value: t.slice(s + 1, j), f: this.f, s, e: this.i };
+        }
+        if (d === 92 || d === 36 || d === 37 || d === 10 || j >= this.end) break;
+        j++;
+      }
       this.i++;
       return this.parseTemplateText('quoted', null);
     }

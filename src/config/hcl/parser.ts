@@ -50,6 +50,8 @@ export function parseTemplate(f: SourceFile, start = 0, end = f.text.length): { 
 }
 
 const MAX_CHAIN = 1000;
+/** What makes a quoted string more than its text. */
+const PLAIN_SPECIAL = /[\\$%\n]/;
 const PREC: Readonly<Record<string, number>> = { '||': 0, '&&': 1, '==': 2, '!=': 2, '<': 3, '>': 3, '<=': 3, '>=': 3, '+': 4, '-': 4, '*': 5, '/': 5, '%': 5 };
 
 class Parser {
@@ -199,7 +201,8 @@ class Parser {
   private parseItem(body: Body): void {
     const s = this.i;
     if (!isIdentStart(this.t, s)) this.err(s, `expected an attribute name or a block type, found ${this.describe(s)}`);
-    const name = this.ident();
+    this.i = scanIdent(this.t, s);
+    const name = this.t.slice(s, this.i);
     this.nl = true;
     this.ws();
     const c = this.t.charCodeAt(this.i);
@@ -444,15 +447,13 @@ class Parser {
     }
     if (c === 34) {
       // Most strings are plain: no escapes, interpolations or directives.
-      let j = s + 1;
-      for (;;) {
-        const d = t.charCodeAt(j);
-        if (d === 34) {
-          this.i = j + 1;
-          return { k: 'lit', value: t.slice(s + 1, j), f: this.f, s, e: this.i };
+      const close = t.indexOf('"', s + 1);
+      if (close !== -1 && close < this.end) {
+        const value = t.slice(s + 1, close);
+        if (!PLAIN_SPECIAL.test(value)) {
+          this.i = close + 1;
+          return { k: 'lit', value, f: this.f, s, e: this.i };
         }
-        if (d === 92 || d === 36 || d === 37 || d === 10 || j >= this.end) break;
-        j++;
       }
       this.i++;
       return this.parseTemplateText('quoted', null);
@@ -472,7 +473,8 @@ class Parser {
     if (c === 91) return this.parseTuple();
     if (c === 123) return this.parseObject();
     if (isIdentStart(t, s)) {
-      const name = this.ident();
+      this.i = scanIdent(t, s);
+      const name = t.slice(s, this.i);
       if (name === 'true' || name === 'false') return { k: 'lit', value: name === 'true', f: this.f, s, e: this.i };
       if (name === 'null') return { k: 'lit', value: null, f: this.f, s, e: this.i };
       let j = this.i;

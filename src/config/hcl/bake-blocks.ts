@@ -11,7 +11,7 @@ import { ConvertError, newObject, toBoolValue, toStringValue, typeName } from '.
 import { Evaluator, FatalHclError, HclError, Scope, closest, type EvalHost } from './eval-expr.js';
 import { stdlib } from './stdlib/index.js';
 import { convertTo, friendlyName } from './types.js';
-import { FunctionError, isObject, type FunctionContext, type Value, type ValueObject } from './value.js';
+import { FunctionError, describeFunctionError, isObject, type FunctionContext, type Value, type ValueObject } from './value.js';
 import { applyOverride, findOverride, variableText } from './variables.js';
 import { dropNulls, mergeTarget, readFunction, readVariable, type FuncDecl, type VarDecl } from './bake-decls.js';
 import type { Diagnostic } from '../../errors.js';
@@ -345,7 +345,7 @@ export class BakeEvaluation implements EvalHost {
       } catch (err) {
         if (err instanceof FunctionError) {
           const at = err.argIndex !== undefined ? node.args[Math.min(err.argIndex, node.args.length - 1)] : undefined;
-          throw new HclError(node.f, at ? at.s : node.s, `call to ${name}() failed: ${err.message}`);
+          throw new HclError(node.f, at ? at.s : node.s, describeFunctionError(name, err).detail);
         }
         if (err instanceof RangeError) throw new FatalHclError(node.f, node.s, `call to ${name}() failed: ${err.message}`);
         throw err;

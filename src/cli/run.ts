@@ -4,12 +4,15 @@ import { loadAndPlan, printWarnings } from './common.js';
 import { TsbakeError, formatDiagnostic } from '../errors.js';
 import type { TargetResult } from '../exec/events.js';
 import { trace, traceOn } from '../trace.js';
+import { formatPushSummary } from '../exec/push.js';
 
 export interface RunFlags extends CommonFlags {
   parallelism?: number;
   keepGoing?: boolean;
   cache?: boolean;
   pull?: boolean;
+  /** --push-each: push every image as soon as it is built (bake's behaviour). */
+  pushEach?: boolean;
 }
 
 export interface WatchFlags extends RunFlags {
@@ -37,8 +40,11 @@ export async function cmdRun(names: string[], flags: RunFlags, ctx: CliIO, signa
     onEvent: (e) => renderer.onEvent(e),
     ...(flags.parallelism ? { parallelism: flags.parallelism } : {}),
     ...(flags.keepGoing ? { keepGoing: true } : {}),
+    ...(flags.pushEach ? { pushMode: 'each' as const } : {}),
   });
   await renderer.finish(summary);
+  const pushLine = mode === 'json' ? undefined : formatPushSummary(summary.push);
+  if (pushLine) ctx.stderr.write(`${pushLine}\n`);
   if (flags.metadataFile) {
     await writeMetadataFile(flags.metadataFile, summary.results, (t) => plan.targets[t]?.builder ?? 'default');
   }
@@ -86,6 +92,7 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
         previous,
         onEvent: (e) => renderer.onEvent(e),
         ...(flags.parallelism ? { parallelism: flags.parallelism } : {}),
+        ...(flags.pushEach ? { pushMode: 'each' as const } : {}),
       });
       const result: TargetResult = summary.results[0] ?? {
         target,

@@ -5,6 +5,7 @@ import { TsbakeError, formatDiagnostic } from '../errors.js';
 import type { TargetResult } from '../exec/events.js';
 import { trace, traceOn } from '../trace.js';
 import { formatPushSummary } from '../exec/push.js';
+import { checkEntitlements } from './allow.js';
 
 export interface RunFlags extends CommonFlags {
   parallelism?: number;
@@ -13,6 +14,8 @@ export interface RunFlags extends CommonFlags {
   pull?: boolean;
   /** --push-each: push every image as soon as it is built (bake's behaviour). */
   pushEach?: boolean;
+  /** --allow entitlements (fs.read=PATH, fs.write=PATH, fs=PATH, network.host, security.insecure). */
+  allow?: string[];
 }
 
 export interface WatchFlags extends RunFlags {
@@ -26,6 +29,7 @@ export async function cmdRun(names: string[], flags: RunFlags, ctx: CliIO, signa
   const { plan } = await loadAndPlan(names, flags, ctx);
   trace('planned');
   printWarnings(plan, ctx);
+  await checkEntitlements(plan, ctx, { allow: flags.allow ?? [], mayAsk: true, signal });
   const [{ runPlan, writeMetadataFile }, { createRenderer, resolveProgressMode }] = await Promise.all([
     import('../exec/runner.js'),
     import('../ui/index.js'),
@@ -67,6 +71,7 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
   const line = (text: string): void => {
     if (mode !== 'json' && mode !== 'quiet') ctx.stderr.write(`${text}\n`);
   };
+  let firstPlan = true;
   const pollMs = flags.poll === undefined || flags.poll === false ? false : flags.poll === true ? 500 : Number(flags.poll);
   if (pollMs !== false && (!Number.isFinite(pollMs) || pollMs <= 0)) {
     throw new TsbakeError('usage', `--poll expects a positive interval in ms, got "${String(flags.poll)}"`);
@@ -79,6 +84,9 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
     load: async () => {
       const { loaded, plan } = await loadAndPlan(names, flags, ctx);
       printWarnings(plan, ctx);
+      // Asked once, on the first plan; a config edit that needs more is refused (a config error).
+      await checkEntitlements(plan, ctx, { allow: flags.allow ?? [], mayAsk: firstPlan, signal });
+      firstPlan = false;
       return { plan, configFiles: loaded.files };
     },
     build: async (plan, target, buildSignal) => {

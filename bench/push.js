@@ -1,0 +1,57 @@
+// Issue 13: what the all-or-nothing push costs. 20 independent small targets pushed to the local
+// registry (127.0.0.1:5000), `tsbake run --push` (build everything with the pushes held back, then push
+// every target by a second, all-cached solve, or the engine's push on a classic store) against
+// `tsbake run --push --push-each` (bake's push-as-built), run alternately. Every run builds a new
+// layer per target (a fresh RUN id), so both modes build and push the same amount. Engines:
+// BENCH_PUSH_ENGINES (default docker26,docker20), runs per mode BENCH_RUNS (default 5).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { measure, median, tmpdir, table, fmtMs, report, tsbake } from './lib.js';
+
+const REG = process.env.TSBAKE_TEST_REGISTRY ?? '127.0.0.1:5000';
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const N = 20;
+const HOSTS = { docker26: 'unix:///var/run/tsbake-docker26.sock', docker20: 'unix:///var/run/docker.sock' };
+const ENGINES = (process.env.BENCH_PUSH_ENGINES ?? 'docker26,docker20').split(',');
+
+async function project(dir, runId) {
+  await fs.writeFile(path.join(dir, 'Dockerfile'), 'FROM local/busybox:1\nARG I\nARG RUN_ID\nRUN echo "target $I run $RUN_ID" > /out.txt\n');
+  const target = {};
+  for (let i = 0; i < N; i++) {
+    target[`t${i}`] = { context: '.', args: { I: String(i), RUN_ID: runId }, tags: [`${REG}/tsbake-bench/push-t${i}:${runId}`] };
+  }
+  await fs.writeFile(path.join(dir, 'docker-bake.json'), JSON.stringify({ group: { default: { targets: Object.keys(target) } }, target }));
+}
+
+export async function main() {
+  const rows = [];
+  for (const engine of ENGINES) {
+    const env = { DOCKER_HOST: HOSTS[engine] };
+    const dir = await tmpdir('push');
+    const times = { all: [], each: [] };
+    const run = async (mode) => {
+      await project(dir, randomBytes(4).toString('hex'));
+      const args = ['run', '--push', '--progress', 'quiet', ...(mode === 'each' ? ['--push-each'] : [])];
+      const r = await measure('node', [tsbake, ...args], { cwd: dir, env });
+      return r.ms;
+    };
+    await run('all'); // warm: the base image, the builder, the registry's busybox layer
+    await run('each');
+    for (let i = 0; i < RUNS; i++) {
+      // Alternate which goes first, so drift on the shared machine hits both alike.
+      for (const mode of i % 2 ? ['each', 'all'] : ['all', 'each']) times[mode].push(await run(mode));
+    }
+    await fs.rm(dir, { recursive: true, force: true });
+    const all = median(times.all);
+    const each = median(times.each);
+    rows.push([engine, `${N}`, fmtMs(each), fmtMs(all), fmtMs(all - each), `${(all / each).toFixed(2)}×`]);
+    process.stderr.write(`${engine}: all ${times.all.map((x) => x.toFixed(0)).join(',')} each ${times.each.map((x) => x.toFixed(0)).join(',')}\n`);
+  }
+  await report(
+    `push: all-or-nothing vs --push-each (${N} targets, local registry, median of ${RUNS})`,
+    table(['engine', 'targets', '--push --push-each', '--push (all-or-nothing)', 'added', 'ratio'], rows),
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

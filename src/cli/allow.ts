@@ -38,7 +38,11 @@ export async function checkEntitlements(plan: Plan, ctx: CliIO, options: AllowOp
 function readLine(input: NodeJS.ReadableStream, signal: AbortSignal): Promise<string> {
   const rl = readline.createInterface({ input, terminal: false });
   return new Promise<string>((resolve) => {
+    let settled = false;
     const done = (line: string): void => {
+      // rl.close() below emits 'close' at once, which comes back here: the first answer wins.
+      if (settled) return;
+      settled = true;
       signal.removeEventListener('abort', onAbort);
       rl.close();
       // Leave the terminal alone afterwards: nothing else reads stdin.

@@ -20,9 +20,14 @@ export interface EnginePushInput {
   onProgress?: (message: string) => void;
 }
 
-/** Whether a docker driver's daemon keeps images in the engine's classic store (no exporter push). */
-export function pushesThroughEngine(driver: string, workers: WorkerInfo[]): boolean {
-  return driver === 'docker' && !workers.some((w) => 'org.mobyproject.buildkit.worker.snapshotter' in w.labels);
+/**
+ * Whether the engine pushes: on the docker driver with the classic store always (its exporter cannot);
+ * with the containerd store in the deferred push phase, where the built image is in the engine's store
+ * already, so a push costs no second solve (measured: bench/push.js).
+ */
+export function pushesThroughEngine(driver: string, workers: WorkerInfo[], deferredPhase: boolean): boolean {
+  if (driver !== 'docker') return false;
+  return deferredPhase || !workers.some((w) => 'org.mobyproject.buildkit.worker.snapshotter' in w.labels);
 }
 
 /** Pushes every name; returns the manifest digest the registry took (the last name's, all equal). */

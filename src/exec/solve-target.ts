@@ -78,8 +78,9 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
     } else if (input.holdPush) {
       spec.exporters = holdBackPushes(spec.exporters);
     }
-    // The docker driver on a classic-store engine: the engine pushes, after the solve (engine-push.ts).
-    const engineNames = pushesThroughEngine(handle.builder.driver, handle.workers)
+    // The docker driver: on a classic-store engine the engine pushes, after the solve; in the deferred
+    // push phase it pushes on every store, as the image is in the engine already (engine-push.ts).
+    const engineNames = pushesThroughEngine(handle.builder.driver, handle.workers, input.phase === 'push')
       ? [...new Set(spec.exporters.filter(isPushExporter).flatMap((e) => (e.attrs['name'] ?? '').split(',').filter(Boolean)))]
       : [];
     const enginePush = async (): Promise<Record<string, string>> => {

@@ -6,13 +6,15 @@
  */
 import readline from 'node:readline';
 import type { Plan } from '../plan/types.js';
-import { formatRequest, missingEntitlements, nothingMissing, parseAllow } from '../plan/entitlements.js';
+import { formatRequest, grantedBySet, mergeAllow, missingEntitlements, nothingMissing, parseAllow } from '../plan/entitlements.js';
 import { TsbakeError } from '../errors.js';
 import type { CliIO } from './main.js';
 
 export interface AllowOptions {
   /** --allow values. */
   allow: readonly string[];
+  /** --set values: the paths and entitlements they name are granted (buildx does the same). */
+  set: readonly string[];
   /** Whether a terminal on stdin may be asked (false for watch re-plans). */
   mayAsk: boolean;
   signal: AbortSignal;
@@ -21,7 +23,7 @@ export interface AllowOptions {
 }
 
 export async function checkEntitlements(plan: Plan, ctx: CliIO, options: AllowOptions): Promise<void> {
-  const allow = parseAllow(options.allow, ctx.cwd);
+  const allow = mergeAllow(parseAllow(options.allow, ctx.cwd), grantedBySet(options.set, ctx.cwd));
   const targets = plan.order.map((n) => plan.targets[n]!).filter(Boolean);
   const missing = await missingEntitlements(targets, allow, ctx.cwd);
   if (nothingMissing(missing)) return;

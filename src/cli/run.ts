@@ -29,7 +29,7 @@ export async function cmdRun(names: string[], flags: RunFlags, ctx: CliIO, signa
   const { plan } = await loadAndPlan(names, flags, ctx);
   trace('planned');
   printWarnings(plan, ctx);
-  await checkEntitlements(plan, ctx, { allow: flags.allow ?? [], mayAsk: true, signal });
+  await checkEntitlements(plan, ctx, { allow: flags.allow ?? [], set: flags.set, mayAsk: true, signal });
   const [{ runPlan, writeMetadataFile }, { createRenderer, resolveProgressMode }] = await Promise.all([
     import('../exec/runner.js'),
     import('../ui/index.js'),
@@ -85,7 +85,7 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
       const { loaded, plan } = await loadAndPlan(names, flags, ctx);
       printWarnings(plan, ctx);
       // Asked once, on the first plan; a config edit that needs more is refused (a config error).
-      await checkEntitlements(plan, ctx, { allow: flags.allow ?? [], mayAsk: firstPlan, signal });
+      await checkEntitlements(plan, ctx, { allow: flags.allow ?? [], set: flags.set, mayAsk: firstPlan, signal });
       firstPlan = false;
       return { plan, configFiles: loaded.files };
     },

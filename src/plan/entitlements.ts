@@ -8,10 +8,11 @@
  * The working directory is where tsbake runs (the process's cwd), as in buildx: a config file cannot
  * widen it by where it sits, and `-f ../other/tsbake.yaml` reading `../other` needs an allow.
  *
- * Paths are compared after `..` is resolved and symlinks are followed: a requested path counts as the
- * real path of its longest existing prefix (a `dest` that does not exist yet is judged by where it
- * would be created), an allowed path as the real path of its existing prefix plus the rest. So a
- * symlink inside the project that points out of it is outside.
+ * Paths are compared after `..` is resolved and symlinks are followed: requested and allowed paths
+ * alike count as the real path of their longest existing prefix plus the part that does not exist
+ * yet (a `dest` is judged by where it will be created). So a symlink inside the project that points
+ * out of it is outside. (buildx judges a requested path by its existing prefix alone, so there an
+ * allow for a `dest` that does not exist yet never matches; tsbake compares the whole path.)
  *
  * The file system is read here (lstat/readlink) but no daemon is asked: the check runs before any
  * builder is opened.
@@ -177,7 +178,8 @@ export async function missingEntitlements(targets: readonly ResolvedTarget[], al
     const roots = await allowed(allowList);
     const outside = new Set<string>();
     for (const u of useList) {
-      const real = (await realExistingPrefix(u.path)).real;
+      const { real: prefix, rest } = await realExistingPrefix(u.path);
+      const real = rest ? path.join(prefix, rest) : prefix;
       if (roots.some((r) => isUnder(real, r))) continue;
       outside.add(real);
       const key = `${kind}:${real}`;
@@ -254,4 +256,61 @@ export function formatRequest(m: Missing, cwd: string, options: { terminal: bool
   lines.push('');
   lines.push(options.terminal ? `In order to not see this message in the future pass "${flags}" to grant requested privileges.` : `Pass "${flags}" to grant requested privileges.`);
   return lines.join('\n') + '\n';
+}
+
+/**
+ * What `--set` grants by itself, as buildx does (bake/bake.go, target overrides): a path typed on the
+ * command line is the user's choice, not the file's. `output` dest and `cache-to` dest are writable,
+ * `cache-from` src, `secrets` src and `ssh` paths readable, `entitlements` granted.
+ */
+export function grantedBySet(set: readonly string[], cwd: string): AllowSet {
+  const out: AllowSet = { entitlements: new Set(), read: [], write: [], anyRead: false, anyWrite: false };
+  for (const s of set) {
+    const m = /^[^=]*?\.([a-z-]+)(?:\.[^=+]*)?\+?=(.*)$/s.exec(s);
+    if (!m) continue;
+    const key = m[1]!;
+    const value = m[2]!;
+    const fields = value.split(',').map((f) => f.trim());
+    const field = (...names: string[]): string | undefined => {
+      for (const f of fields) {
+        const eq = f.indexOf('=');
+        if (eq > 0 && names.includes(f.slice(0, eq))) return f.slice(eq + 1);
+      }
+      return undefined;
+    };
+    const abs = (p: string | undefined): string[] => (p && p !== '-' ? [path.resolve(cwd, p)] : []);
+    switch (key) {
+      case 'output':
+      case 'cache-to':
+        out.write.push(...abs(field('dest')));
+        break;
+      case 'cache-from':
+        out.read.push(...abs(field('src')));
+        break;
+      case 'secrets':
+      case 'secret':
+        out.read.push(...abs(field('src', 'source')));
+        break;
+      case 'ssh': {
+        const eq = value.indexOf('=');
+        if (eq > 0) for (const p of value.slice(eq + 1).split(',')) if (p && !p.startsWith('$')) out.read.push(path.resolve(cwd, p));
+        break;
+      }
+      case 'entitlements':
+        for (const f of fields) if (f === 'network.host' || f === 'security.insecure') out.entitlements.add(f);
+        break;
+    }
+  }
+  return out;
+}
+
+/** Two grants in one. */
+export function mergeAllow(a: AllowSet, b: AllowSet): AllowSet {
+  return {
+    entitlements: new Set([...a.entitlements, ...b.entitlements]),
+    read: [...a.read, ...b.read],
+    write: [...a.write, ...b.write],
+    anyRead: a.anyRead || b.anyRead,
+    anyWrite: a.anyWrite || b.anyWrite,
+  };
 }

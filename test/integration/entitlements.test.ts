@@ -81,11 +81,11 @@ const kinds: Kind[] = [
     flag: '--allow=fs.read=../outside/cache',
     allow: 'fs.read=../outside/cache',
   },
-  { kind: 'cache-to type=local', yaml: '    cache-to: ["type=local,dest=../outside/w/cache"]\n', flag: '--allow=fs.write=../outside/w', allow: 'fs.write=../outside/w', wrote: 'outside/w/cache/index.json' },
-  { kind: 'output type=local', yaml: '    output: ["type=local,dest=../outside/w/out"]\n', flag: '--allow=fs.write=../outside/w', allow: 'fs.write=../outside/w', wrote: 'outside/w/out/bin' },
-  { kind: 'output type=tar', yaml: '    output: ["type=tar,dest=../outside/w/x.tar"]\n', flag: '--allow=fs.write=../outside/w', allow: 'fs=../outside', wrote: 'outside/w/x.tar' },
-  { kind: 'output type=oci', yaml: '    output: ["type=oci,dest=../outside/w/x.oci"]\n', flag: '--allow=fs.write=../outside/w', allow: 'fs.write=../outside/w', wrote: 'outside/w/x.oci' },
-  { kind: 'output type=docker,dest=', yaml: '    output: ["type=docker,dest=../outside/w/d.tar"]\n', flag: '--allow=fs.write=../outside/w', allow: 'fs.write=*', wrote: 'outside/w/d.tar' },
+  { kind: 'cache-to type=local', yaml: '    cache-to: ["type=local,dest=../outside/w/cache"]\n', flag: '--allow=fs.write=../outside/w/cache', allow: 'fs.write=../outside/w', wrote: 'outside/w/cache/index.json' },
+  { kind: 'output type=local', yaml: '    output: ["type=local,dest=../outside/w/out"]\n', flag: '--allow=fs.write=../outside/w/out', allow: 'fs.write=../outside/w/out', wrote: 'outside/w/out/bin' },
+  { kind: 'output type=tar', yaml: '    output: ["type=tar,dest=../outside/w/x.tar"]\n', flag: '--allow=fs.write=../outside/w/x.tar', allow: 'fs=../outside', wrote: 'outside/w/x.tar' },
+  { kind: 'output type=oci', yaml: '    output: ["type=oci,dest=../outside/w/x.oci"]\n', flag: '--allow=fs.write=../outside/w/x.oci', allow: 'fs.write=../outside/w', wrote: 'outside/w/x.oci' },
+  { kind: 'output type=docker,dest=', yaml: '    output: ["type=docker,dest=../outside/w/d.tar"]\n', flag: '--allow=fs.write=../outside/w/d.tar', allow: 'fs.write=*', wrote: 'outside/w/d.tar' },
 ];
 
 beforeAll(async () => {
@@ -132,7 +132,7 @@ describe('paths are judged by where they really are', () => {
   it('an output through a relative symlink to a directory outside is refused; a symlink within the project is not', async () => {
     const { root, proj } = await layout('    output: ["type=local,dest=outlink/out"]\n');
     await fs.symlink('../outside/w', path.join(proj, 'outlink'));
-    expectRefused(await run(proj), ['--allow=fs.write=../outside/w']);
+    expectRefused(await run(proj), ['--allow=fs.write=../outside/w/out']);
     await fs.rm(path.join(proj, 'outlink'));
     await fs.symlink('sub', path.join(proj, 'outlink'));
     const inside = await run(proj);
@@ -144,7 +144,7 @@ describe('paths are judged by where they really are', () => {
   it('a dangling symlink is followed to where it would write', async () => {
     const { root, proj } = await layout('    output: ["type=tar,dest=dangling"]\n');
     await fs.symlink(path.join(root, 'outside/w/new.tar'), path.join(proj, 'dangling'));
-    expectRefused(await run(proj), ['--allow=fs.write=../outside/w']);
+    expectRefused(await run(proj), ['--allow=fs.write=../outside/w/new.tar']);
   });
 
   it('an --allow path given through a symlink counts as its target', async () => {
@@ -172,6 +172,17 @@ describe('paths are judged by where they really are', () => {
   });
 });
 
+describe('--set', () => {
+  it('a path typed on the command line with --set is granted by itself, as in buildx; one from the file is not', async () => {
+    const { root, proj } = await layout('    description: plain\n');
+    const r = await run(proj, ['--set', 'app.output=type=local,dest=../outside/w/set-out']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await fs.stat(path.join(root, 'outside/w/set-out/bin'))).isDirectory()).toBe(true);
+    const fromFile = await layout('    output: ["type=local,dest=../outside/w/out"]\n');
+    expectRefused(await run(fromFile.proj, ['--set', 'app.args.X=1']), ['--allow=fs.write=../outside/w/out']);
+  });
+});
+
 describe('one refusal lists everything missing', () => {
   it('reads, writes, the same path read and written, network.host and security.insecure', async () => {
     const { proj } = await layout(
@@ -186,12 +197,12 @@ describe('one refusal lists everything missing', () => {
       { 'outside/ctx/Dockerfile': DOCKERFILE, 'outside/both/.keep': '' },
     );
     const r = await run(proj);
-    expectRefused(r, ['--allow=network.host', '--allow=security.insecure', '--allow=fs=../outside/both', '--allow=fs.read=../outside/ctx', '--allow=fs.write=../outside/w']);
+    expectRefused(r, ['--allow=network.host', '--allow=security.insecure', '--allow=fs=../outside/both', '--allow=fs.read=../outside/ctx', '--allow=fs.write=../outside/w/out']);
     expect(r.stderr).toContain(' - Running build containers that can access host network');
     expect(r.stderr).toContain(' - Running privileged containers that can make system changes');
     expect(r.stderr).toContain(' - Read and write access to path ../outside/both');
     expect(r.stderr).toContain(' - Read access to path ../outside/ctx');
-    expect(r.stderr).toContain(' - Write access to path ../outside/w');
+    expect(r.stderr).toContain(' - Write access to path ../outside/w/out');
   });
 });
 

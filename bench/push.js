@@ -2,9 +2,12 @@
 // registry (127.0.0.1:5000), `tsbake run --push` (build everything with the pushes held back, then push
 // every target by a second, all-cached solve, or the engine's push on a classic store) against
 // `tsbake run --push --push-each` (bake's push-as-built), run alternately. Every run builds a new
-// layer per target (a fresh RUN id), so both modes build and push the same amount. Engines:
-// BENCH_PUSH_ENGINES (default docker26,docker20), runs per mode BENCH_RUNS (default 5).
+// layer per target (a fresh RUN id), so both modes build and push the same amount. Setups:
+// BENCH_PUSH_ENGINES (default docker26,docker20,remote), runs per mode BENCH_RUNS (default 5).
+// docker26/docker20: the docker driver (the deferred push goes through the engine); remote: a remote
+// builder on a relay to Docker 26's BuildKit (the deferred push is a second, all-cached solve).
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { measure, median, tmpdir, table, fmtMs, report, tsbake } from './lib.js';
@@ -13,25 +16,62 @@ const REG = process.env.TSBAKE_TEST_REGISTRY ?? '127.0.0.1:5000';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const N = 20;
 const HOSTS = { docker26: 'unix:///var/run/tsbake-docker26.sock', docker20: 'unix:///var/run/docker.sock' };
-const ENGINES = (process.env.BENCH_PUSH_ENGINES ?? 'docker26,docker20').split(',');
+const ENGINES = (process.env.BENCH_PUSH_ENGINES ?? 'docker26,docker20,remote').split(',');
 
-async function project(dir, runId) {
-  await fs.writeFile(path.join(dir, 'Dockerfile'), 'FROM local/busybox:1\nARG I\nARG RUN_ID\nRUN echo "target $I run $RUN_ID" > /out.txt\n');
+/**
+ * A relay that makes Docker 26's embedded BuildKit a remote endpoint: per connection, `POST /grpc`
+ * with `Upgrade: h2c` on the engine socket, drop the 101 response headers, pipe (as test/helpers/relay.ts).
+ */
+async function startRelay(engineSocket, listenPath) {
+  const server = net.createServer((client) => {
+    client.pause();
+    const up = net.connect(engineSocket);
+    let buf = Buffer.alloc(0);
+    const onData = (chunk) => {
+      buf = Buffer.concat([buf, chunk]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      up.off('data', onData);
+      const rest = buf.subarray(end + 4);
+      if (rest.length > 0) client.write(rest);
+      up.pipe(client);
+      client.pipe(up);
+      client.resume();
+    };
+    up.on('data', onData);
+    up.on('connect', () => up.write('POST /grpc HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 0\r\n\r\n'));
+    const end = () => {
+      client.destroy();
+      up.destroy();
+    };
+    up.on('error', end).on('close', end);
+    client.on('error', end).on('close', end);
+  });
+  await new Promise((resolve) => server.listen(listenPath, resolve));
+  return { address: `unix://${listenPath}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+async function project(dir, runId, builderYaml) {
+  const base = builderYaml ? `${REG}/busybox:1` : 'local/busybox:1';
+  await fs.writeFile(path.join(dir, 'Dockerfile'), `FROM ${base}\nARG I\nARG RUN_ID\nRUN echo "target $I run $RUN_ID" > /out.txt\n`);
   const target = {};
   for (let i = 0; i < N; i++) {
     target[`t${i}`] = { context: '.', args: { I: String(i), RUN_ID: runId }, tags: [`${REG}/tsbake-bench/push-t${i}:${runId}`] };
   }
-  await fs.writeFile(path.join(dir, 'docker-bake.json'), JSON.stringify({ group: { default: { targets: Object.keys(target) } }, target }));
+  const builders = builderYaml ?? {};
+  await fs.writeFile(path.join(dir, 'docker-bake.json'), JSON.stringify({ ...builders, group: { default: { targets: Object.keys(target) } }, target }));
 }
 
 export async function main() {
   const rows = [];
   for (const engine of ENGINES) {
-    const env = { DOCKER_HOST: HOSTS[engine] };
+    const env = { DOCKER_HOST: HOSTS[engine] ?? HOSTS.docker26 };
     const dir = await tmpdir('push');
+    const relay = engine === 'remote' ? await startRelay('/var/run/tsbake-docker26.sock', path.join(dir, 'bk.sock')) : undefined;
+    const builderYaml = relay ? { builder: { rb: { driver: 'remote', endpoint: relay.address } }, 'default-builder': 'rb' } : undefined;
     const times = { all: [], each: [] };
     const run = async (mode) => {
-      await project(dir, randomBytes(4).toString('hex'));
+      await project(dir, randomBytes(4).toString('hex'), builderYaml);
       const args = ['run', '--push', '--progress', 'quiet', ...(mode === 'each' ? ['--push-each'] : [])];
       const r = await measure('node', [tsbake, ...args], { cwd: dir, env });
       return r.ms;
@@ -42,6 +82,7 @@ export async function main() {
       // Alternate which goes first, so drift on the shared machine hits both alike.
       for (const mode of i % 2 ? ['each', 'all'] : ['all', 'each']) times[mode].push(await run(mode));
     }
+    await relay?.close();
     await fs.rm(dir, { recursive: true, force: true });
     const all = median(times.all);
     const each = median(times.each);

@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { execa } from 'execa';
 import { measure, median, tmpdir, table, fmtMs, report, tsbake } from './lib.js';
 
 const REG = process.env.TSBAKE_TEST_REGISTRY ?? '127.0.0.1:5000';
@@ -83,6 +84,12 @@ export async function main() {
       for (const mode of i % 2 ? ['each', 'all'] : ['all', 'each']) times[mode].push(await run(mode));
     }
     await relay?.close();
+    // The docker driver left every run's images in the engine: remove them.
+    if (!relay) {
+      const list = await execa('docker', ['-H', env.DOCKER_HOST, 'images', '--format', '{{.Repository}}:{{.Tag}}'], { reject: false });
+      const mine = String(list.stdout).split('\n').filter((r) => r.startsWith(`${REG}/tsbake-bench/push-t`));
+      for (let i = 0; i < mine.length; i += 100) await execa('docker', ['-H', env.DOCKER_HOST, 'rmi', '-f', ...mine.slice(i, i + 100)], { reject: false });
+    }
     await fs.rm(dir, { recursive: true, force: true });
     const all = median(times.all);
     const each = median(times.each);

@@ -27,6 +27,8 @@ export interface CommonFlags {
   metadataFile?: string;
 }
 
+const ALLOW_HELP =
+  'allow access outside the working directory or a privileged entitlement: fs.read=PATH, fs.write=PATH, fs=PATH (* for any), network.host, security.insecure (repeatable)';
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 function addCommon(cmd: Command): Command {
@@ -94,6 +96,8 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     .option('--no-cache', 'do not use cache when building')
     .option('--pull', 'always attempt to pull all referenced images')
     .option('--report <file>', 'write a build report: FILE.html (one self-contained page) or FILE.json')
+    .option('--push-each', 'push each image as soon as it is built (default: push only after every target built)')
+    .option('--allow <entitlement>', ALLOW_HELP, collect, [])
     .option('--watch', 'keep watching and rebuild on changes (same as `tsbake watch`)')
     .option('--debounce <ms>', 'watch: quiet window before a rebuild', parseNonNegativeInt, 50)
     .option('--poll [ms]', 'watch: poll the file system instead of native events')
@@ -107,6 +111,8 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     .option('--parallelism <n>', 'maximum concurrent solves', parsePositiveInt)
     .option('--no-cache', 'do not use cache when building')
     .option('--pull', 'always attempt to pull all referenced images')
+    .option('--push-each', 'push each image as soon as it is built')
+    .option('--allow <entitlement>', ALLOW_HELP, collect, [])
     .option('--debounce <ms>', 'quiet window before a rebuild, in ms', parseNonNegativeInt, 50)
     .option('--poll [ms]', 'poll the file system instead of native events (default interval 500 ms)')
     .option('--no-cancel', 'queue rebuilds instead of cancelling builds in flight')

@@ -7,6 +7,8 @@ import type { Plan } from '../plan/types.js';
 import { trace, traceOn } from '../trace.js';
 import { fileDestinationProblem } from '../buildkit/destination.js';
 import path from 'node:path';
+import { formatPushSummary } from '../exec/push.js';
+import { checkEntitlements } from './allow.js';
 
 export interface RunFlags extends CommonFlags {
   parallelism?: number;
@@ -15,6 +17,10 @@ export interface RunFlags extends CommonFlags {
   pull?: boolean;
   /** `--report FILE.html|FILE.json` (src/ui/report). */
   report?: string;
+  /** --push-each: push every image as soon as it is built (bake's behaviour). */
+  pushEach?: boolean;
+  /** --allow entitlements (fs.read=PATH, fs.write=PATH, fs=PATH, network.host, security.insecure). */
+  allow?: string[];
 }
 
 export interface WatchFlags extends RunFlags {
@@ -35,6 +41,7 @@ export async function cmdRun(names: string[], flags: RunFlags, ctx: CliIO, signa
     if (problem) throw new TsbakeError('usage', `--metadata-file ${flags.metadataFile}: ${problem}`);
   }
   printWarnings(plan, ctx);
+  await checkEntitlements(plan, ctx, { allow: flags.allow ?? [], set: flags.set, mayAsk: true, signal });
   const [{ runPlan, writeMetadataFile }, { createRenderer, resolveProgressMode }] = await Promise.all([
     import('../exec/runner.js'),
     import('../ui/index.js'),
@@ -55,6 +62,7 @@ export async function cmdRun(names: string[], flags: RunFlags, ctx: CliIO, signa
       },
       ...(flags.parallelism ? { parallelism: flags.parallelism } : {}),
       ...(flags.keepGoing ? { keepGoing: true } : {}),
+      ...(flags.pushEach ? { pushMode: 'each' as const } : {}),
     });
   } catch (err) {
     // A partial report of what happened before the run failed as a whole.
@@ -62,6 +70,8 @@ export async function cmdRun(names: string[], flags: RunFlags, ctx: CliIO, signa
     throw err;
   }
   await renderer.finish(summary);
+  const pushLine = mode === 'json' ? undefined : formatPushSummary(summary.push);
+  if (pushLine) ctx.stderr.write(`${pushLine}\n`);
   const reportWritten = (await report?.write({ status: summary.cancelled || signal.aborted ? 'cancelled' : summary.ok ? 'succeeded' : 'failed' })) ?? true;
   if (metadataFile !== undefined) {
     try {
@@ -106,6 +116,7 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
   const line = (text: string): void => {
     if (mode !== 'json' && mode !== 'quiet') ctx.stderr.write(`${text}\n`);
   };
+  let firstPlan = true;
   const pollMs = flags.poll === undefined || flags.poll === false ? false : flags.poll === true ? 500 : Number(flags.poll);
   if (pollMs !== false && (!Number.isFinite(pollMs) || pollMs <= 0)) {
     throw new TsbakeError('usage', `--poll expects a positive interval in ms, got "${String(flags.poll)}"`);
@@ -124,6 +135,9 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
         report ??= await openReport(reportFile, plan, ctx);
         report.collector.setPlan(plan);
       }
+      // Asked once, on the first plan; a config edit that needs more is refused (a config error).
+      await checkEntitlements(plan, ctx, { allow: flags.allow ?? [], set: flags.set, mayAsk: firstPlan, signal });
+      firstPlan = false;
       return { plan, configFiles: loaded.files };
     },
     build: async (plan, target, buildSignal) => {
@@ -142,6 +156,7 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
             report?.onEvent(e);
           },
           ...(flags.parallelism ? { parallelism: flags.parallelism } : {}),
+          ...(flags.pushEach ? { pushMode: 'each' as const } : {}),
         });
       } catch (err) {
         // The run failed before any target did (its builder could not be opened): say why, as for a build failure.

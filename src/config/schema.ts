@@ -237,6 +237,10 @@ function translateOne(
         if (kind === 'builders') {
           return make(keyPath, 'key', `"${key}" is not allowed in builders.yaml: it holds only builder and default-builder`, s);
         }
+        if (key === 'allow') {
+          // buildx takes entitlements only from the command line: a file must not grant itself access.
+          return make(keyPath, 'key', '"allow" is not accepted in a config file: a config cannot grant itself access. Pass --allow on the command line (fs.read=PATH, fs.write=PATH, fs=PATH, network.host, security.insecure)');
+        }
         return make(keyPath, 'key', `unknown top-level key "${key}" (valid: ${props.filter((p) => p !== '$schema').join(', ')})`, s);
       }
       if (path[path.length - 1] === 'driver-opts' && path[0] === 'builder') {

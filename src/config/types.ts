@@ -26,6 +26,8 @@ export interface BuilderConfig {
   'buildkitd-flags'?: string;
   /** Maximum concurrent solves on this builder (unlimited when absent). */
   parallelism?: number;
+  /** When this builder's targets push: `all` (after the whole run built) or `each` (as built). */
+  push?: 'all' | 'each';
   description?: string;
 }
 

@@ -3,6 +3,8 @@
  * API hands them to callers. The executor never prints.
  */
 
+import type { PushSummary } from './push.js';
+
 export type TargetState = 'queued' | 'running' | 'built' | 'cached' | 'failed' | 'cancelled' | 'skipped';
 
 export interface StepInfo {
@@ -28,7 +30,11 @@ export type BuildEvent =
   | { type: 'target-finished'; target: string; state: 'built' | 'cached'; durationMs: number; result: TargetResult; time: number }
   | { type: 'target-failed'; target: string; error: string; location?: string; logTail: string[]; durationMs: number; contextBytes?: number; time: number }
   | { type: 'target-cancelled'; target: string; time: number }
-  | { type: 'target-skipped'; target: string; reason: string; time: number };
+  | { type: 'target-skipped'; target: string; reason: string; time: number }
+  /** Every target of the run has built: the deferred pushes start now (src/exec/push.ts). */
+  | { type: 'push-ready'; target?: undefined; targets: string[]; time: number }
+  /** The deferred pushes are done (or were never started: `withheld`). */
+  | { type: 'push-done'; target?: undefined; push: PushSummary; time: number };
 
 export interface TargetResult {
   target: string;

@@ -18,6 +18,8 @@ import { TsbakeError, formatDiagnostic, type Diagnostic } from '../errors.js';
 import { localEngineStore } from './load.js';
 import { Semaphore } from './semaphore.js';
 import { writeFileToDestination } from '../buildkit/destination.js';
+import { deferredPushTargets, holdBeforePush, runPushPhase, type PushMode, type PushSummary } from './push.js';
+import { trace } from '../trace.js';
 
 export interface RunOptions {
   plan: Plan;
@@ -34,6 +36,11 @@ export interface RunOptions {
   pool?: BuilderPool;
   /** Results of earlier runs, for `target:` contexts of targets not rebuilt now (watch). */
   previous?: Record<string, TargetResult>;
+  /**
+   * `each`: push every image as soon as it is built (bake's behaviour). Default: each builder's `push`
+   * setting, else `all`: push only after every target of the run has built (src/exec/push.ts).
+   */
+  pushMode?: PushMode;
 }
 
 export interface RunSummary {
@@ -41,6 +48,8 @@ export interface RunSummary {
   durationMs: number;
   ok: boolean;
   cancelled: boolean;
+  /** What happened to the pushes held back until every target had built. */
+  push: PushSummary;
 }
 
 export async function runPlan(options: RunOptions): Promise<RunSummary> {
@@ -66,6 +75,8 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
   const results = new Map<string, TargetResult>(Object.entries(options.previous ?? {}));
   const fresh = new Map<string, TargetResult>();
   let ssh: SshAgents | undefined;
+  const deferred = deferredPushTargets(targets, plan, options.pushMode);
+  let push: PushSummary = { state: deferred.size > 0 ? 'withheld' : 'none', deferred: [...deferred].sort(), pushed: [], reason: 'the run did not start its builds' };
   try {
     for (const t of targets) emit({ type: 'target-queued', target: t.name, time: Date.now() });
 
@@ -123,6 +134,7 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
           ssh: agents.providerFor(t.name),
           signal: runAbort.signal,
           emit,
+          holdPush: deferred.has(t.name),
         });
         if (result.state === 'failed' && !options.keepGoing) runAbort.abort(new Error(`target ${t.name} failed`));
         return result;
@@ -148,19 +160,66 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
       });
     }
     await Promise.all(done.values());
+    if (deferred.size > 0) {
+      push = await pushPhase();
+      emit({ type: 'push-done', push, time: Date.now() });
+    }
+
+    async function pushPhase(): Promise<PushSummary> {
+      const base = { deferred: [...deferred].sort(), pushed: [] };
+      const notBuilt = targets.filter((t) => !isBuilt(fresh.get(t.name)));
+      if (notBuilt.length > 0) {
+        const names = notBuilt.map((t) => `${t.name} ${fresh.get(t.name)?.state ?? 'not built'}`);
+        return { state: 'withheld', ...base, reason: runAbort.signal.aborted && options.signal.aborted ? 'the run was interrupted' : names.join(', ') };
+      }
+      if (runAbort.signal.aborted) return { state: 'withheld', ...base, reason: 'the run was interrupted' };
+      trace('push-ready', base.deferred.join(','));
+      emit({ type: 'push-ready', targets: base.deferred, time: Date.now() });
+      await holdBeforePush(env, runAbort.signal);
+      if (runAbort.signal.aborted) return { state: 'withheld', ...base, reason: 'the run was interrupted before the push' };
+      return runPushPhase({
+        targets: targets.filter((t) => deferred.has(t.name)),
+        results,
+        emit,
+        signal: runAbort.signal,
+        push: (t) =>
+          solveTarget({
+            target: t,
+            sequence: selected.indexOf(t.name),
+            plan,
+            handle: handles.get(t.builder)!,
+            results,
+            tmpDir,
+            env,
+            ssh: agents.providerFor(t.name),
+            signal: runAbort.signal,
+            // The push solve's own progress is not a second build of the target: only its warnings show.
+            emit: (e) => {
+              if (e.type === 'warning') emit(e);
+            },
+            phase: 'push',
+          }),
+      });
+    }
   } finally {
     options.signal.removeEventListener('abort', onOuterAbort);
     if (ownPool) await pool.close();
     await ssh?.close();
     await fs.rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
   }
-  const list = selected.map((n) => fresh.get(n)).filter((r): r is TargetResult => r !== undefined);
+  // The push phase updated `results` (digests, push failures).
+  const list = selected.map((n) => (fresh.has(n) ? results.get(n) : undefined)).filter((r): r is TargetResult => r !== undefined);
   return {
     results: list,
     durationMs: Date.now() - started,
-    ok: list.every((r) => r.state === 'built' || r.state === 'cached'),
+    ok: list.every(isBuilt) && (push.state === 'pushed' || push.state === 'none'),
     cancelled: options.signal.aborted,
+    push,
   };
+}
+
+function isBuilt(r: TargetResult | undefined): boolean {
+  return r !== undefined && (r.state === 'built' || r.state === 'cached');
 }
 
 /**

@@ -152,7 +152,9 @@ export function solveSpecFor(input: SolveSpecInput): SolveSpec {
     exporters,
     cacheImports,
     cacheExports,
-    entitlements: t.entitlements,
+    // `network: host` runs every RUN on the host network, which BuildKit grants only with the
+    // entitlement in the solve (buildx adds it too); the CLI has checked --allow network.host.
+    entitlements: t.network === 'host' && !t.entitlements.includes('network.host') ? [...t.entitlements, 'network.host'] : t.entitlements,
     ...(internalRef ? { internalRef } : {}),
   };
 

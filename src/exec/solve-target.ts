@@ -17,6 +17,9 @@ import { loadImageTarball, localEngineStore } from './load.js';
 import { secretProviderFor } from './secrets.js';
 import type { SshAgentProvider } from '../buildkit/sshforward.js';
 import { planContentStores, requireOciHandoff, type ContentStorePlan } from './oci-context.js';
+import { holdBackPushes, isPushExporter, pushingOnly } from './push.js';
+import { pushThroughEngine, pushesThroughEngine } from './engine-push.js';
+import { dockerConfigAuth } from '../buildkit/auth.js';
 
 export interface SolveTargetInput {
   target: ResolvedTarget;
@@ -32,6 +35,9 @@ export interface SolveTargetInput {
   ssh: SshAgentProvider;
   signal: AbortSignal;
   emit: EventSink;
+  /** `build` with `holdPush`: image exporters run with push=false; `push`: only the pushing exporters (src/exec/push.ts). */
+  phase?: 'build' | 'push';
+  holdPush?: boolean;
 }
 
 export async function solveTarget(input: SolveTargetInput): Promise<TargetResult> {
@@ -71,9 +77,41 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       ...(inlineDockerfileDir ? { inlineDockerfileDir } : {}),
     });
 
-    // Pushed-image refs can feed dependents on any driver.
+    if (input.phase === 'push') {
+      spec.exporters = pushingOnly(spec.exporters);
+      spec.cacheExports = [];
+    } else if (input.holdPush) {
+      spec.exporters = holdBackPushes(spec.exporters);
+    }
+    // The docker driver: on a classic-store engine the engine pushes, after the solve; in the deferred
+    // push phase it pushes on every store, as the image is in the engine already (engine-push.ts).
+    const engineNames = pushesThroughEngine(handle.builder.driver, handle.workers, input.phase === 'push')
+      ? [...new Set(spec.exporters.filter(isPushExporter).flatMap((e) => (e.attrs['name'] ?? '').split(',').filter(Boolean)))]
+      : [];
+    const enginePush = async (): Promise<Record<string, string>> => {
+      const { digest } = await pushThroughEngine({
+        host: handle.driver.endpoint(),
+        names: engineNames,
+        env: input.env,
+        auth: dockerConfigAuth(input.env),
+        signal,
+        onProgress: (message) => emit({ type: 'info', target: t.name, message, time: Date.now() }),
+      });
+      return digest ? { 'containerimage.digest': digest, 'image.name': engineNames.join(',') } : {};
+    };
+    if (input.phase === 'push' && engineNames.length > 0) {
+      // The image is in the engine already: no second solve.
+      const built = input.results.get(t.name)?.exporterResponse;
+      const configDigest = built?.['containerimage.config.digest'] ?? built?.['containerimage.digest'];
+      const exporterResponse = { ...(await enginePush()), ...(configDigest ? { 'containerimage.config.digest': configDigest } : {}) };
+      const res: TargetResult = { target: t.name, state: 'built', exporterResponse, buildRef: ref, durationMs: Date.now() - started, steps: { total: 0, cached: 0 } };
+      emit({ type: 'target-finished', target: t.name, state: 'built', durationMs: res.durationMs, result: res, time: Date.now() });
+      return res;
+    }
+
+    // Pushed-image refs can feed dependents on any driver (not when the push waits for the run's end).
     let internalRef = spec.internalRef;
-    if (!internalRef) {
+    if (!internalRef && !input.holdPush) {
       const pushed = spec.exporters.find((e) => e.attrs['push'] === 'true' && e.attrs['name']);
       internalRef = pushed?.attrs['name']?.split(',')[0];
     }
@@ -120,6 +158,12 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
     const cached = all.filter((v) => v.cached).length;
     const state = all.length > 0 && cached === all.length ? 'cached' : 'built';
     const exporterResponse = { ...result.exporterResponse, ...(await contentPlan.finish(result.exporterResponse)) };
+    if (engineNames.length > 0 && !input.holdPush) {
+      // The moby exporter's digest is the image ID (the config's); the registry's is the manifest's.
+      const configDigest = exporterResponse['containerimage.config.digest'] ?? exporterResponse['containerimage.digest'];
+      Object.assign(exporterResponse, await enginePush());
+      if (configDigest) exporterResponse['containerimage.config.digest'] = configDigest;
+    }
     if (internalRef) exporterResponse['tsbake.internal-ref'] = internalRef;
     const res: TargetResult = {
       target: t.name,

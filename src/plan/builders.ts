@@ -49,6 +49,7 @@ export function resolveBuilder(name: string, b: BuilderConfig, baseDir: string, 
   if (b['buildkitd-config-inline'] !== undefined) r.buildkitdConfigInline = b['buildkitd-config-inline'];
   if (b['buildkitd-flags'] !== undefined) r.buildkitdFlags = b['buildkitd-flags'];
   if (b.parallelism !== undefined) r.parallelism = b.parallelism;
+  if (b.push !== undefined) r.push = b.push;
   if (b.description !== undefined) r.description = b.description;
   return r;
 }

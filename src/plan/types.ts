@@ -76,6 +76,8 @@ export interface ResolvedBuilder {
   buildkitdFlags?: string;
   defaultLoad: boolean;
   parallelism?: number;
+  /** `each`: push as soon as built (bake's way); absent or `all`: push after the whole run built. */
+  push?: 'all' | 'each';
   description?: string;
   /** True for the builder `default` made up when none is declared. */
   implicit: boolean;

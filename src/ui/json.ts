@@ -20,7 +20,7 @@ export function createJsonRenderer(options: { stream: OutputStream }): Renderer 
       out.write(JSON.stringify(e) + '\n');
     },
     async finish(summary: RunSummaryLike) {
-      const line: RunSummaryLine = { type: 'run-summary', time: Date.now(), results: summary.results, durationMs: summary.durationMs };
+      const line: RunSummaryLine = { type: 'run-summary', time: Date.now(), results: summary.results, durationMs: summary.durationMs, ...(summary.push ? { push: summary.push } : {}) };
       out.write(JSON.stringify(line) + '\n');
     },
   };

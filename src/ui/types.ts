@@ -1,4 +1,5 @@
 import type { BuildEvent, TargetResult } from '../exec/events.js';
+import type { PushSummary } from '../exec/push.js';
 
 /** What the user asks for with `--progress`. */
 export type ProgressMode = 'auto' | 'tty' | 'plain' | 'json' | 'quiet';
@@ -11,6 +12,8 @@ export type OutputStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: 
 export interface RunSummaryLike {
   results: TargetResult[];
   durationMs: number;
+  /** The deferred pushes (src/exec/push.ts). */
+  push?: PushSummary;
 }
 
 export interface Renderer {

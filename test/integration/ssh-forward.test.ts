@@ -118,8 +118,8 @@ describe.each([
     });
     const sshAdd = await copySshAdd(path.join(dir, 'tools'));
     writeFileSync(path.join(dir, 'Dockerfile'), `FROM local/busybox:1\nCOPY tools /tools\nRUN --mount=type=ssh,id=deploy,required=true echo ${marker} && ${sshAdd} -l\n`);
-    // No agent of the user's: the key file alone.
-    const r = await runCli(['run', 'app', '--progress', 'plain'], { cwd: dir, env: { DOCKER_HOST: engine.host, SSH_AUTH_SOCK: '' } });
+    // No agent of the user's: the key file alone (outside the project: --allow, docs/push-and-entitlements.md).
+    const r = await runCli(['run', 'app', '--progress', 'plain', '--allow', `fs.read=${home}`], { cwd: dir, env: { DOCKER_HOST: engine.host, SSH_AUTH_SOCK: '' } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(fingerprint);
     // The private agent is gone with the run.
@@ -189,7 +189,10 @@ describe('ssh entries that cannot be forwarded', () => {
       'tsbake.yaml': `target:\n  a:\n    ssh: ["default"]\n  b:\n    ssh: ["key=${notKey}"]\n  c:\n    ssh: ["gone=/nonexistent/agent.sock"]\n  d:\n    ssh: ["locked=${locked}"]\ngroup:\n  default:\n    targets: [a, b, c, d]\n`,
       Dockerfile: 'FROM local/busybox:1\nRUN echo never-built\n',
     });
-    const r = await runCli(['run', '--progress', 'plain'], { cwd: dir, env: { DOCKER_HOST: engines.docker20.host, SSH_AUTH_SOCK: '' } });
+    const r = await runCli(['run', '--progress', 'plain', '--allow', `fs.read=${home}`, '--allow', 'fs.read=/nonexistent'], {
+      cwd: dir,
+      env: { DOCKER_HOST: engines.docker20.host, SSH_AUTH_SOCK: '' },
+    });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('target "a": ssh "default" forwards $SSH_AUTH_SOCK, which is not set');
     expect(r.stderr).toContain(`target "b": ssh "key": could not load ${notKey}: `);

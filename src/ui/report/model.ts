@@ -146,7 +146,7 @@ export class ReportCollector {
 
   onEvent(e: BuildEvent): void {
     this.lastEventAt = Math.max(this.lastEventAt, e.time);
-    if (e.type === 'info' || e.type === 'warning') return;
+    if (e.type === 'info' || e.type === 'warning' || e.type === 'push-ready' || e.type === 'push-done') return;
     if (e.type === 'target-queued') {
       this.records.set(e.target, { name: e.target, state: 'queued', queuedAt: e.time, durationMs: 0, steps: new Map() });
       return;

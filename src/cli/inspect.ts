@@ -1,14 +1,14 @@
 /** `print`, `plan`, `list`, `validate`: read-only views of the config and the plan. */
 import { loadConfig } from '../config/index.js';
-import { resolvePlan, toBakePrint, formatPlan } from '../plan/index.js';
+import { resolvePlan, toBakePrint, formatBakePrint, formatPlan } from '../plan/index.js';
 import type { CliIO, CommonFlags } from './main.js';
 import { loadAndPlan, printWarnings } from './common.js';
 import type { Plan } from '../plan/types.js';
 
 export async function cmdPrint(names: string[], flags: CommonFlags, ctx: CliIO): Promise<number> {
-  const { plan } = await loadAndPlan(names, flags, ctx);
+  const { plan } = await loadAndPlan(names, flags, ctx, { printOnly: true });
   printWarnings(plan, ctx);
-  ctx.stdout.write(JSON.stringify(toBakePrint(plan), null, 2) + '\n');
+  ctx.stdout.write(formatBakePrint(toBakePrint(plan)) + '\n');
   return 0;
 }
 

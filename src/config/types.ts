@@ -59,6 +59,7 @@ export interface TargetConfig {
   annotations?: string[];
   attest?: CsvOrObject[];
   entitlements?: string[];
+  call?: string;
   description?: string;
   inherits?: string[];
   matrix?: Record<string, Scalar[]>;

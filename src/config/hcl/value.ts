@@ -41,3 +41,110 @@ export interface StdlibFunction {
 export function isObject(v: Value): v is ValueObject {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
+
+/**
+ * A number as cty prints it when converting to a string (big.Float.Text('f', -1)): no exponent, the
+ * shortest digits that identify the value. cty's numbers are 512-bit floats and ours are doubles, so
+ * the digits differ where a double cannot carry them:
+ * - integers below 2^53 and decimals written in the file (0.5, 3.14159, 1e21) print as bake prints them;
+ * - sums of decimals print at 15 significant digits (0.1+0.2 → "0.3", as bake; a double says 0.30000000000000004);
+ * - repeating fractions (1/3) print 15 digits where bake prints about 155 ("0.333…335").
+ * Infinities print as Go does ("+Inf", "-Inf").
+ */
+export function formatNumber(n: number): string {
+  if (Number.isNaN(n)) return 'NaN';
+  if (n === Infinity) return '+Inf';
+  if (n === -Infinity) return '-Inf';
+  if (n === 0) return Object.is(n, -0) ? '-0' : '0';
+  if (Number.isInteger(n) && Math.abs(n) <= Number.MAX_SAFE_INTEGER) return String(n);
+  let s = String(n);
+  // More than 15 significant digits on a fraction is double-rounding noise from arithmetic
+  // on decimals (0.1+0.2); bake's 512-bit floats do not show it.
+  if (!Number.isInteger(n) && significantDigits(s) > 15) s = String(Number(n.toPrecision(15)));
+  return expandExponent(s);
+}
+
+function significantDigits(s: string): number {
+  const mantissa = s.replace(/^-/, '').replace(/e.*$/i, '').replace('.', '').replace(/^0+/, '');
+  return mantissa.length;
+}
+
+/** "1.5e-7" → "0.00000015", "1e+21" → "1000000000000000000000". */
+function expandExponent(s: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/i.exec(s);
+  if (!m) return s;
+  const sign = m[1] ?? '';
+  const intPart = m[2] ?? '';
+  const frac = m[3] ?? '';
+  const exp = Number(m[4]);
+  const digits = intPart + frac;
+  const point = intPart.length + exp; // position of the decimal point within digits
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`.replace(/\.?0+$/, '');
+  if (point >= digits.length) return sign + digits + '0'.repeat(point - digits.length);
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+/** cty's friendly type name of a value, as used in messages ("string", "number", "bool", "tuple", "object", "null"). */
+export function typeName(v: Value): string {
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return 'number';
+  if (typeof v === 'string') return 'string';
+  if (Array.isArray(v)) return 'tuple';
+  return 'object';
+}
+
+/** cty's safe and unsafe primitive conversions to string: numbers as formatNumber, bools as "true"/"false". Undefined when not convertible (null, collections). */
+export function toStringValue(v: Value): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return formatNumber(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return undefined;
+}
+
+const DECIMAL = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+/** cty's conversion to number: numbers as they are, strings holding a decimal number (cty.ParseNumberVal). Undefined otherwise. */
+export function toNumberValue(v: Value): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && DECIMAL.test(v)) return Number(v);
+  return undefined;
+}
+
+/** cty's conversion to bool: bools, and the strings "true"/"1", "false"/"0". Undefined otherwise. */
+export function toBoolValue(v: Value): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  return undefined;
+}
+
+/** cty's Equals on known values: same kind and same content, deep; objects compare their key sets too. */
+export function valuesEqual(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => valuesEqual(x, b[i] as Value));
+  }
+  if (isObject(a)) {
+    if (!isObject(b)) return false;
+    const ka = Object.keys(a);
+    if (ka.length !== Object.keys(b).length) return false;
+    return ka.every((k) => Object.hasOwn(b, k) && valuesEqual(a[k] as Value, b[k] as Value));
+  }
+  return false;
+}
+
+/** A null-prototype record, the shape of maps and objects. */
+export function makeObject(entries?: Iterable<readonly [string, Value]>): ValueObject {
+  const o = Object.create(null) as ValueObject;
+  if (entries) for (const [k, v] of entries) o[k] = v;
+  return o;
+}
+
+/** Byte-wise (UTF-8) string order, as Go's sort.Strings and cty's set of strings order them. */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}

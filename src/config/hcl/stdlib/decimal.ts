@@ -1,0 +1,115 @@
+/**
+ * Decimal digits of a number and Go's rounding of them, for the formatting of numbers as Go's
+ * math/big does it (ftoa.go, decimal.go): a value is 0.<mant> × 10^exp, mant without trailing zeros.
+ * The digits come from the double's shortest representation, so a decimal written in the file
+ * rounds as bake's 512-bit float of it does.
+ */
+export interface Decimal {
+  mant: string;
+  exp: number;
+}
+
+export function toDecimal(x: number): Decimal {
+  const a = Math.abs(x);
+  if (a === 0) return { mant: '', exp: 0 };
+  let s = a.toExponential();
+  let [m, e] = s.split('e') as [string, string];
+  let digits = m.replace('.', '');
+  // Noise from arithmetic on decimals (0.1+0.2) is below bake's 512-bit precision: drop it.
+  if (digits.length > 15 && !Number.isInteger(a)) {
+    s = a.toExponential(14);
+    [m, e] = s.split('e') as [string, string];
+    digits = m.replace('.', '');
+  }
+  digits = digits.replace(/0+$/, '');
+  return { mant: digits, exp: Number(e) + 1 };
+}
+
+function shouldRoundUp(d: Decimal, n: number): boolean {
+  const c = d.mant[n] as string;
+  if (c === '5' && n + 1 === d.mant.length) return n > 0 && (Number(d.mant[n - 1]) & 1) !== 0;
+  return c >= '5';
+}
+
+/** Round to n digits, half to even (big.decimal.round). */
+export function roundDecimal(d: Decimal, n: number): Decimal {
+  if (n < 0 || n >= d.mant.length) return d;
+  if (shouldRoundUp(d, n)) {
+    let i = n - 1;
+    while (i >= 0 && d.mant[i] === '9') i--;
+    if (i < 0) return { mant: '1', exp: d.exp + 1 };
+    return { mant: d.mant.slice(0, i) + String(Number(d.mant[i]) + 1), exp: d.exp };
+  }
+  return { mant: d.mant.slice(0, n).replace(/0+$/, ''), exp: d.mant.slice(0, n).replace(/0+$/, '') === '' ? 0 : d.exp };
+}
+
+export function fmtF(d: Decimal, prec: number): string {
+  let out = '';
+  if (d.exp > 0) {
+    let m = Math.min(d.mant.length, d.exp);
+    out += d.mant.slice(0, m);
+    for (; m < d.exp; m++) out += '0';
+  } else out += '0';
+  if (prec > 0) {
+    out += '.';
+    for (let i = 1; i <= prec; i++) {
+      const j = d.exp + i - 1;
+      out += j >= 0 && j < d.mant.length ? d.mant[j] : '0';
+    }
+  }
+  return out;
+}
+
+export function fmtE(d: Decimal, prec: number, e: 'e' | 'E'): string {
+  let out = d.mant.length > 0 ? (d.mant[0] as string) : '0';
+  if (prec > 0) {
+    out += '.';
+    let i = 1;
+    const m = Math.min(d.mant.length, prec + 1);
+    if (i < m) {
+      out += d.mant.slice(i, m);
+      i = m;
+    }
+    for (; i <= prec; i++) out += '0';
+  }
+  let exp = d.mant.length === 0 ? 0 : d.exp - 1;
+  const sign = exp < 0 ? '-' : '+';
+  exp = Math.abs(exp);
+  return `${out}${e}${sign}${exp < 10 ? '0' : ''}${exp}`;
+}
+
+/** big.Float.Text(format, prec) for e, E, f, g, G; prec -1 means the shortest digits. */
+export function floatText(x: number, format: string, prec: number): string {
+  if (x === Infinity) return '+Inf';
+  if (x === -Infinity) return '-Inf';
+  const neg = x < 0 || Object.is(x, -0);
+  let d = toDecimal(x);
+  const shortest = prec < 0;
+  if (shortest) {
+    if (format === 'e' || format === 'E') prec = d.mant.length - 1;
+    else if (format === 'f') prec = Math.max(d.mant.length - d.exp, 0);
+    else prec = d.mant.length;
+  } else if (format === 'e' || format === 'E') d = roundDecimal(d, 1 + prec);
+  else if (format === 'f') d = roundDecimal(d, d.exp + prec);
+  else {
+    if (prec === 0) prec = 1;
+    d = roundDecimal(d, prec);
+  }
+  let body: string;
+  if (format === 'e' || format === 'E') body = fmtE(d, prec, format);
+  else if (format === 'f') body = fmtF(d, prec);
+  else {
+    let eprec = prec;
+    if (eprec > d.mant.length && d.mant.length >= d.exp) eprec = d.mant.length;
+    if (shortest) eprec = 6;
+    const exp = d.exp - 1;
+    if (exp < -4 || exp >= eprec) {
+      if (prec > d.mant.length) prec = d.mant.length;
+      body = fmtE(d, prec - 1, format === 'G' ? 'E' : 'e');
+    } else {
+      if (prec > d.exp) prec = d.mant.length;
+      body = fmtF(d, Math.max(prec - d.exp, 0));
+    }
+  }
+  return (neg ? '-' : '') + body;
+}

@@ -1,0 +1,65 @@
+/**
+ * JSON as cty writes and reads it (cty/json): object keys sorted, numbers as formatNumber, strings
+ * escaped as Go's encoding/json escapes them (HTML-safe: <, >, & as \u003c…, U+2028/U+2029 escaped).
+ * https://github.com/zclconf/go-cty/blob/main/cty/json/marshal.go
+ */
+import { FunctionError, compareStrings, formatNumber, makeObject, type Value } from '../value.js';
+
+export function goJSONString(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const ch = s[i] as string;
+    if (c === 0x22) out += '\\"';
+    else if (c === 0x5c) out += '\\\\';
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c === 0x09) out += '\\t';
+    else if (c === 0x08) out += '\\b';
+    else if (c === 0x0c) out += '\\f';
+    else if (c < 0x20 || c === 0x3c || c === 0x3e || c === 0x26 || c === 0x2028 || c === 0x2029)
+      out += '\\u' + c.toString(16).padStart(4, '0');
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      const next = s.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        out += ch + (s[i + 1] as string);
+        i++;
+      } else out += '\ufffd';
+    } else if (c >= 0xdc00 && c <= 0xdfff) out += '\ufffd';
+    else out += ch;
+  }
+  return out + '"';
+}
+
+export function ctyJSON(v: Value): string {
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new FunctionError('value must be finite to be encoded as JSON');
+    return formatNumber(v);
+  }
+  if (typeof v === 'string') return goJSONString(v);
+  if (Array.isArray(v)) return '[' + v.map(ctyJSON).join(',') + ']';
+  const keys = Object.keys(v).sort(compareStrings);
+  return '{' + keys.map((k) => goJSONString(k) + ':' + ctyJSON(v[k] as Value)).join(',') + '}';
+}
+
+/** JSON text to a value: objects as null-prototype records, numbers as doubles. */
+export function parseJSON(text: string): Value {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    const first = text.trimStart()[0];
+    if (first !== undefined && !'{["tfn-0123456789'.includes(first))
+      throw new FunctionError(`a JSON document cannot begin with the character ${JSON.stringify(first).replace(/^"|"$/g, "'")}`, 0);
+    throw new FunctionError(`Invalid value for "str" parameter: ${(e as Error).message}.`, 0);
+  }
+  return fromJS(parsed);
+}
+
+function fromJS(x: unknown): Value {
+  if (x === null || typeof x === 'boolean' || typeof x === 'number' || typeof x === 'string') return x;
+  if (Array.isArray(x)) return x.map(fromJS);
+  return makeObject(Object.entries(x as Record<string, unknown>).map(([k, e]) => [k, fromJS(e)] as const));
+}

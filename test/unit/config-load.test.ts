@@ -37,7 +37,8 @@ describe('loadConfig: one file', () => {
     expect(c.files).toEqual([join(fx('docker-bake'), 'docker-bake.json')]);
     expect(c.config.target?.['webapp-dev']?.tags).toEqual(['docker.io/username/webapp:v1']);
     expect(c.config.target?.['webapp-dev']?.secret).toEqual(['id=aws,src=$HOME/.aws/credentials']);
-    expect(c.positionOf(['target', 'db', 'contexts', 'base'])).toEqual({ file: join(fx('docker-bake'), 'docker-bake.json'), line: 21, column: 21 });
+    // HCL's JSON syntax: positions come from the evaluator (the attribute holding the map)
+    expect(c.positionOf(['target', 'db', 'contexts', 'base'])).toMatchObject({ file: join(fx('docker-bake'), 'docker-bake.json'), line: 21 });
   });
 });
 
@@ -106,13 +107,13 @@ describe('merging several files', () => {
     const a = join(fx('merge'), 'a.yaml');
     const b = join(fx('merge'), 'b.json');
     expect(c.positionOf(['target', 'app', 'context'])).toEqual({ file: a, line: 8, column: 5 });
-    expect(c.positionOf(['target', 'app', 'tags', 0])).toEqual({ file: b, line: 6, column: 16 });
+    expect(c.positionOf(['target', 'app', 'tags', 0])).toEqual({ file: b, line: 7, column: 16 });
     expect(c.positionOf(['target', 'app', 'args', 'A'])?.file).toBe(a);
     expect(c.positionOf(['target', 'app', 'args', 'C'])?.file).toBe(b);
     expect(c.positionOf(['target', 'app', 'cache-from', 0])).toEqual({ file: a, line: 11, column: 18 });
-    expect(c.positionOf(['target', 'app', 'cache-from', 1])).toEqual({ file: b, line: 8, column: 22 });
+    expect(c.positionOf(['target', 'app', 'cache-from', 1])).toEqual({ file: b, line: 9, column: 22 });
     expect(c.positionOf(['target', 'app', 'depends-on', 1])?.file).toBe(b);
-    expect(c.positionOf(['group', 'default', 'targets', 1])).toEqual({ file: b, line: 3, column: 46 });
+    expect(c.positionOf(['group', 'default', 'targets', 1])).toEqual({ file: b, line: 4, column: 46 });
     expect(c.positionOf(['target', 'nope'])).toBeUndefined();
   });
 
@@ -121,8 +122,9 @@ describe('merging several files', () => {
     const e = await loadError({ cwd: dir, files: ['a.yaml', 'b.json', 'c.yaml'] });
     expect(e.diagnostics.map((d) => [d.file.slice(dir.length + 1), d.line, d.message])).toEqual([
       ['a.yaml', 3, 'unknown key "contxt" in target "app"'],
-      ['b.json', 1, '"tags" in target "app" must be a list of strings, got a string'],
       ['c.yaml', 0, 'the file is empty'],
+      // b.json is bake's JSON: HCL's JSON syntax, checked by the evaluator
+      ['b.json', 1, 'inappropriate value for attribute "tags": a list of strings is required, not string'],
     ]);
     expect(e.message).toMatch(/^invalid configuration: 3 problems in /);
   });
@@ -181,19 +183,23 @@ describe('builder checks', () => {
 
 describe('finding and reading files', () => {
   test.each([
-    { files: ['docker-bake.json', 'tsbake.json', 'tsbake.yml', 'tsbake.yaml'], found: 'tsbake.yaml' },
-    { files: ['docker-bake.json', 'tsbake.json', 'tsbake.yml'], found: 'tsbake.yml' },
-    { files: ['docker-bake.json', 'tsbake.json'], found: 'tsbake.json' },
-    { files: ['docker-bake.json'], found: 'docker-bake.json' },
-  ])('default lookup picks $found', async ({ files, found }) => {
+    { files: ['docker-bake.json', 'tsbake.json', 'tsbake.yml', 'tsbake.yaml'], found: ['tsbake.yaml', 'docker-bake.json'] },
+    { files: ['docker-bake.json', 'tsbake.json', 'tsbake.yml'], found: ['tsbake.yml', 'docker-bake.json'] },
+    { files: ['docker-bake.json', 'tsbake.json'], found: ['tsbake.json', 'docker-bake.json'] },
+    { files: ['docker-bake.json'], found: ['docker-bake.json'] },
+    {
+      files: ['docker-bake.override.hcl', 'docker-bake.hcl', 'docker-bake.override.json', 'docker-compose.yaml', 'compose.yml', 'docker-compose.yml', 'compose.yaml', 'tsbake.yaml'],
+      found: ['tsbake.yaml', 'compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml', 'docker-bake.hcl', 'docker-bake.override.json', 'docker-bake.override.hcl'],
+    },
+  ])('default lookup: the first tsbake file, then every bake file in bake\'s order: $found', async ({ files, found }) => {
     const dir = await tempDir(Object.fromEntries(files.map((f) => [f, '{"target": {}}'])));
-    expect(await findConfigFiles(dir)).toEqual([join(dir, found)]);
+    expect(await findConfigFiles(dir)).toEqual(found.map((f) => join(dir, f)));
   });
 
   test('no config file is a usage error naming what was looked for', async () => {
     const dir = await tempDir({ 'other.yaml': 'target: {}\n' });
     const e = await loadError({ cwd: dir }, 'usage');
-    expect(e.message).toBe(`no config file found in ${dir} (looked for tsbake.yaml, tsbake.yml, tsbake.json, docker-bake.json)`);
+    expect(e.message).toBe(`no config file found in ${dir} (looked for tsbake.yaml, tsbake.yml, tsbake.json, compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml, docker-bake.json, docker-bake.hcl, docker-bake.override.json, docker-bake.override.hcl)`);
   });
 
   test.each([

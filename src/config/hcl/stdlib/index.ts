@@ -4,12 +4,17 @@
  * https://github.com/docker/buildx/blob/master/docs/bake-stdlib.md
  */
 import type { StdlibFunction } from '../value.js';
+import { cidrFunctions } from './cidr.js';
 import { collectionFunctions } from './collections.js';
+import { convertFunctions } from './convert.js';
 import { cryptoFunctions } from './crypto.js';
 import { datetimeFunctions } from './datetime.js';
 import { encodingFunctions } from './encoding.js';
 import { formatFunctions } from './format.js';
+import { miscFunctions } from './misc.js';
 import { numberFunctions } from './numbers.js';
+import { regexFunctions } from './regex.js';
+import { semverFunctions } from './semver.js';
 import { stringFunctions } from './strings.js';
 
 export const stdlib: Record<string, StdlibFunction> = Object.assign(
@@ -21,6 +26,17 @@ export const stdlib: Record<string, StdlibFunction> = Object.assign(
   encodingFunctions,
   datetimeFunctions,
   cryptoFunctions,
+  regexFunctions,
+  semverFunctions,
+  cidrFunctions,
+  convertFunctions,
+  miscFunctions,
 );
 
 export { RANGE_LIMIT } from './collections.js';
+export { convertValue, parseTypeExpression, typeSpecName, type TypeSpec } from './convert.js';
+export { formatString } from './format.js';
+export { ctyJSON, parseJSON } from './json.js';
+
+/** Special forms the evaluator evaluates lazily (hcl/v2 ext/tryfunc); listed so name lookups and suggestions know them. */
+export const SPECIAL_FORMS = ['can', 'try'] as const;

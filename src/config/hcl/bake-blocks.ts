@@ -96,9 +96,9 @@ export class BakeEvaluation implements EvalHost {
     }
     throw err;
   }
-  diag(f: SourceFile, off: number, message: string, suggestion?: string): void {
+  diag(f: SourceFile, off: number, message: string, suggestion?: string, severity: 'error' | 'warning' = 'error'): void {
     const loc = locate(f, off);
-    const d: Diagnostic = { file: f.name, line: loc.line, column: loc.column, message, severity: 'error' };
+    const d: Diagnostic = { file: f.name, line: loc.line, column: loc.column, message, severity };
     if (suggestion !== undefined) d.suggestion = suggestion;
     this.diagnostics.push(d);
   }
@@ -489,13 +489,15 @@ export class BakeEvaluation implements EvalHost {
       const out: Record<string, unknown> = {};
       for (const [name, a] of inst.attrs) {
         if (!Object.hasOwn(fields, name)) {
-          this.diag(a.f, a.s, `unsupported attribute "${name}" in ${inst.type} "${inst.name}"`, closest(name, Object.keys(fields)));
+          // buildx ignores it silently; a warning keeps the output identical and still catches typos.
+          this.diag(a.f, a.s, `unsupported attribute "${name}" in ${inst.type} "${inst.name}" (ignored, as bake does)`, closest(name, Object.keys(fields)), 'warning');
           continue;
         }
         if (name === 'matrix' || name === 'name') continue;
         try {
           const v = this.instanceAttr(inst, name, a.expr);
-          if (v !== null) out[name] = toPlain(v);
+          // A null map entry never overrides (bake's Merge skips it), so it is left out.
+          if (v !== null) out[name] = fields[name] === 'nullable-map' ? dropNulls(toPlain(v) as Record<string, unknown>) : toPlain(v);
         } catch (err) {
           this.report(err);
         }
@@ -599,6 +601,11 @@ function mergeTarget(prev: TargetConfig | undefined, next: TargetConfig): Target
     else out[k] = v;
   }
   return out as TargetConfig;
+}
+
+function dropNulls(o: Record<string, unknown>): Record<string, unknown> {
+  for (const k of Object.keys(o)) if (o[k] === null) delete o[k];
+  return o;
 }
 
 function keyword(e: Expr): string | null {

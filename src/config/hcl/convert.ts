@@ -5,33 +5,10 @@
  * such as 1/3 print JS's 17 significant digits where cty prints ~150.
  * https://github.com/zclconf/go-cty/blob/main/cty/convert/conversion_primitive.go
  */
-import { isObject, type Value, type ValueObject } from './value.js';
+import { formatNumber, isObject, type Value, type ValueObject } from './value.js';
 
-/** A number as cty's number→string conversion prints it: no exponent, shortest round-trip digits. */
-export function formatNumber(n: number): string {
-  if (Number.isNaN(n)) return 'NaN';
-  if (!Number.isFinite(n)) return n > 0 ? '+Inf' : '-Inf';
-  if (Object.is(n, -0)) return '0';
-  let s = String(n);
-  // cty computes in 512-bit floats, so 0.1+0.2 prints "0.3": round away the double's last-digit noise.
-  if (!Number.isInteger(n) && s.replace(/^-|e.*$|\./g, '').replace(/^0+/, '').length > 15) s = String(Number(n.toPrecision(15)));
-  const e = s.indexOf('e');
-  if (e === -1) return s;
-  // Expand "d.ddde±x" to plain decimal digits.
-  let mant = s.slice(0, e);
-  const exp = Number(s.slice(e + 1));
-  let sign = '';
-  if (mant.startsWith('-')) {
-    sign = '-';
-    mant = mant.slice(1);
-  }
-  const dot = mant.indexOf('.');
-  const digits = mant.replace('.', '');
-  const intLen = (dot === -1 ? mant.length : dot) + exp;
-  if (intLen <= 0) return `${sign}0.${'0'.repeat(-intLen)}${digits}`;
-  if (intLen >= digits.length) return sign + digits + '0'.repeat(intLen - digits.length);
-  return `${sign}${digits.slice(0, intLen)}.${digits.slice(intLen)}`;
-}
+/** One number formatting for the evaluator and the stdlib (value.ts owns it). */
+export { formatNumber };
 
 export function typeName(v: Value): string {
   if (v === null) return 'null';

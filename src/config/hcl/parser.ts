@@ -143,12 +143,17 @@ class Parser {
         return;
       }
       const before = this.diags.length;
+      const start = this.i;
       try {
         this.parseItem(body);
       } catch (err) {
         if (!(err instanceof SyntaxError_) || err instanceof DepthError) throw err;
         this.diags.push({ f: this.f, off: err.off, message: err.message });
-        if (this.diags.length - before > 0) this.recover();
+        if (this.diags.length - before > 0) {
+          // Rescan the item from its start so strings and heredocs are skipped whole.
+          this.i = start;
+          this.recover();
+        }
       }
     }
   }
@@ -165,6 +170,18 @@ class Parser {
         while (j < this.end && t.charCodeAt(j) !== 34 && t.charCodeAt(j) !== 10) j += t.charCodeAt(j) === 92 ? 2 : 1;
         this.i = t.charCodeAt(j) === 34 ? j + 1 : nl === -1 ? this.end : nl;
         continue;
+      }
+      if (c === 60 && t.charCodeAt(this.i + 1) === 60) {
+        const m = /<<-?([\p{ID_Start}_][\p{ID_Continue}-]*)\r?\n/uy;
+        m.lastIndex = this.i;
+        const hit = m.exec(t);
+        if (hit) {
+          const close = new RegExp(`^[ \\t]*${hit[1]}\\r?$`, 'm');
+          const rest = t.slice(m.lastIndex);
+          const found = close.exec(rest);
+          this.i = found ? m.lastIndex + found.index + found[0].length : this.end;
+          continue;
+        }
       }
       if (c === 123 || c === 91 || c === 40) d++;
       else if (c === 125 || c === 93 || c === 41) {

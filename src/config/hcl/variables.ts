@@ -41,7 +41,8 @@ export function convertPrimitive(name: string, value: string, t: CtyType): Value
 export function csvFields(s: string, comma = ','): string[] {
   const out: string[] = [];
   let i = 0;
-  if (s === '') return [];
+  // Go's csv reader sees no record at all in an empty string.
+  if (s === '') throw new ConvertError('failed to parse  as CSV: EOF');
   for (;;) {
     let field = '';
     if (s[i] === '"') {

@@ -7,7 +7,7 @@
  * and `depends-on` keys are removed from tsbake's print before comparing. Nothing else is.
  *
  * A fixture is a directory under test/fixtures/bake/ with bake files and an optional `cases.json`:
- * a list of `{ "name"?, "args"?: string[], "env"?: {…}, "error"?: true }` (default: one case, no
+ * a list of `{ "name"?, "args"?: string[], "env"?: {…}, "error"?: true, "unorderedGroups"?: true }` (default: one case, no
  * arguments, so the default file lookup is exercised). `error` cases must fail in both, tsbake with
  * exit 2 and a `file:line:column: message` diagnostic.
  */
@@ -24,6 +24,11 @@ export interface DiffCase {
   args?: string[];
   env?: Record<string, string>;
   error?: boolean;
+  /**
+   * Compare groups' `targets` as sorted lists: buildx orders a multi-axis matrix's forks by Go map
+   * iteration, so its own order changes from run to run.
+   */
+  unorderedGroups?: boolean;
 }
 
 export interface Fixture {
@@ -92,6 +97,13 @@ export async function runTsbake(dir: string, c: DiffCase): Promise<RunResult> {
     timeout: 60_000,
   });
   return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** Groups' target lists sorted (for `unorderedGroups` cases). */
+export function sortGroups(printed: Record<string, unknown>): Record<string, unknown> {
+  const groups = printed.group as Record<string, { targets: string[] }> | undefined;
+  if (groups) for (const g of Object.values(groups)) g.targets = [...g.targets].sort();
+  return printed;
 }
 
 /** tsbake's print without its documented additions. */

@@ -418,11 +418,13 @@ function csvQuote(field: string): string {
   return /[",\n\r]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field;
 }
 
-function namedContexts(m: Map<string, string | null>): Record<string, string> {
+function namedContexts(m: Map<string, string | null>, clean = true): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v0] of m) {
     let v = v0 ?? '';
     if (v.startsWith('service:') || v.startsWith('target:')) v = `target:${v.slice(v.indexOf(':') + 1).replaceAll('.', '_')}`;
+    // compose-go cleans local paths (not URLs, images or targets)
+    else if (clean && v !== '' && !v.includes('://') && !v.startsWith('git@')) v = cleanPath(v);
     out[k] = v;
   }
   return out;
@@ -507,7 +509,7 @@ function applyXBake(t: TargetConfig, xb: unknown, path: KeyPath, h: XBakeHelpers
       const m = new Map<string, string | null>();
       for (const [k, v] of Object.entries(ctx)) m.set(k, h.text(v, [...path, 'contexts', k]) ?? '');
       // dedupMap: what the service already has wins
-      t.contexts = { ...namedContexts(m), ...(t.contexts ?? {}) };
+      t.contexts = { ...namedContexts(m, false), ...(t.contexts ?? {}) };
       h.origin('contexts', 'x-bake');
     }
   }

@@ -7,7 +7,7 @@
  * and `depends-on` keys are removed from tsbake's print before comparing. Nothing else is.
  *
  * A fixture is a directory under test/fixtures/bake/ with bake files and an optional `cases.json`:
- * a list of `{ "name"?, "args"?: string[], "env"?: {…}, "error"?: true, "unorderedGroups"?: true }` (default: one case, no
+ * a list of `{ "name"?, "args"?: string[], "env"?: {…}, "error"?: true, "unorderedGroups"?: true, "list"?: "targets" }` (default: one case, no
  * arguments, so the default file lookup is exercised). `error` cases must fail in both, tsbake with
  * exit 2 and a `file:line:column: message` diagnostic.
  */
@@ -29,6 +29,8 @@ export interface DiffCase {
    * iteration, so its own order changes from run to run.
    */
   unorderedGroups?: boolean;
+  /** `--list` spec: compare `bake --list X` with `tsbake print --list X`, output text for text. */
+  list?: string;
 }
 
 export interface Fixture {
@@ -76,7 +78,7 @@ export interface RunResult {
 }
 
 export async function runBuildx(dir: string, c: DiffCase): Promise<RunResult> {
-  const r = await execa(buildxBinary(), ['bake', '--print', '--progress', 'quiet', ...(c.args ?? [])], {
+  const r = await execa(buildxBinary(), ['bake', ...(c.list !== undefined ? ['--list', c.list] : ['--print']), '--progress', 'quiet', ...(c.args ?? [])], {
     cwd: dir,
     env: cleanEnv(c.env),
     extendEnv: false,
@@ -88,7 +90,7 @@ export async function runBuildx(dir: string, c: DiffCase): Promise<RunResult> {
 }
 
 export async function runTsbake(dir: string, c: DiffCase): Promise<RunResult> {
-  const r = await execa('node', [bin, 'print', ...(c.args ?? [])], {
+  const r = await execa('node', [bin, 'print', ...(c.list !== undefined ? ['--list', c.list] : []), ...(c.args ?? [])], {
     cwd: dir,
     env: cleanEnv(c.env),
     extendEnv: false,

@@ -212,10 +212,8 @@ export function toBakePrint(plan: Plan): Json {
 
 /** JSON text as Go's json.MarshalIndent writes it (two-space indent, <, >, & and U+2028/9 escaped). */
 export function formatBakePrint(value: unknown): string {
-  return JSON.stringify(value, null, 2)
-    .replaceAll('<', '\\u003c')
-    .replaceAll('>', '\\u003e')
-    .replaceAll('&', '\\u0026')
-    .replaceAll('\u2028', '\\u2028')
-    .replaceAll('\u2029', '\\u2029');
+  return JSON.stringify(value, null, 2).replace(GO_ESCAPED, (c) => GO_ESCAPES[c]!);
 }
+
+const GO_ESCAPED = /[<>&\u2028\u2029]/g;
+const GO_ESCAPES: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };

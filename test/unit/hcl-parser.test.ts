@@ -106,6 +106,13 @@ describe('parser: bodies and positions', () => {
       expect(r[0]).toMatch(/nesting too deep \(more than 256 levels/);
     }
   });
+  it('refuses 100,000 chained operators or traversals with one message', () => {
+    for (const text of [`x = ${'1 + '.repeat(100_000)}1`, `x = a${'.b'.repeat(100_000)}`, `x = a${'[0]'.repeat(100_000)}`]) {
+      const r = errors(text);
+      expect(r).toHaveLength(1);
+      expect(r[0]).toMatch(/expression too long \(more than 1000/);
+    }
+  });
   it('reads a 5 MB heredoc', () => {
     const line = 'some text in a large heredoc\n';
     const text = `a = <<EOT\n${line.repeat(200_000)}EOT\n`;

@@ -138,7 +138,10 @@ export class BakeEvaluation implements EvalHost {
           if (b.labels.length !== 1) this.diag(b.f, b.s, 'a builder block needs exactly one label (its name)');
           else this.builders.push(b);
         }
-        // bake ignores other block types.
+        else {
+          // bake ignores other block types; a warning still catches a misspelt one.
+          this.diag(b.f, b.s, `unknown block type "${b.type}" (ignored, as bake does)`, closest(b.type, ['target', 'group', 'variable', 'function', 'builder']), 'warning');
+        }
       }
     }
   }

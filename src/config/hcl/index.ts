@@ -80,7 +80,16 @@ export function evaluateBake(sources: BakeSource[], options: EvaluateOptions): E
     builtins: { BAKE_CMD_CONTEXT: options.cmdContext ?? 'cwd://', BAKE_LOCAL_PLATFORM: localPlatform() },
     fnContext: { env: options.env, cwd: options.cwd, now: options.now ?? new Date() },
   });
-  const { config, variables } = ev.run();
+  let result: ReturnType<BakeEvaluation['run']>;
+  try {
+    result = ev.run();
+  } catch (err) {
+    // A last resort: the parser caps nesting, so this means an evaluation the caps did not foresee.
+    if (!(err instanceof RangeError)) throw err;
+    diagnostics.push({ file: sources[0]?.file ?? '', line: 0, column: 0, message: `evaluation too deep: ${err.message}`, severity: 'error' });
+    return { config: {}, variables: [], diagnostics, positionOf: () => undefined };
+  }
+  const { config, variables } = result;
   diagnostics.push(...ev.diagnostics);
   return { config, variables, diagnostics, positionOf: (path, part) => positionFrom(ev, path, part) };
 }

@@ -49,6 +49,7 @@ export function parseTemplate(f: SourceFile, start = 0, end = f.text.length): { 
   return { expr, diagnostics: p.diags };
 }
 
+const MAX_CHAIN = 1000;
 const LEVELS: readonly (readonly string[])[] = [['||'], ['&&'], ['==', '!='], ['<', '>', '<=', '>='], ['+', '-'], ['*', '/', '%']];
 
 class Parser {
@@ -319,9 +320,11 @@ class Parser {
   private parseBin(level: number): Expr {
     if (level === LEVELS.length) return this.parseUnary();
     let left = this.parseBin(level + 1);
-    for (;;) {
+    for (let n = 0; ; n++) {
       const op = this.peekOp(level);
       if (op === null) return left;
+      // A left-deep chain is evaluated recursively: cap it like nesting.
+      if (n >= MAX_CHAIN) throw new DepthError(this.i, `expression too long (more than ${MAX_CHAIN} operators in a row)`);
       this.i += op.length;
       this.i = skipSpace(this.t, this.i, true);
       const right = this.parseBin(level + 1);
@@ -346,7 +349,8 @@ class Parser {
   private parsePostfix(): Expr {
     let e = this.parsePrimary();
     const t = this.t;
-    for (;;) {
+    for (let n = 0; ; n++) {
+      if (n >= MAX_CHAIN) throw new DepthError(this.i, `expression too long (more than ${MAX_CHAIN} attribute, index or splat steps in a row)`);
       const save = this.i;
       this.ws();
       const c = t.charCodeAt(this.i);
@@ -712,6 +716,12 @@ class Parser {
       if (c === 10) {
         if (mode === 'quoted') this.err(this.i, 'unterminated string: a quoted string must end on the line it starts (use a heredoc for several lines)');
         this.i++;
+        if (heredoc) {
+          // One literal per line, as HCL's scanner makes them: strip markers and <<- work line by line.
+          flushLit(this.i);
+          pushLit();
+          chunk = this.i;
+        }
         lineStart = true;
         continue;
       }

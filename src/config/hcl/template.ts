@@ -22,80 +22,50 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 9;
 }
 
-/** `<<-`: the smallest indentation of the lines with content is removed from every line. */
+/**
+ * `<<-`, as hclsyntax's flushHeredocTemplateParts: the parts are per line (a heredoc's literals end at
+ * each newline); a part that starts a line counts its leading whitespace (0 for a `${` or `%{`; blank
+ * lines are ignored), and the smallest count is removed from every line-leading literal. Runs after the
+ * strip markers, so a line whose newline a `~` removed does not start the next one.
+ */
 function flushIndent(flat: FlatPart[]): void {
   let min = Infinity;
-  let atLineStart = true;
-  for (let p = 0; p < flat.length; p++) {
-    const part = flat[p] as FlatPart;
-    if (part.k !== 'str') {
-      atLineStart = false;
-      continue;
+  let newline = true;
+  const adjust: (FlatPart & { k: 'str' })[] = [];
+  for (const part of flat) {
+    if (newline) {
+      newline = false;
+      if (part.k === 'str') {
+        const lead = /^\s*/u.exec(part.value)?.[0] ?? '';
+        if (lead.length === part.value.length && part.value.endsWith('\n')) {
+          // A blank line does not count.
+        } else {
+          min = Math.min(min, [...lead].length);
+          adjust.push(part);
+        }
+      } else min = 0;
     }
-    const v = part.value;
-    let i = 0;
-    let lineStart = atLineStart;
-    while (i <= v.length) {
-      if (lineStart) {
-        let j = i;
-        while (j < v.length && isSpace(v.charCodeAt(j))) j++;
-        const endOfPart = j >= v.length;
-        const blank = endOfPart ? p === flat.length - 1 : v.charCodeAt(j) === 10 || v.charCodeAt(j) === 13;
-        if (!blank) min = Math.min(min, j - i);
-      }
-      const nl = v.indexOf('\n', i);
-      if (nl === -1) break;
-      i = nl + 1;
-      lineStart = true;
-    }
-    atLineStart = v.endsWith('\n');
+    if (part.k === 'str' && part.value.endsWith('\n')) newline = true;
   }
   if (min === Infinity || min === 0) return;
-  atLineStart = true;
-  for (const part of flat) {
-    if (part.k !== 'str') {
-      atLineStart = false;
-      continue;
-    }
-    const v = part.value;
-    let out = '';
+  for (const part of adjust) {
     let i = 0;
-    let lineStart = atLineStart;
-    for (;;) {
-      if (lineStart) {
-        let j = i;
-        while (j < v.length && j - i < min && isSpace(v.charCodeAt(j))) j++;
-        i = j;
-      }
-      const nl = v.indexOf('\n', i);
-      if (nl === -1) {
-        out += v.slice(i);
-        break;
-      }
-      out += v.slice(i, nl + 1);
-      i = nl + 1;
-      lineStart = true;
-    }
-    atLineStart = v.endsWith('\n');
-    part.value = out;
+    for (let n = 0; n < min; n++) i += (part.value.codePointAt(i) as number) > 0xffff ? 2 : 1;
+    part.value = part.value.slice(i);
   }
 }
 
 export function buildTemplate(flat: FlatPart[], f: SourceFile, s: number, e: number, flush: boolean): Expr {
-  if (flush) flushIndent(flat);
-  // Strip markers remove whitespace (newlines included) from the adjacent literal.
+  // Strip markers trim the adjacent literal only (in a heredoc, the adjacent line), then `<<-` applies.
   for (let p = 0; p < flat.length; p++) {
     const part = flat[p] as FlatPart;
     if (part.k === 'str') continue;
-    if (part.stripL && p > 0) {
-      const prev = flat[p - 1] as FlatPart;
-      if (prev.k === 'str') prev.value = prev.value.replace(/[ \t\r\n]+$/, '');
-    }
-    if (part.stripR && p + 1 < flat.length) {
-      const next = flat[p + 1] as FlatPart;
-      if (next.k === 'str') next.value = next.value.replace(/^[ \t\r\n]+/, '');
-    }
+    const prev = flat[p - 1];
+    if (part.stripL && prev?.k === 'str') prev.value = prev.value.replace(/\s+$/u, '');
+    const next = flat[p + 1];
+    if (part.stripR && next?.k === 'str') next.value = next.value.replace(/^\s+/u, '');
   }
+  if (flush) flushIndent(flat);
   const root: TemplatePart[] = [];
   type Frame = { open: FlatPart & Strip; node: Extract<TemplatePart, { k: 'if' | 'for' }>; parts: TemplatePart[] };
   const stack: Frame[] = [];
@@ -103,7 +73,11 @@ export function buildTemplate(flat: FlatPart[], f: SourceFile, s: number, e: num
   for (const part of flat) {
     switch (part.k) {
       case 'str':
-        if (part.value !== '') cur.push({ k: 'str', value: part.value });
+        if (part.value !== '') {
+          const last = cur[cur.length - 1];
+          if (last?.k === 'str') last.value += part.value;
+          else cur.push({ k: 'str', value: part.value });
+        }
         break;
       case 'interp':
         cur.push({ k: 'interp', expr: part.expr });

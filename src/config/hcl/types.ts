@@ -75,9 +75,23 @@ export function friendlyName(t: CtyType): string {
     case 'set':
     case 'map':
       return `${t.k} of ${friendlyName(t.elem)}`;
+    case 'any':
+      return 'any type';
     default:
       return t.k;
   }
+}
+
+/** cty's JSON form of a value's type (json.MarshalType), for values of type `any`. */
+export function impliedTypeJson(v: Value): unknown {
+  if (v === null) return 'dynamic';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'number') return 'number';
+  if (typeof v === 'boolean') return 'bool';
+  if (Array.isArray(v)) return ['tuple', v.map(impliedTypeJson)];
+  const o: Record<string, unknown> = {};
+  for (const k of sortedKeys(v)) o[k] = impliedTypeJson(v[k] as Value);
+  return ['object', o];
 }
 
 /** Converts to a type constraint; throws ConvertError with the path. */

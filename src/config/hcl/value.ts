@@ -20,7 +20,11 @@ export interface FunctionContext {
   now: Date;
 }
 
-/** A function's failure; the evaluator turns it into a file:line:column diagnostic at the call (or at argument argIndex). */
+/**
+ * A function's failure; the evaluator turns it into a file:line:column diagnostic at the call (or at
+ * argument argIndex), worded with describeFunctionError. A message starting `Invalid value for "x"
+ * parameter:` is about that argument; any other message is the call's (cty's wording, no final period).
+ */
 export class FunctionError extends Error {
   constructor(
     message: string,
@@ -29,6 +33,17 @@ export class FunctionError extends Error {
     super(message);
     this.name = 'FunctionError';
   }
+}
+
+/**
+ * The summary and detail HCL prints for a failed call (hclsyntax FunctionCallExpr.Value): an error
+ * about one argument reads `Invalid function argument; Invalid value for "str" parameter: …`,
+ * any other `Error in function call; Call to function "fn" failed: ….`
+ */
+export function describeFunctionError(fn: string, e: FunctionError): { summary: string; detail: string } {
+  if (e.message.startsWith('Invalid value for ')) return { summary: 'Invalid function argument', detail: e.message };
+  const msg = e.message.endsWith('.') ? e.message : `${e.message}.`;
+  return { summary: 'Error in function call', detail: `Call to function "${fn}" failed: ${msg}` };
 }
 
 export interface StdlibFunction {
@@ -46,9 +61,12 @@ export function isObject(v: Value): v is ValueObject {
  * A number as cty prints it when converting to a string (big.Float.Text('f', -1)): no exponent, the
  * shortest digits that identify the value. cty's numbers are 512-bit floats and ours are doubles, so
  * the digits differ where a double cannot carry them:
- * - integers below 2^53 and decimals written in the file (0.5, 3.14159, 1e21) print as bake prints them;
- * - sums of decimals print at 15 significant digits (0.1+0.2 → "0.3", as bake; a double says 0.30000000000000004);
- * - repeating fractions (1/3) print 15 digits where bake prints about 155 ("0.333…335").
+ * - integers and decimals written in the file (42, 0.5, 3.14159, 1e21, 1e23) print as bake prints them;
+ * - sums of decimals lose the double's noise (0.1+0.2 → "0.3", as bake; a double says 0.30000000000000004);
+ * - results of float64 functions (pow(2, 0.5)) print Go's shortest float64 digits, as bake;
+ * - repeating fractions (1/3) print a double's 16 digits where bake prints about 155 ("0.333…335");
+ * - 2^64 from pow prints "18446744073709552000" where bake prints "18446744073709550000" (Go's big.Float
+ *   shortest digits ignore the narrower gap below a power of two).
  * Infinities print as Go does ("+Inf", "-Inf").
  */
 export function formatNumber(n: number): string {
@@ -57,11 +75,20 @@ export function formatNumber(n: number): string {
   if (n === -Infinity) return '-Inf';
   if (n === 0) return Object.is(n, -0) ? '-0' : '0';
   if (Number.isInteger(n) && Math.abs(n) <= Number.MAX_SAFE_INTEGER) return String(n);
-  let s = String(n);
-  // More than 15 significant digits on a fraction is double-rounding noise from arithmetic
-  // on decimals (0.1+0.2); bake's 512-bit floats do not show it.
-  if (!Number.isInteger(n) && significantDigits(s) > 15) s = String(Number(n.toPrecision(15)));
-  return expandExponent(s);
+  return expandExponent(denoise(n));
+}
+
+/**
+ * The shortest digits of a double, without the noise arithmetic on decimals leaves (0.1+0.2 is
+ * 0.30000000000000004 in doubles, 0.3 in bake's 512-bit floats): a fraction whose 15-digit rounding
+ * is much shorter is taken as that shorter decimal. Values from float64 functions (pow, log) keep
+ * their 17 digits, as bake prints them.
+ */
+export function denoise(n: number): string {
+  const s = String(n);
+  if (Number.isInteger(n) || significantDigits(s) <= 15) return s;
+  const short = String(Number(n.toPrecision(15)));
+  return significantDigits(short) <= 12 ? short : s;
 }
 
 function significantDigits(s: string): number {

@@ -6,7 +6,7 @@
  * valueHasOverride, convertPrimitive, valueFromCSV).
  */
 import { ConvertError, formatNumber, fromJson, newObject, parseNumber, toGoJson, toStringValue, typeName } from './convert.js';
-import { convertTo, friendlyName, isPrimitive, type CtyType } from './types.js';
+import { convertTo, friendlyName, impliedTypeJson, isPrimitive, type CtyType } from './types.js';
 import type { Value } from './value.js';
 
 export const JSON_SUFFIX = '_JSON';
@@ -167,6 +167,10 @@ export function applyOverride(name: string, ov: { text: string; json: boolean },
 /** The text `--list variables` shows for a value (null when the variable is unset). */
 export function variableText(v: Value, type: CtyType | null): string | null {
   if (v === null) return null;
+  if (type?.k === 'any') {
+    // cty marshals a value of type any with its type beside it.
+    return `{"value":${toGoJson(v)},"type":${JSON.stringify(impliedTypeJson(v))}}`;
+  }
   if (type) {
     const s = toGoJson(v);
     return type.k === 'string' ? s.replace(/^"+|"+$/g, '') : s;

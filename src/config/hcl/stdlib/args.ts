@@ -39,10 +39,13 @@ export function num(args: readonly Value[], i: number, name: string): number {
   return n;
 }
 
+/** gocty's message when a number does not fit a Go int. */
+export const WHOLE = 'value must be a whole number, between -9223372036854775808 and 9223372036854775807';
+
 /** A number that must be whole, as gocty.FromCtyValue into an int requires. */
 export function int(args: readonly Value[], i: number, name: string): number {
   const n = num(args, i, name);
-  if (!Number.isInteger(n)) throw argError(i, name, 'value must be a whole number');
+  if (!Number.isInteger(n)) throw new FunctionError(WHOLE, i);
   return n;
 }
 

@@ -16,7 +16,7 @@ import {
   type Value,
   type ValueObject,
 } from '../value.js';
-import { any, argError, fixed, num, seq, str, strList, variadic } from './args.js';
+import { WHOLE, any, argError, fixed, num, seq, str, strList, variadic } from './args.js';
 import { makeSet, setHas, unifyElements } from './sets.js';
 
 /** cty refuses a range longer than this (sequence.go). */
@@ -38,7 +38,7 @@ function flatten(list: readonly Value[]): Value[] {
 /** gocty's int conversion, worded as `invalid <what>: value must be a whole number`. */
 function wholeNumber(v: Value, what: string): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-  if (!Number.isInteger(n)) throw new FunctionError(`invalid ${what}: value must be a whole number`);
+  if (!Number.isInteger(n)) throw new FunctionError(`invalid ${what}: ${WHOLE}`);
   return n;
 }
 
@@ -121,11 +121,10 @@ export const collectionFunctions: Record<string, StdlibFunction> = {
     const list = any(a, 0, 'list');
     if (!Array.isArray(list)) throw new FunctionError(`cannot read elements from ${typeName(list)}`);
     const n = num(a, 1, 'index');
-    if (!Number.isInteger(n)) throw new FunctionError('invalid index: value must be a whole number');
+    if (!Number.isInteger(n)) throw new FunctionError(`invalid index: ${WHOLE}`);
     if (list.length === 0) throw new FunctionError('cannot use element function with an empty list');
-    let i = n % list.length;
-    if (i < 0) i += list.length;
-    return list[i] as Value;
+    if (n < 0) throw new FunctionError('cannot use element function with a negative index');
+    return list[n % list.length] as Value;
   }),
   flatten: fixed(1, (a) => {
     const list = any(a, 0, 'list');
@@ -156,14 +155,13 @@ export const collectionFunctions: Record<string, StdlibFunction> = {
     if (isObject(c)) return Object.keys(c).length;
     throw new FunctionError('collection must be a list, a map or a tuple');
   }),
-  lookup: variadic(2, (a) => {
+  // bake's cty takes the default as a required third argument.
+  lookup: fixed(3, (a) => {
     const m = any(a, 0, 'inputMap');
     const key = str(a, 1, 'key');
-    if (a.length > 3) throw new FunctionError('lookup() takes at most three arguments');
     if (!isObject(m)) throw argError(0, 'inputMap', 'lookup() requires a map as the first argument');
     if (Object.hasOwn(m, key)) return m[key] as Value;
-    if (a.length === 3) return a[2] as Value;
-    throw argError(0, 'inputMap', `the given object has no attribute ${JSON.stringify(key)}`);
+    return a[2] ?? null;
   }),
   merge: variadic(0, (a) => {
     const out = makeObject();
@@ -190,7 +188,7 @@ export const collectionFunctions: Record<string, StdlibFunction> = {
     } else if (nums.length === 3) {
       [start, end, step] = nums as [number, number, number];
     } else throw new FunctionError('must have one, two, or three arguments');
-    if (step === 0) throw argError(2, 'params', 'step must not be zero');
+    // cty's zero-step check compares Value structs and never fires, so a zero step runs into the cap.
     const down = step < 0;
     if (down && end > start) throw argError(1, 'params', 'end must be less than start when step is negative');
     if (!down && end < start) throw argError(1, 'params', 'end must be greater than start when step is positive');

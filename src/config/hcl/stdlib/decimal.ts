@@ -1,3 +1,5 @@
+import { denoise } from '../value.js';
+
 /**
  * Decimal digits of a number and Go's rounding of them, for the formatting of numbers as Go's
  * math/big does it (ftoa.go, decimal.go): a value is 0.<mant> × 10^exp, mant without trailing zeros.
@@ -9,25 +11,56 @@ export interface Decimal {
   exp: number;
 }
 
+const bitLength = (n: bigint): number => n.toString(2).length;
+
+/**
+ * Whether the 512-bit float nearest to the decimal 0.<mant> × 10^exp (how HCL parses a number
+ * literal) lies above (1), below (-1) or on (0) it.
+ */
+function bigFloatSide(d: Decimal): number {
+  const frac = d.mant.length - d.exp; // value = mant × 10^-frac
+  let num = BigInt(d.mant);
+  let den = 1n;
+  if (frac > 0) den = 10n ** BigInt(frac);
+  else num *= 10n ** BigInt(-frac);
+  // Scale by 2^s so the quotient has 512 bits: the float's mantissa.
+  const s = 512 - (bitLength(num) - bitLength(den));
+  const scaledNum = s >= 0 ? num << BigInt(s) : num;
+  const scaledDen = s >= 0 ? den : den << BigInt(-s);
+  let q = scaledNum / scaledDen;
+  let r = scaledNum % scaledDen;
+  if (bitLength(q) > 512) {
+    // One bit too many: halve, keeping the remainder exact.
+    r = (q & 1n) * scaledDen + r;
+    q >>= 1n;
+    return compareHalf(r, 2n * scaledDen);
+  }
+  return compareHalf(r, scaledDen);
+}
+
+/** Rounding q + r/den to nearest: up (the float lies above) when r/den > 1/2, down when less. */
+function compareHalf(r: bigint, den: bigint): number {
+  if (r === 0n || 2n * r === den) return 0;
+  return 2n * r > den ? 1 : -1;
+}
+
 export function toDecimal(x: number): Decimal {
   const a = Math.abs(x);
   if (a === 0) return { mant: '', exp: 0 };
-  let s = a.toExponential();
-  let [m, e] = s.split('e') as [string, string];
-  let digits = m.replace('.', '');
   // Noise from arithmetic on decimals (0.1+0.2) is below bake's 512-bit precision: drop it.
-  if (digits.length > 15 && !Number.isInteger(a)) {
-    s = a.toExponential(14);
-    [m, e] = s.split('e') as [string, string];
-    digits = m.replace('.', '');
-  }
-  digits = digits.replace(/0+$/, '');
+  const [m, e] = Number(denoise(a)).toExponential().split('e') as [string, string];
+  const digits = m.replace('.', '').replace(/0+$/, '');
   return { mant: digits, exp: Number(e) + 1 };
 }
 
 function shouldRoundUp(d: Decimal, n: number): boolean {
   const c = d.mant[n] as string;
-  if (c === '5' && n + 1 === d.mant.length) return n > 0 && (Number(d.mant[n - 1]) & 1) !== 0;
+  if (c === '5' && n + 1 === d.mant.length) {
+    // A tie in the short digits: bake's 512-bit float of that decimal lies just above or below it.
+    const side = bigFloatSide(d);
+    if (side !== 0) return side > 0;
+    return n > 0 && (Number(d.mant[n - 1]) & 1) !== 0;
+  }
   return c >= '5';
 }
 

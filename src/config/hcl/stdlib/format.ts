@@ -5,7 +5,7 @@
  * https://github.com/zclconf/go-cty/blob/main/cty/function/stdlib/format.go
  */
 import { FunctionError, toBoolValue, toNumberValue, toStringValue, type StdlibFunction, type Value } from '../value.js';
-import { splitGraphemes, str, variadic } from './args.js';
+import { argError, splitGraphemes, str, variadic } from './args.js';
 import { floatText } from './decimal.js';
 import { ctyJSON } from './json.js';
 
@@ -125,7 +125,7 @@ function formatOne(v: Verb, args: readonly Value[]): string {
       return padWidth(v, v.mode === 'q' ? ctyJSON(s) : s);
     }
     default:
-      throw new FunctionError(`unsupported format verb ${goQuote(v.mode)} in ${goQuote(v.raw)} at offset ${v.offset}`);
+      throw new FunctionError(`unsupported format verb ${runeQuote(v.mode)} in ${goQuote(v.raw)} at offset ${v.offset}`);
   }
 }
 
@@ -192,8 +192,8 @@ export function formatString(format: string, args: readonly Value[]): string {
     nextArg = v.argNum + 1;
   }
   if (highest < args.length) {
-    if (highest === 0) throw new FunctionError('too many arguments; no verbs in format string', 1);
-    throw new FunctionError(`too many arguments; only ${highest} used by format string`, highest + 1);
+    if (highest === 0) throw argError(1, 'args', 'too many arguments; no verbs in format string');
+    throw argError(highest + 1, 'args', `too many arguments; only ${highest} used by format string`);
   }
   return out;
 }
@@ -217,10 +217,7 @@ export const formatFunctions: Record<string, StdlibFunction> = {
         len = v.length;
         chooser = i;
       } else if (v.length !== len)
-        throw new FunctionError(
-          `argument ${i + 1} has length ${v.length}, which is inconsistent with argument ${chooser + 1} of length ${len}`,
-          i + 1,
-        );
+        throw argError(i + 1, 'args', `argument ${i + 1} has length ${v.length}, which is inconsistent with argument ${chooser + 1} of length ${len}`);
     });
     if (len === -1) return [formatString(fmt, rest)];
     const out: string[] = [];

@@ -40,3 +40,4 @@ export { ctyJSON, parseJSON } from './json.js';
 
 /** Special forms the evaluator evaluates lazily (hcl/v2 ext/tryfunc); listed so name lookups and suggestions know them. */
 export const SPECIAL_FORMS = ['can', 'try'] as const;
+export { PARAM_NAMES, type ParamNames } from './params.js';

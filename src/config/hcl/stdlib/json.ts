@@ -35,7 +35,7 @@ export function ctyJSON(v: Value): string {
   if (v === null) return 'null';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new FunctionError('value must be finite to be encoded as JSON');
+    if (!Number.isFinite(v)) throw new FunctionError('cannot serialize infinity as JSON');
     return formatNumber(v);
   }
   if (typeof v === 'string') return goJSONString(v);
@@ -44,18 +44,27 @@ export function ctyJSON(v: Value): string {
   return '{' + keys.map((k) => goJSONString(k) + ':' + ctyJSON(v[k] as Value)).join(',') + '}';
 }
 
-/** JSON text to a value: objects as null-prototype records, numbers as doubles. */
+/** JSON text to a value: objects as null-prototype records, numbers as doubles. Errors worded as Go's encoding/json. */
 export function parseJSON(text: string): Value {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    const first = text.trimStart()[0];
-    if (first !== undefined && !'{["tfn-0123456789'.includes(first))
-      throw new FunctionError(`a JSON document cannot begin with the character ${JSON.stringify(first).replace(/^"|"$/g, "'")}`, 0);
-    throw new FunctionError(`Invalid value for "str" parameter: ${(e as Error).message}.`, 0);
+    throw new FunctionError(goJSONError(text, (e as Error).message));
   }
   return fromJS(parsed);
+}
+
+function goJSONError(text: string, message: string): string {
+  if (text.trim() === '' || /end of JSON input|Unterminated string/.test(message)) return 'unexpected end of JSON input';
+  const pos = /position (\d+)/.exec(message);
+  const token = /Unexpected token '(.)'/.exec(message);
+  const at = pos ? Number(pos[1]) : token ? text.indexOf(token[1] as string) : -1;
+  const c = at >= 0 ? text[at] : undefined;
+  if (c === undefined) return 'unexpected end of JSON input';
+  const quoted = c === "'" ? "'\\''" : `'${c}'`;
+  const first = text.length - text.trimStart().length;
+  return at === first ? `invalid character ${quoted} looking for beginning of value` : `invalid character ${quoted}`;
 }
 
 function fromJS(x: unknown): Value {

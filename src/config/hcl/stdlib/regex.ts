@@ -28,10 +28,18 @@ const POSIX: Record<string, string> = {
 const GO_SPACE = '\\t\\n\\f\\r ';
 const JS_SYNTAX = '^$\\.*+?()[]{}|/';
 
-class Unsupported extends Error {}
+/** A pattern Go refuses (code and expr as regexp/syntax words them), or one tsbake cannot translate. */
+class PatternError extends Error {
+  constructor(
+    readonly code: string,
+    readonly expr: string,
+  ) {
+    super(`${code} in ${expr}`);
+  }
+}
 
-function escapeLiteral(c: string): string {
-  return JS_SYNTAX.includes(c) || c === '-' ? '\\' + c : c;
+function escapeLiteral(c: string, inClass = false): string {
+  return JS_SYNTAX.includes(c) || (inClass && c === '-') ? '\\' + c : c;
 }
 
 export interface CompiledPattern {
@@ -46,7 +54,7 @@ function translate(pattern: string): { source: string; flags: string } {
   const lead = /^\(\?([imsU]+)\)/.exec(pattern);
   if (lead) {
     const f = lead[1] as string;
-    if (f.includes('U')) throw new Unsupported('the ungreedy flag (?U) has no JavaScript equivalent; use lazy quantifiers (*?, +?) instead');
+    if (f.includes('U')) throw new PatternError('the ungreedy flag is not supported by tsbake (use lazy quantifiers such as *? instead)', '(?U)');
     flags = [...new Set(f)].join('');
     p = lead[0].length;
   }
@@ -57,12 +65,12 @@ function translate(pattern: string): { source: string; flags: string } {
     const c = pattern[p] as string;
     if (c === '\\') {
       const n = pattern[p + 1];
-      if (n === undefined) throw new Unsupported('trailing backslash at end of expression: ``');
+      if (n === undefined) throw new PatternError('trailing backslash at end of expression', '');
       p += 2;
       if (n === 'Q') {
         const end = pattern.indexOf('\\E', p);
         const lit = end < 0 ? pattern.slice(p) : pattern.slice(p, end);
-        out += [...lit].map(escapeLiteral).join('');
+        out += [...lit].map((ch) => escapeLiteral(ch, inClass)).join('');
         p = end < 0 ? pattern.length : end + 2;
       } else if (n === 'A' && !inClass) out += multiline ? '(?<![\\s\\S])' : '^';
       else if (n === 'z' && !inClass) out += multiline ? '(?![\\s\\S])' : '$';
@@ -72,7 +80,7 @@ function translate(pattern: string): { source: string; flags: string } {
       else if (n === 'v') out += '\\x0B';
       else if (n === 'x' && pattern[p] === '{') {
         const end = pattern.indexOf('}', p);
-        if (end < 0) throw new Unsupported(`invalid escape sequence: \`\\x{\``);
+        if (end < 0) throw new PatternError('invalid escape sequence', '\\x{');
         out += `\\u{${pattern.slice(p + 1, end)}}`;
         p = end + 1;
       } else if ((n === 'p' || n === 'P') && pattern[p] !== '{') {
@@ -87,12 +95,12 @@ function translate(pattern: string): { source: string; flags: string } {
         const body = bare === 'Any' ? 'Any' : isCategory ? bare : `Script=${bare}`;
         out += `\\${neg !== (n === 'P') ? 'P' : 'p'}{${body}}`;
         p = end < 0 ? pattern.length : end + 1;
-      } else if (/[1-9]/.test(n)) throw new Unsupported(`invalid escape sequence: \`\\${n}\` (RE2 has no backreferences)`);
-      else if (n === 'C') throw new Unsupported('invalid escape sequence: `\\C`');
-      else if (n === 'Z') throw new Unsupported('invalid escape sequence: `\\Z`');
+      } else if (/[1-9]/.test(n)) throw new PatternError('invalid escape sequence', `\\${n}`);
+      else if (n === 'C') throw new PatternError('invalid escape sequence', '\\C');
+      else if (n === 'Z') throw new PatternError('invalid escape sequence', '\\Z');
       else if (/[dDwWbBtnrf0]/.test(n)) out += '\\' + n;
-      else if (/[A-Za-z0-9]/.test(n)) throw new Unsupported(`invalid escape sequence: \`\\${n}\``);
-      else out += escapeLiteral(n);
+      else if (/[A-Za-z0-9]/.test(n)) throw new PatternError('invalid escape sequence', `\\${n}`);
+      else out += escapeLiteral(n, inClass);
       continue;
     }
     if (inClass) {
@@ -101,8 +109,8 @@ function translate(pattern: string): { source: string; flags: string } {
         const raw = end < 0 ? '' : pattern.slice(p + 2, end);
         const neg = raw.startsWith('^');
         const cls = POSIX[neg ? raw.slice(1) : raw];
-        if (cls === undefined) throw new Unsupported(`invalid character class range: \`${pattern.slice(p, end + 2)}\``);
-        if (neg) throw new Unsupported(`negated POSIX classes such as \`[[:^${raw.slice(1)}:]]\` are not supported here`);
+        if (cls === undefined) throw new PatternError('invalid character class range', pattern.slice(p, end + 2));
+        if (neg) throw new PatternError('negated POSIX classes are not supported by tsbake', `[:${raw}:]`);
         out += cls;
         p = end + 2;
         continue;
@@ -141,15 +149,15 @@ function translate(pattern: string): { source: string; flags: string } {
         continue;
       }
       const look = /^\(\?(<?[=!])/.exec(rest);
-      if (look) throw new Unsupported(`invalid or unsupported Perl syntax: \`(?${look[1]}\` (RE2 has no lookaround)`);
+      if (look) throw new PatternError('invalid or unsupported Perl syntax', `(?${look[1]}`);
       const flagGroup = /^\(\?[-imsU]*[:)]/.exec(rest);
       if (flagGroup)
-        throw new Unsupported(`flags in the middle of a pattern (\`${flagGroup[0]}\`) are not supported here; put them at the start, as (?i)`);
-      throw new Unsupported(`invalid or unsupported Perl syntax: \`${rest.slice(0, 3)}\``);
+        throw new PatternError('flags after the start of a pattern are not supported by tsbake (put them first, as (?i)…)', flagGroup[0]);
+      throw new PatternError('invalid or unsupported Perl syntax', rest.slice(0, 3));
     }
     if (c === '{') {
       const rep = /^\{(\d+)(?:,(\d*))?\}/.exec(pattern.slice(p));
-      if (rep && (Number(rep[1]) > 1000 || Number(rep[2] ?? 0) > 1000)) throw new Unsupported(`invalid repeat count: \`${rep[0]}\``);
+      if (rep && (Number(rep[1]) > 1000 || Number(rep[2] ?? 0) > 1000)) throw new PatternError('invalid repeat count', rep[0]);
       if (!rep) {
         out += '\\{';
         p++;
@@ -169,8 +177,8 @@ function translate(pattern: string): { source: string; flags: string } {
 
 const cache = new Map<string, CompiledPattern>();
 
-/** Compile an RE2 pattern; `prefix` words the error as the calling function does. */
-export function compilePattern(pattern: string, onError: (why: string) => FunctionError): CompiledPattern {
+/** Compile an RE2 pattern; onError words the failure as the calling function does. */
+export function compilePattern(pattern: string, onError: (code: string, expr: string) => FunctionError): CompiledPattern {
   const hit = cache.get(pattern);
   if (hit) return hit;
   let re: RegExp;
@@ -178,8 +186,13 @@ export function compilePattern(pattern: string, onError: (why: string) => Functi
     const { source, flags } = translate(pattern);
     re = new RegExp(source, flags + 'gu');
   } catch (e) {
-    const msg = (e as Error).message.replace(/^Invalid regular expression: /, '');
-    throw onError(msg);
+    if (e instanceof PatternError) throw onError(e.code, e.expr);
+    const msg = (e as Error).message;
+    if (/Unterminated group/.test(msg)) throw onError('missing closing )', pattern);
+    if (/Unmatched '\)'/.test(msg)) throw onError('unexpected )', pattern);
+    if (/Unterminated character class/.test(msg)) throw onError('missing closing ]', pattern.slice(pattern.lastIndexOf('[')));
+    if (/Nothing to repeat/.test(msg)) throw onError('missing argument to repetition operator', pattern);
+    throw onError(msg.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, ''), pattern);
   }
   // Capture groups and their names, in order: probe with an alternative that always matches.
   const probe = new RegExp(`${re.source}|`, 'u').exec('') as RegExpExecArray;
@@ -224,7 +237,7 @@ function result(c: CompiledPattern, m: RegExpExecArray): Value {
 }
 
 function regexCompile(pattern: string): CompiledPattern {
-  const c = compilePattern(pattern, (why) => argError(0, 'pattern', `invalid regexp pattern: ${why}`));
+  const c = compilePattern(pattern, (code, expr) => argError(0, 'pattern', `invalid regexp pattern: ${code} in ${expr}`));
   const named = c.names.filter((n) => n !== undefined).length;
   if (named > 0 && named < c.names.length)
     throw argError(0, 'pattern', 'invalid regexp pattern: cannot mix both named and unnamed capture groups');
@@ -259,7 +272,7 @@ export const regexFunctions: Record<string, StdlibFunction> = {
     const s = str(a, 0, 'str');
     const pattern = str(a, 1, 'pattern');
     const rep = str(a, 2, 'replace');
-    const c = compilePattern(pattern, (why) => new FunctionError(`error parsing regexp: ${why}: \`${pattern}\``));
+    const c = compilePattern(pattern, (code, expr) => new FunctionError(`error parsing regexp: ${code}: \`${expr}\``));
     let out = '';
     let last = 0;
     for (const m of findAll(c, s)) {

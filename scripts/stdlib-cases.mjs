@@ -164,3 +164,42 @@ cases.push(
 );
 cases.splice(cases.findIndex((c) => c[0] === 'tostring_via_join'), 1);
 cases.push(['join', ',', [0.5, 100, 1e21, 1.5e-7, -0]], ['upper', 1e23], ['format', '%s', 18446744073709551616]);
+
+// A second round on the edges.
+cases.push(
+  ['title', 'ünïcode wörds'], ['title', 'a.b,c;d'], ['title', 'ALREADY Up'], ['upper', 'ı i ǆ'], ['lower', 'İ Ǆ'],
+  ['trimspace', '\u2003x\u3000'], ['trim', '¡¡hola!!', '¡!'], ['split', '::', 'a::b::'], ['replace', 'ééé', 'é', 'e'],
+  ['strlen', '🇫🇷🇩🇪'], ['reverse', '👍🏽ab'], ['substr', '👍🏽abc', 1, 2], ['indent', -2, 'a\nb'], ['chunklist', [1, 2, 3], 5],
+  ['format', '%q', 'é\u0001'], ['format', '%6s|', 'éé'], ['format', '%x', -255], ['format', '%.3e', 9.9995], ['format', '%.10g', 1 / 8],
+  ['format', '%08.3f', -3.14159], ['format', '% d', -5], ['format', '%+s', 'x'], ['format', '%#v', [1, 'a']], ['format', '%v', -0.000012345],
+  ['format', '%v', 123456], ['format', '%v', 1e-5], ['format', '%g', 1e-5], ['format', '%.0e', 15], ['format', '%.0g', 15], ['format', '%X', 3735928559],
+  ['format', '%b', 0], ['format', '%.0d', 0], ['format', '%5.1s|', 'abc'], ['format', '%-8q|', 'a'], ['format', '%d%%', 50],
+  ['formatlist', '%s:%s', 'k', ['a', 'b']], ['formatlist', '%v', [1, [2], { a: 3 }]],
+  ['jsonencode', { 'é': 'ü', 'z\u0000': '\u007f', B: 1, a: 2 }], ['jsonencode', [[], {}, [null]]], ['jsonencode', 0.1],
+  ['csvdecode', 'a,b\n"multi\nline",2\n'], ['csvdecode', 'a\n"x""y"'], ['csvdecode', ' a , b \n 1 , 2 '],
+  ['flatten', [['a', ['b']], [[[]]], 'c']], ['sort', ['b', 'B', 'a', 'A', '_']], ['distinct', [1, '1', 2]], ['setproduct', [1, 2], [3, 4], ['x']],
+  ['setunion', [[1], [2]], [[1]]], ['setunion', [true, false], [true]], ['setintersection', ['a'], []], ['concat', [[1]], [{ a: 1 }]],
+  ['merge', { a: { x: 1 } }, { a: { y: 2 } }], ['keys', { z: { a: 1 }, y: [] }], ['values', { b: [1], a: 'x' }], ['zipmap', ['a', 'a'], [1, 2]],
+  ['lookup', { a: 1 }, 'a', 'd'], ['lookup', { a: null }, 'a', 'd'], ['element', [1, 2, 3], 7], ['slice', [1, 2, 3], 3, 3], ['contains', [[1]], [1]],
+  ['coalescelist', null, ['x']], ['compact', ['', '']], ['range', 1, 2, 0.3], ['range', -2, 2], ['range', 3, 3],
+  ['cidrhost', '2001:db8::/32', 1], ['cidrhost', '::ffff:10.0.0.0/104', 3], ['cidrsubnet', '2001:db8::/32', 16, 65535], ['cidrnetmask', '10.0.0.0/0'],
+  ['cidrsubnets', '10.0.0.0/8', 8, 4, 8], ['cidrhost', '10.0.0.0/8', 16777216],
+  ['timeadd', '2024-03-01T00:00:00Z', '-1ns'], ['timeadd', '2024-02-28T23:00:00-05:00', '1h'], ['timeadd', '2024-01-01T00:00:00Z', '1.5µs'],
+  ['timeadd', '2024-01-01T00:00:00Z', '-0'], ['timeadd', '2024-01-01T00:00:00Z', '+2h'], ['timeadd', '2024-01-01T00:00:00Z', '.5h'],
+  ['formatdate', 'hh:mm H A', '2024-03-05T12:00:00Z'], ['formatdate', 'D/M/YY', '2009-01-01T00:00:00Z'], ['formatdate', 'YYYY', '0099-01-01T00:00:00Z'],
+  ['formatdate', 'YYYY', '2024-03-05T24:00:00Z'], ['formatdate', 'YYYY', '2024-13-05T07:08:09Z'], ['formatdate', 'YYYY', '2024-03-05T07:08:09+0100'],
+  ['formatdate', 'YYYY', '2024-03-05T07:08'], ['formatdate', 'YYYY', '2024-03-05T7:08:09Z'], ['formatdate', 'YYYY', '2024-03-05T07:08:09'],
+  ['regexall', '(a)|(b)', 'ab'], ['regex_replace', 'abc', '(?P<x>b)', '[$y]'], ['regex_replace', 'abc', 'b', '$'], ['regex_replace', 'aaa', 'a', '$0$0'],
+  ['regex', '(?i)straße', 'STRASSE straße'], ['regex', '[^\\s]+', '  ab  '], ['regex', '\\bx\\b', 'a x b'], ['regex', 'a{2,}', 'caaat'],
+  ['regex', '\\d+(?:\\.\\d+)?', 'v1.25'], ['regexall', '.', 'é👍'], ['regex', '(?m)^x$', 'a\nx\n'], ['regex', 'a*?b', 'aab'],
+  ['urlencode', '👍 +%'], ['base64encode', '👍'], ['base64decode', 'aGVsbG8=\n'], ['base64decode', 'aGVsbG8'],
+  ['sanitize', '👍x.y'], ['basename', 'a//b//'], ['dirname', '/a//b/'], ['dirname', 'a/../../b'],
+  ['parseint', '7fffffffffffffff', 16], ['parseint', '-0', 10], ['parseint', '1_000', 10], ['signum', -0.0], ['int', -0.5], ['ceil', -0.5],
+  ['floor', 1e21], ['max', 1, '12'], ['modulo', 7.5, 2], ['modulo', -7, -3], ['log', 0, 10], ['pow', 0, 0], ['pow', -8, 1 / 3],
+  ['equal', [1, '1'], [1, '1']], ['equal', 1, 1.0], ['equal', { a: [] }, { a: [] }], ['notequal', null, 'x'],
+  ['uuidv5', '{6ba7b810-9dad-11d1-80b4-00c04fd430c8}', 'x'], ['uuidv5', 'urn:uuid:6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'x'], ['uuidv5', '6ba7b8109dad11d180b400c04fd430c8', 'x'],
+  ['uuidv5', '6ba7b810-9dad-11d1-80b4-00c04fd430cX', 'x'], ['sha1', 'é'], ['md5', ''],
+  ['jsondecode', '[1, 2'], ['jsondecode', '{"a": 1, "a": 2}'], ['jsondecode', '1e400'], ['jsondecode', ''], ['jsondecode', '[1] x'],
+  ['convert', ['x', 1, true], { $type: 'list(string)' }], ['convert', { a: '1', b: '2' }, { $type: 'map(number)' }], ['convert', [[1]], { $type: 'list(list(string))' }],
+  ['convert', { a: 'x' }, { $type: 'object({a=string, b=optional(number)})' }], ['convert', 1, { $type: 'bool' }], ['convert', [], { $type: 'set(number)' }],
+);

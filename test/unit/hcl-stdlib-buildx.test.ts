@@ -35,6 +35,11 @@ const DIFFERENT: Record<string, string> = {
   'index({"a" = 1, "b" = 2}, "b")': 'same: object vs map',
   'index({"a" = 1}, "z")': 'same: object vs map (tsbake says "invalid index")',
   'divide(1, 0)': 'bake fails in jsonencode of the infinity; pinned in hcl-stdlib-own.test.ts',
+  'range(1, 2, 0.3)': 'bake adds 0.3 in 512-bit floats and prints 1.5999…9 (155 digits); tsbake prints 1.6',
+  'cidrhost("::ffff:10.0.0.0/104", 3)': 'an IPv4-mapped IPv6 prefix: bake (go-cidr) prints "0:3::ffff:a00:0"; tsbake treats it as IPv4, "10.0.0.3"',
+  'parseint("7fffffffffffffff", 16)': 'beyond 2^53: a double cannot hold 9223372036854775807',
+  'jsondecode("1e400")': 'beyond a double: bake keeps 1e400, tsbake has Infinity',
+  'log(0, 10)': 'an infinity, refused by jsonencode in bake; tsbake returns -Infinity to the caller',
   'pow(2, 64)': 'bake prints 18446744073709550000, Go big.Float’s shortest digits for 2^64; tsbake prints a double’s, 18446744073709552000',
 };
 

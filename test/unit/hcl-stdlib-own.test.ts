@@ -5,6 +5,7 @@
  * here, number formatting, RE2 translation, type conversion and the wording of errors.
  */
 import { constants, generateKeyPairSync, publicEncrypt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import bcryptjs from 'bcryptjs';
 import { describe, expect, test } from 'vitest';
 import { RANGE_LIMIT, convertValue, parseTypeExpression, stdlib } from '../../src/config/hcl/stdlib/index.js';
@@ -180,8 +181,8 @@ describe('formatNumber: numbers as bake prints them', () => {
   ])('%s → %s', (n, s) => {
     expect(formatNumber(n)).toBe(s);
   });
-  test('1/3 prints a double’s digits (bake prints its 512-bit float, about 155 digits)', () => {
-    expect(formatNumber(1 / 3)).toBe('0.3333333333333333');
+  test('a fraction that is no small ratio prints a double’s shortest digits', () => {
+    expect(formatNumber(Math.PI)).toBe('3.141592653589793');
   });
 });
 
@@ -192,6 +193,12 @@ test('conversion helpers follow cty', () => {
   expect(toNumberValue('1e3')).toBe(1000);
   expect(toNumberValue(' 1')).toBeUndefined();
   expect(toNumberValue('0x10')).toBeUndefined();
+  // Checked against buildx 0.29.1: add("+5", 0), add(".5", 0), add("5.", 0), add("1E3", 0) are numbers, "Inf" is infinite, " 5" and "1_0" are not numbers.
+  expect(['+5', '.5', '5.', '1E3', 'Inf', '-inf', '1_0'].map(toNumberValue)).toEqual([5, 0.5, 5, 1000, Infinity, -Infinity, undefined]);
+  expect(failure('and', 'T', true)).toBe('Invalid function argument; Invalid value for "a" parameter: a bool is required.');
+  expect(run('and', '1', true)).toBe(true);
+  expect(run('format', '%v|%s', 1e-7, 1e-7)).toBe('1e-07|0.0000001');
+  expect(run('format', '%.3v', 3.14159)).toBe('3.14159');
   expect(toBoolValue('1')).toBe(true);
   expect(toBoolValue('True')).toBeUndefined();
   expect(typeName(makeObject())).toBe('object');
@@ -240,4 +247,40 @@ describe('convert and type expressions', () => {
 test('divide by zero is an infinity, which jsonencode refuses as bake does', () => {
   expect(run('divide', 1, 0)).toBe(Infinity);
   expect(failure('jsonencode', Infinity)).toBe('Error in function call; Call to function "jsonencode" failed: cannot serialize infinity as JSON.');
+});
+
+test('sort orders strings by their UTF-8 bytes, as Go does', () => {
+  // U+FF21 (3 bytes, EF BC A1) sorts before U+1F600 (4 bytes, F0 …), though UTF-16 puts the surrogate first.
+  expect(run('sort', ['😀', '\uff21', 'b', 'B', 'é', 'ab', 'a'])).toEqual(['B', 'a', 'ab', 'b', 'é', '\uff21', '😀']);
+});
+
+describe('fractions print as bake’s 512-bit floats do', () => {
+  // Recorded from buildx 0.29.1: `args = { a = 1/3, … }` printed by bake --print.
+  const fixture = JSON.parse(readFileSync(new URL('../fixtures/hcl-stdlib/ratios.json', import.meta.url), 'utf8')) as {
+    values: Record<string, string>;
+  };
+  const values: Record<string, number> = {
+    '1/3': 1 / 3,
+    '2/3': 2 / 3,
+    '100/3': 100 / 3,
+    '22/7': 22 / 7,
+    '1/7': 1 / 7,
+    '-1/3': -1 / 3,
+    '5/6': 5 / 6,
+    '1/1024': 1 / 1024,
+    '1/998001': 1 / 998001,
+    '123456/7': 123456 / 7,
+    '1/3*2': (1 / 3) * 2,
+  };
+  test.each(Object.keys(values))('%s', (expr) => {
+    expect(formatNumber(values[expr] as number)).toBe(fixture.values[expr]);
+  });
+});
+
+test('format verbs see the same digits for a ratio as bake', () => {
+  const fixture = JSON.parse(readFileSync(new URL('../fixtures/hcl-stdlib/ratios.json', import.meta.url), 'utf8')) as {
+    format: Record<string, string>;
+  };
+  expect(run('format', '%.3f|%v|%g', 1 / 3, 1 / 3, 2 / 3)).toBe(fixture.format['format("%.3f|%v|%g", 1/3, 1/3, 2/3)']);
+  expect(run('format', '%.2f %e', 1 / 7, 1 / 7)).toBe('0.14 1.428571e-01');
 });

@@ -5,6 +5,8 @@
  * objects are null-prototype records. `null` is cty's null of any type.
  * https://github.com/zclconf/go-cty/blob/main/docs/types.md
  */
+import { ratioText } from './number-text.js';
+
 export type Value = null | boolean | number | string | Value[] | ValueObject;
 export interface ValueObject {
   [key: string]: Value;
@@ -42,7 +44,8 @@ export class FunctionError extends Error {
  */
 export function describeFunctionError(fn: string, e: FunctionError): { summary: string; detail: string } {
   if (e.message.startsWith('Invalid value for ')) return { summary: 'Invalid function argument', detail: e.message };
-  const msg = e.message.endsWith('.') ? e.message : `${e.message}.`;
+  // HCL ends the detail with a period, except for a function's panic, which it reports as is.
+  const msg = e.message.endsWith('.') || e.message.startsWith('panic in function implementation') ? e.message : `${e.message}.`;
   return { summary: 'Error in function call', detail: `Call to function "${fn}" failed: ${msg}` };
 }
 
@@ -64,7 +67,8 @@ export function isObject(v: Value): v is ValueObject {
  * - integers and decimals written in the file (42, 0.5, 3.14159, 1e21, 1e23) print as bake prints them;
  * - sums of decimals lose the double's noise (0.1+0.2 → "0.3", as bake; a double says 0.30000000000000004);
  * - results of float64 functions (pow(2, 0.5)) print Go's shortest float64 digits, as bake;
- * - repeating fractions (1/3) print a double's 16 digits where bake prints about 155 ("0.333…335");
+ * - a small ratio (1/3, 2/3, 22/7) prints bake's 155 digits of its 512-bit float ("0.333…335"), see number-text.ts;
+ *   other fractions a double's shortest digits;
  * - 2^64 from pow prints "18446744073709552000" where bake prints "18446744073709550000" (Go's big.Float
  *   shortest digits ignore the narrower gap below a power of two).
  * Infinities print as Go does ("+Inf", "-Inf").
@@ -75,6 +79,10 @@ export function formatNumber(n: number): string {
   if (n === -Infinity) return '-Inf';
   if (n === 0) return Object.is(n, -0) ? '-0' : '0';
   if (Number.isInteger(n) && Math.abs(n) <= Number.MAX_SAFE_INTEGER) return String(n);
+  if (!Number.isInteger(n)) {
+    const ratio = ratioText(n);
+    if (ratio !== undefined) return ratio;
+  }
   return expandExponent(denoise(n));
 }
 
@@ -131,10 +139,12 @@ export function toStringValue(v: Value): string | undefined {
 
 const DECIMAL = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 
-/** cty's conversion to number: numbers as they are, strings holding a decimal number (cty.ParseNumberVal). Undefined otherwise. */
+/** cty's conversion to number: numbers as they are, strings holding a decimal number or an infinity (cty.ParseNumberVal). Undefined otherwise. */
 export function toNumberValue(v: Value): number | undefined {
   if (typeof v === 'number') return v;
   if (typeof v === 'string' && DECIMAL.test(v)) return Number(v);
+  // big.Float.Parse also reads infinities.
+  if (typeof v === 'string' && /^[+-]?[Ii]nf$/.test(v)) return v.startsWith('-') ? -Infinity : Infinity;
   return undefined;
 }
 
@@ -173,5 +183,14 @@ export function makeObject(entries?: Iterable<readonly [string, Value]>): ValueO
 /** Byte-wise (UTF-8) string order, as Go's sort.Strings and cty's set of strings order them. */
 export function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Below the surrogates UTF-16 order is UTF-8 order; past them, compare the bytes.
+    if (x < 0xd800 && y < 0xd800) return x - y;
+    return Buffer.compare(Buffer.from(a.slice(i), 'utf8'), Buffer.from(b.slice(i), 'utf8'));
+  }
+  return a.length - b.length;
 }

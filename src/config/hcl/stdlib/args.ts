@@ -50,9 +50,13 @@ export function int(args: readonly Value[], i: number, name: string): number {
 }
 
 export function bool(args: readonly Value[], i: number, name: string): boolean {
-  const b = toBoolValue(present(args, i, name));
-  if (b === undefined) throw argError(i, name, 'bool required');
-  return b;
+  const v = present(args, i, name);
+  const b = toBoolValue(v);
+  if (b !== undefined) return b;
+  if (typeof v !== 'string') throw argError(i, name, 'bool required');
+  const lower = v.toLowerCase();
+  if (lower === 'true' || lower === 'false') throw argError(i, name, `a bool is required; to convert from string, use lowercase "${lower}"`);
+  throw argError(i, name, 'a bool is required');
 }
 
 /** A list, set or tuple. */

@@ -79,7 +79,7 @@ export const collectionFunctions: Record<string, StdlibFunction> = {
   }),
   coalescelist: variadic(0, (a) => {
     if (a.length === 0) throw new FunctionError('at least one argument is required');
-    for (const v of a) if (v !== null && !Array.isArray(v)) throw new FunctionError('coalescelist arguments must be lists or tuples');
+    for (const v of a) if (!Array.isArray(v)) throw new FunctionError('coalescelist arguments must be lists or tuples');
     for (const v of a) if (Array.isArray(v) && v.length > 0) return v;
     throw new FunctionError('no non-null arguments');
   }),

@@ -188,6 +188,24 @@ export function parseTypeExpression(text: string): TypeSpec {
   return t;
 }
 
+function requireAll(t: TypeSpec): TypeSpec {
+  switch (t.kind) {
+    case 'list':
+    case 'set':
+    case 'map':
+      return { kind: t.kind, element: requireAll(t.element) };
+    case 'tuple':
+      return { kind: 'tuple', elements: t.elements.map(requireAll) };
+    case 'object':
+      return {
+        kind: 'object',
+        attributes: Object.fromEntries(Object.entries(t.attributes).map(([k, a]) => [k, { type: requireAll(a.type) }])),
+      };
+    default:
+      return t;
+  }
+}
+
 export const convertFunctions: Record<string, StdlibFunction> = {
   /** The evaluator passes the type expression's source text as the second argument. */
   convert: {
@@ -196,7 +214,8 @@ export const convertFunctions: Record<string, StdlibFunction> = {
       const spec = args[1];
       if (typeof spec !== 'string') throw argError(1, 'type', `a type expression is required, not ${typeName(spec ?? null)}`);
       try {
-        return convertValue(args[0] ?? null, parseTypeExpression(spec));
+        // convert() reads its type with typeexpr.TypeConstraint, where optional() attributes are still required.
+        return convertValue(args[0] ?? null, requireAll(parseTypeExpression(spec)));
       } catch (e) {
         if (e instanceof FunctionError && e.argIndex === undefined) throw argError(0, 'value', e.message);
         throw e;

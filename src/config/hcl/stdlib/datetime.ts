@@ -29,12 +29,13 @@ export function parseTimestamp(s: string): Time {
     ['-', /^-/],
     ['day of month', /^\d{2}/],
     ['T', /^T/],
-    ['hour', /^\d{2}/],
+    ['hour', /^\d{1,2}/], // Go's time.Parse takes one or two digits for the hour
     [':', /^:/],
     ['minute', /^\d{2}/],
     [':', /^:/],
     ['second', /^\d{2}/],
   ];
+  const ranges: Record<string, number> = { month: 12, hour: 23, minute: 59, second: 59 };
   let rest = s;
   const parts: string[] = [];
   for (const [what, re] of segs) {
@@ -50,6 +51,10 @@ export function parseTimestamp(s: string): Time {
     }
     parts.push(m[0]);
     rest = rest.slice(m[0].length);
+    const max = ranges[what];
+    // time.Parse reports a value out of range with the text after it.
+    if (max !== undefined && (Number(m[0]) > max || (what === 'month' && Number(m[0]) === 0)))
+      throw bad(`cannot use ${JSON.stringify(rest)} as ${what}`);
   }
   let frac = 0n;
   const f = /^\.(\d+)/.exec(rest);
@@ -68,10 +73,6 @@ export function parseTimestamp(s: string): Time {
     offset = (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 3600 + Number(z[3]) * 60);
   }
   const [y, mo, d, h, mi, se] = [parts[0], parts[2], parts[4], parts[6], parts[8], parts[10]].map(Number) as number[];
-  if ((mo as number) < 1 || (mo as number) > 12) throw bad('month out of range');
-  if ((h as number) > 23) throw bad('hour out of range');
-  if ((mi as number) > 59) throw bad('minute out of range');
-  if ((se as number) > 59) throw bad('second out of range');
   const ms = Date.UTC(y as number, (mo as number) - 1, d as number, h, mi, se);
   if ((d as number) < 1 || new Date(ms).getUTCDate() !== d) throw bad('day out of range');
   // Date.UTC maps years 0-99 to 1900-1999.

@@ -1,3 +1,4 @@
+import { ratioText } from '../number-text.js';
 import { denoise } from '../value.js';
 
 /**
@@ -47,6 +48,14 @@ function compareHalf(r: bigint, den: bigint): number {
 export function toDecimal(x: number): Decimal {
   const a = Math.abs(x);
   if (a === 0) return { mant: '', exp: 0 };
+  // A small ratio (1/3) has the digits of bake's 512-bit float of it.
+  const ratio = Number.isInteger(a) ? undefined : ratioText(a);
+  if (ratio !== undefined) {
+    const [int = '', frac = ''] = ratio.split('.');
+    const all = (int === '0' ? '' : int) + frac;
+    const lead = all.length - all.replace(/^0+/, '').length;
+    return { mant: all.replace(/^0+/, '').replace(/0+$/, ''), exp: (int === '0' ? 0 : int.length) - lead };
+  }
   // Noise from arithmetic on decimals (0.1+0.2) is below bake's 512-bit precision: drop it.
   const [m, e] = Number(denoise(a)).toExponential().split('e') as [string, string];
   const digits = m.replace('.', '').replace(/0+$/, '');

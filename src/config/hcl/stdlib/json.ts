@@ -56,12 +56,14 @@ export function parseJSON(text: string): Value {
 }
 
 function goJSONError(text: string, message: string): string {
-  if (text.trim() === '' || /end of JSON input|Unterminated string/.test(message)) return 'unexpected end of JSON input';
+  // cty reads with a token decoder: a truncated document is io.EOF, trailing text is refused by name.
+  if (text.trim() === '' || /end of JSON input|Unterminated string/.test(message)) return 'EOF';
+  if (/non-whitespace character after JSON/.test(message)) return 'extraneous data after JSON object';
   const pos = /position (\d+)/.exec(message);
   const token = /Unexpected token '(.)'/.exec(message);
   const at = pos ? Number(pos[1]) : token ? text.indexOf(token[1] as string) : -1;
   const c = at >= 0 ? text[at] : undefined;
-  if (c === undefined) return 'unexpected end of JSON input';
+  if (c === undefined) return 'EOF';
   const quoted = c === "'" ? "'\\''" : `'${c}'`;
   const first = text.length - text.trimStart().length;
   return at === first ? `invalid character ${quoted} looking for beginning of value` : `invalid character ${quoted}`;

@@ -33,6 +33,12 @@ function parseInteger(s: string, base: number): number | undefined {
   return Number(neg ? -n : n);
 }
 
+/** cty.NumberFloatVal of a float64 result: a NaN makes big.Float panic, which cty reports. */
+function float64(x: number): number {
+  if (Number.isNaN(x)) throw new FunctionError('panic in function implementation: Float.SetFloat64(NaN)');
+  return x;
+}
+
 function binary(op: (a: number, b: number) => number): StdlibFunction {
   return fixed(2, (a) => op(num(a, 0, 'a'), num(a, 1, 'b')));
 }
@@ -89,8 +95,8 @@ export const numberFunctions: Record<string, StdlibFunction> = {
   }),
   ceil: fixed(1, (a) => Math.ceil(num(a, 0, 'num')) || 0),
   floor: fixed(1, (a) => Math.floor(num(a, 0, 'num'))),
-  log: fixed(2, (a) => Math.log(num(a, 0, 'num')) / Math.log(num(a, 1, 'base'))),
-  pow: fixed(2, (a) => Math.pow(num(a, 0, 'num'), num(a, 1, 'power'))),
+  log: fixed(2, (a) => float64(Math.log(num(a, 0, 'num')) / Math.log(num(a, 1, 'base')))),
+  pow: fixed(2, (a) => float64(Math.pow(num(a, 0, 'num'), num(a, 1, 'power')))),
   signum: fixed(1, (a) => Math.sign(int(a, 0, 'num')) || 0),
   parseint: fixed(2, (a) => {
     const v = a[0];

@@ -17,11 +17,14 @@ const IS_SPACE = new RegExp(`^[${GO_SPACE}]$`, 'u');
 function mapRunes(s: string, f: (c: string) => string): string {
   let out = '';
   for (const c of s) {
-    const m = f(c);
+    // U+0130 lower-cases to "i" plus a combining dot in full mapping, to "i" in Go's simple one.
+    const m = c === '\u0130' && f === lowerRune ? 'i' : f(c);
     out += [...m].length === 1 ? m : c;
   }
   return out;
 }
+
+const lowerRune = (c: string): string => c.toLowerCase();
 
 export function goTrimSpace(s: string): string {
   return s.replace(LEADING_SPACE, '').replace(TRAILING_SPACE, '');
@@ -61,7 +64,7 @@ function goTrim(s: string, cutset: string): string {
 
 export const stringFunctions: Record<string, StdlibFunction> = {
   upper: fixed(1, (a) => mapRunes(str(a, 0, 'str'), (c) => c.toUpperCase())),
-  lower: fixed(1, (a) => mapRunes(str(a, 0, 'str'), (c) => c.toLowerCase())),
+  lower: fixed(1, (a) => mapRunes(str(a, 0, 'str'), lowerRune)),
   reverse: fixed(1, (a) => splitGraphemes(str(a, 0, 'str')).reverse().join('')),
   strlen: fixed(1, (a) => splitGraphemes(str(a, 0, 'str')).length),
   substr: fixed(3, (a) => {
@@ -110,7 +113,8 @@ export const stringFunctions: Record<string, StdlibFunction> = {
   indent: fixed(2, (a) => {
     const spaces = int(a, 0, 'spaces');
     const s = str(a, 1, 'str');
-    return s.replaceAll('\n', '\n' + ' '.repeat(Math.max(0, spaces)));
+    if (spaces < 0) throw new FunctionError('panic in function implementation: strings: negative Repeat count');
+    return s.replaceAll('\n', '\n' + ' '.repeat(spaces));
   }),
   title: fixed(1, (a) => goTitle(str(a, 0, 'str'))),
   trimspace: fixed(1, (a) => goTrimSpace(str(a, 0, 'str'))),

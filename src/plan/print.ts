@@ -29,6 +29,7 @@ function put(obj: Json, key: string, value: unknown): void {
 
 /** Target.MarshalJSON escapes template syntax so the printed file reads back as the same value. */
 function esc(s: string): string {
+  if (!s.includes('{')) return s;
   return s.replaceAll('${', () => '$${').replaceAll('%{', () => '%%{');
 }
 
@@ -111,33 +112,27 @@ function printTarget(view: BakeTargetView, entitlements: string[], sourceDateEpo
   return o;
 }
 
-/** normalize's entitlements (network=host adds network.host), then loadLinks': a target takes those of its `target:` contexts. */
-function entitlementsOf(view: BakeView): Map<string, string[]> {
-  const own = new Map<string, string[]>();
-  for (const [name, v] of Object.entries(view.targets)) {
+/**
+ * normalize's entitlements (network=host adds network.host), then loadLinks': a target takes those of its
+ * `target:` contexts. Walked in the plan's topological order (dependencies first), so chains of any
+ * length need no recursion.
+ */
+function entitlementsOf(view: BakeView, order: readonly string[]): Map<string, string[]> {
+  const done = new Map<string, string[]>();
+  for (const name of order) {
+    const v = view.targets[name];
+    if (!v) continue;
     const list = [...(v.config.entitlements ?? []).map(String)];
     if (v.config.network === 'host') list.push('network.host');
-    own.set(name, dedupeStrings(list));
-  }
-  const done = new Map<string, string[]>();
-  const visit = (name: string, stack: Set<string>): string[] => {
-    const memo = done.get(name);
-    if (memo) return memo;
-    const list = [...(own.get(name) ?? [])];
-    stack.add(name);
-    const contexts = view.targets[name]?.config.contexts ?? {};
+    const out = dedupeStrings(list);
+    const contexts = v.config.contexts ?? {};
     for (const k of Object.keys(contexts).sort()) {
-      const v = String(contexts[k]);
-      if (!v.startsWith('target:')) continue;
-      const dep = v.slice('target:'.length);
-      if (stack.has(dep) || !view.targets[dep]) continue;
-      for (const e of visit(dep, stack)) if (!list.includes(e)) list.push(e);
+      const c = String(contexts[k]);
+      if (!c.startsWith('target:')) continue;
+      for (const e of done.get(c.slice('target:'.length)) ?? []) if (!out.includes(e)) out.push(e);
     }
-    stack.delete(name);
-    done.set(name, list);
-    return list;
-  };
-  for (const name of Object.keys(view.targets)) visit(name, new Set());
+    done.set(name, out);
+  }
   return done;
 }
 
@@ -186,7 +181,7 @@ export function toBakePrint(plan: Plan): Json {
   if (!view) throw new Error('toBakePrint: the plan has no bake view');
   const explicitDeps = new Map<string, string[]>();
   for (const e of plan.edges) if (e.kind === 'depends-on') explicitDeps.set(e.from, [...(explicitDeps.get(e.from) ?? []), e.to]);
-  const ents = entitlementsOf(view);
+  const ents = entitlementsOf(view, plan.order);
   const out: Json = {};
   const group = printGroups(view);
   if (Object.keys(group).length > 0) out.group = group;

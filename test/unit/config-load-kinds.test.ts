@@ -69,4 +69,16 @@ describe('file kinds', () => {
     expect(c.config.target?.a?.tags).toEqual(['a:var']);
     expect(c.config.target?.b?.tags).toEqual(['b:var']);
   });
+
+  it('template-free bake JSON is read without the evaluator, with the same values; otherwise the evaluator converts', async () => {
+    const dir = await tempDir({
+      'plain.json': '{"target": {"app": {"tags": ["a"], "args": {"N": 1}}}}',
+      'converted.json': '{"target": {"app": {"pull": "true", "args": {"N": 1}}}}',
+    });
+    const plain = await loadConfig({ cwd: dir, files: ['plain.json'], env: {} });
+    expect(plain.config.target?.app).toEqual({ tags: ['a'], args: { N: 1 } });
+    expect(plain.positionOf(['target', 'app', 'args', 'N'])).toEqual({ file: path.join(dir, 'plain.json'), line: 1, column: 45 });
+    const converted = await loadConfig({ cwd: dir, files: ['converted.json'], env: {} });
+    expect(converted.config.target?.app).toMatchObject({ pull: true, args: { N: '1' } });
+  });
 });

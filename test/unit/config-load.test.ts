@@ -67,7 +67,7 @@ describe('variables', () => {
     { name: 'misspelt variable', text: 'variable:\n  VERSION: "1"\ntarget:\n  app:\n    tags: ["a:${VERSON}"]\n', message: /undefined variable "VERSON"/, pos: [5, 15], suggestion: 'VERSION' },
     { name: 'cycle between variables', text: 'variable:\n  A: "${B}"\n  B: "${A}"\n', message: /variable "A" refers to itself \(A → B → A\)/, pos: [3, 7], suggestion: undefined },
     { name: 'unterminated reference', text: 'target:\n  app:\n    context: "${X"\n', message: /unterminated "\$\{"/, pos: [3, 15], suggestion: undefined },
-    { name: 'expression', text: 'target:\n  app:\n    context: "${lower(X)}"\n', message: /unsupported expression "\$\{lower\(X\)\}"/, pos: [3, 15], suggestion: undefined },
+    { name: 'expression with an unknown variable', text: 'variable:\n  XX: A\ntarget:\n  app:\n    context: "${lower(X)}"\n', message: /no variable named "X" in "\$\{lower\(X\)\}"/, pos: [5, 15], suggestion: 'XX' },
     { name: 'undefined in builder', text: 'builder:\n  b:\n    driver: remote\n    endpoint: "tcp://${HOST}:1234"\n', message: /undefined variable "HOST".*builder\.b\.endpoint/, pos: [4, 22], suggestion: undefined },
   ])('$name is an error with its position', async ({ text, message, pos, suggestion }) => {
     const ds = await diagnosticsOf({ 'tsbake.yaml': text });
@@ -75,6 +75,12 @@ describe('variables', () => {
     expect(ds[0]!.message).toMatch(message);
     expect([ds[0]!.line, ds[0]!.column]).toEqual(pos);
     expect(ds[0]!.suggestion).toBe(suggestion);
+  });
+
+  test('expressions go through bake\'s evaluator: functions, operators, conditionals', async () => {
+    const dir = await tempDir({ 'tsbake.yaml': 'variable:\n  TAG: "V1.2"\ntarget:\n  app:\n    tags: ["a:${lower(TAG)}", "${TAG == \\"V1.2\\" ? \\"yes\\" : \\"no\\"}-${1 + 2}"]\n' });
+    const c = await loadConfig({ cwd: dir, env: {} });
+    expect(c.config.target?.app?.tags).toEqual(['a:v1.2', 'yes-3']);
   });
 
   test('an axis name outside its matrix target is still an undefined variable', async () => {

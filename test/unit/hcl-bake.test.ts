@@ -212,6 +212,8 @@ group "more" { targets = concat(group.all.targets, ["x"]) }
       'docker-bake.hcl:2:15: unsuitable value for the right operand of +: a number is required, and "a" is not one',
       'docker-bake.hcl:3:20: division by zero',
     ]],
+    ['variable "VER" { default = "v${length("abc")}" }', ['docker-bake.hcl:1:32: Call to function "length" failed: collection must be a list, a map or a tuple.']],
+    ['variable "O" { default = null }\ntarget "t" { args = { A = O != null && O.x == "y" ? "yes" : "no" } }', ['docker-bake.hcl:2:42: cannot get attribute "x" from a null value']],
     ['target "a b" {}', ['docker-bake.hcl:1:8: invalid name "a b": only "[a-zA-Z0-9_-]+" are allowed']],
     ['group "g" { description = "no targets" }', ['docker-bake.hcl:1:7: group "g": the "targets" attribute is required']],
   ])('%j', (text, want) => {

@@ -10,9 +10,10 @@ import { TARGET_FIELDS, GROUP_FIELDS, convertField, toPlain, type FieldKind } fr
 import { ConvertError, newObject, toBoolValue, toStringValue, typeName } from './convert.js';
 import { Evaluator, FatalHclError, HclError, Scope, closest, type EvalHost } from './eval-expr.js';
 import { stdlib } from './stdlib/index.js';
-import { convertTo, friendlyName, parseTypeExpr, type CtyType } from './types.js';
-import { FunctionError, isObject, type FunctionContext, type Value, type ValueObject } from './value.js';
+import { convertTo, friendlyName } from './types.js';
+import { FunctionError, describeFunctionError, isObject, type FunctionContext, type Value, type ValueObject } from './value.js';
 import { applyOverride, findOverride, variableText } from './variables.js';
+import { dropNulls, mergeTarget, readFunction, readVariable, type FuncDecl, type VarDecl } from './bake-decls.js';
 import type { Diagnostic } from '../../errors.js';
 import type { ConfigFile, GroupConfig, SourcePos, TargetConfig } from '../types.js';
 
@@ -36,22 +37,6 @@ export interface BakeInputs {
 /** Already reported; fails the referencing expression without a second message. */
 class Reported extends FatalHclError {}
 
-interface VarDecl {
-  name: string;
-  block: Block;
-  def: Attribute | undefined;
-  typeExpr: Attribute | undefined;
-  description: Attribute | undefined;
-  validations: { cond: Attribute; msg: Attribute | undefined }[];
-  type: CtyType | null;
-}
-interface FuncDecl {
-  name: string;
-  block: Block;
-  params: string[];
-  variadic: string | null;
-  result: Expr;
-}
 interface Instance {
   type: 'target' | 'group';
   block: Block;
@@ -81,7 +66,16 @@ export class BakeEvaluation implements EvalHost {
   private readonly blocks: Block[] = [];
   private readonly builders: Block[] = [];
   private callDepth = 0;
-  readonly positions = new Map<string, { f: SourceFile; key: number; value: number }>();
+  /** The last instance of each type\0name, for positionOf. */
+  readonly positioned = new Map<string, Instance>();
+
+  position(type: string, name: string, attr: string | undefined): { f: SourceFile; key: number; value: number } | undefined {
+    const inst = this.positioned.get(`${type}\0${name}`);
+    if (!inst) return undefined;
+    if (attr === undefined) return { f: inst.block.f, key: inst.block.labels[0]?.s ?? inst.block.s, value: inst.block.body.s };
+    const a = inst.attrs.get(attr);
+    return a ? { f: a.f, key: a.s, value: a.expr.s } : undefined;
+  }
 
   constructor(
     private readonly bodies: { attributes: Attribute[]; blocks: Block[] }[],
@@ -157,32 +151,7 @@ export class BakeEvaluation implements EvalHost {
   private declareVariable(b: Block): void {
     const name = this.oneLabel(b);
     if (name === undefined || Object.hasOwn(this.inputs.builtins, name) || BLOCK_TYPES.has(name)) return;
-    const known = new Set(['default', 'description', 'type']);
-    const d: VarDecl = { name, block: b, def: undefined, typeExpr: undefined, description: undefined, validations: [], type: null };
-    for (const a of b.body.attributes) {
-      if (a.name === 'default') d.def = a;
-      else if (a.name === 'type') d.typeExpr = a;
-      else if (a.name === 'description') d.description = a;
-      else this.diag(a.f, a.s, `unsupported argument "${a.name}" in variable "${name}"`, closest(a.name, known));
-    }
-    for (const vb of b.body.blocks) {
-      if (vb.type !== 'validation') {
-        this.diag(vb.f, vb.s, `unsupported block "${vb.type}" in variable "${name}"`, closest(vb.type, ['validation']));
-        continue;
-      }
-      const cond = vb.body.attributes.find((a) => a.name === 'condition');
-      const msg = vb.body.attributes.find((a) => a.name === 'error_message');
-      if (!cond) this.diag(vb.f, vb.s, 'a validation block needs a "condition"');
-      else d.validations.push({ cond, msg });
-      for (const a of vb.body.attributes) if (a.name !== 'condition' && a.name !== 'error_message') this.diag(a.f, a.s, `unsupported argument "${a.name}" in validation`, closest(a.name, ['condition', 'error_message']));
-    }
-    if (d.typeExpr) {
-      try {
-        d.type = parseTypeExpr(d.typeExpr.expr);
-      } catch (err) {
-        this.report(err);
-      }
-    }
+    const d = readVariable(b, name, (f, off, m, sug) => this.diag(f, off, m, sug), (err) => this.report(err));
     // A later declaration of the same variable wins, as bake's map does.
     const prev = this.vars.get(name);
     if (prev) d.validations.unshift(...prev.validations);
@@ -192,34 +161,8 @@ export class BakeEvaluation implements EvalHost {
   private declareFunction(b: Block): void {
     const name = this.oneLabel(b);
     if (name === undefined || BLOCK_TYPES.has(name)) return;
-    let params: string[] | null = null;
-    let variadic: string | null = null;
-    let result: Expr | null = null;
-    for (const a of b.body.attributes) {
-      if (a.name === 'params') {
-        params = [];
-        const e = a.expr;
-        if (e.k !== 'tuple') this.diag(e.f, e.s, 'params must be a list of parameter names, e.g. params = [a, b]');
-        else for (const p of e.items) {
-          const n = keyword(p);
-          if (n === null) this.diag(p.f, p.s, 'each parameter name must be an identifier');
-          else params.push(n);
-        }
-      } else if (a.name === 'variadic_params') {
-        variadic = keyword(a.expr);
-        if (variadic === null) this.diag(a.expr.f, a.expr.s, 'variadic_params must be an identifier');
-      } else if (a.name === 'result') result = a.expr;
-      else this.diag(a.f, a.s, `unsupported argument "${a.name}" in function "${name}"`, closest(a.name, ['params', 'variadic_params', 'result']));
-    }
-    if (params === null) {
-      this.diag(b.f, b.labels[0]?.s ?? b.s, `empty params not allowed for ${name}: add params = [] (or the parameter names)`);
-      return;
-    }
-    if (result === null) {
-      this.diag(b.f, b.labels[0]?.s ?? b.s, `empty result not allowed for ${name}: add result = <expression>`);
-      return;
-    }
-    this.funcs.set(name, { name, block: b, params, variadic, result });
+    const f = readFunction(b, name, (file, off, m, sug) => this.diag(file, off, m, sug));
+    if (f) this.funcs.set(name, f);
   }
 
   /** bake refuses a user function that (directly or not) calls itself: "function cycle not allowed". */
@@ -402,7 +345,7 @@ export class BakeEvaluation implements EvalHost {
       } catch (err) {
         if (err instanceof FunctionError) {
           const at = err.argIndex !== undefined ? node.args[Math.min(err.argIndex, node.args.length - 1)] : undefined;
-          throw new HclError(node.f, at ? at.s : node.s, `call to ${name}() failed: ${err.message}`);
+          throw new HclError(node.f, at ? at.s : node.s, describeFunctionError(name, err).detail);
         }
         if (err instanceof RangeError) throw new FatalHclError(node.f, node.s, `call to ${name}() failed: ${err.message}`);
         throw err;
@@ -505,9 +448,7 @@ export class BakeEvaluation implements EvalHost {
           this.report(err);
         }
       }
-      const key = `${inst.type}\0${inst.name}`;
-      this.positions.set(`${inst.type}\0${inst.name}`, { f: inst.block.f, key: inst.block.labels[0]?.s ?? inst.block.s, value: inst.block.body.s });
-      for (const [name, a] of inst.attrs) this.positions.set(`${key}\0${name}`, { f: a.f, key: a.s, value: a.expr.s });
+      this.positioned.set(`${inst.type}\0${inst.name}`, inst);
       if (inst.type === 'target') targets[inst.name] = mergeTarget(targets[inst.name], out as TargetConfig);
       else {
         if (!inst.attrs.has('targets')) this.diag(inst.block.f, inst.block.labels[0]?.s ?? inst.block.s, `group "${inst.name}": the "targets" attribute is required`);
@@ -593,33 +534,10 @@ export class BakeEvaluation implements EvalHost {
   }
 }
 
-/** A target named in several blocks: bake's Target.Merge, later blocks win attribute by attribute. */
-function mergeTarget(prev: TargetConfig | undefined, next: TargetConfig): TargetConfig {
-  if (!prev) return next;
-  const out: Record<string, unknown> = { ...prev };
-  for (const [k, v] of Object.entries(next)) {
-    const p = out[k];
-    if (['args', 'labels', 'contexts', 'extra-hosts'].includes(k) && p && typeof p === 'object') out[k] = { ...(p as object), ...(v as object) };
-    else if (['annotations', 'attest', 'secret', 'ssh', 'cache-from', 'no-cache-filter', 'ulimits', 'entitlements', 'inherits', 'depends-on'].includes(k) && Array.isArray(p)) out[k] = [...p, ...(v as unknown[])];
-    else out[k] = v;
-  }
-  return out as TargetConfig;
-}
-
-function dropNulls(o: Record<string, unknown>): Record<string, unknown> {
-  for (const k of Object.keys(o)) if (o[k] === null) delete o[k];
-  return o;
-}
-
-function keyword(e: Expr): string | null {
-  if (e.k === 'var') return e.name;
-  if (e.k === 'lit' && typeof e.value === 'string' && /^[\p{ID_Start}_][\p{ID_Continue}-]*$/u.test(e.value)) return e.value;
-  return null;
-}
-
 export function positionFrom(ev: BakeEvaluation, path: readonly (string | number)[], part: 'key' | 'value' = 'key'): SourcePos | undefined {
+  if (path.length < 2) return undefined;
   for (let n = Math.min(path.length, 3); n >= 2; n--) {
-    const p = ev.positions.get(path.slice(0, n).map(String).join('\0'));
+    const p = ev.position(String(path[0]), String(path[1]), n === 3 ? String(path[2]) : undefined);
     if (p) {
       const loc = locate(p.f, part === 'key' ? p.key : p.value);
       return { file: p.f.name, line: loc.line, column: loc.column };

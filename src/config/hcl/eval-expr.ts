@@ -270,10 +270,11 @@ export class Evaluator {
     if (op === '&&' || op === '||') {
       if (l === null) throw new HclError(le.f, le.s, `the left operand of ${op} is null; it must be true or false`);
       const lb = this.bool(l, le, `the left operand of ${op}`);
-      if (op === '&&' ? !lb : lb) return lb;
+      // HCL (as bake runs it) evaluates both operands: `x != null && x.a` fails when x is null.
       const r = this.eval(re, scope, anchor);
       if (r === null) throw new HclError(re.f, re.s, `the right operand of ${op} is null; it must be true or false`);
-      return this.bool(r, re, `the right operand of ${op}`);
+      const rb = this.bool(r, re, `the right operand of ${op}`);
+      return op === '&&' ? lb && rb : lb || rb;
     }
     const r = this.eval(re, scope, anchor);
     if (op === '==') return valuesEqual(l, r);

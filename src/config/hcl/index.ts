@@ -14,7 +14,7 @@ import { Evaluator, HclError, Scope, closest, type EvalHost } from './eval-expr.
 import { parseJsonBody } from './json-syntax.js';
 import { parseHcl, parseTemplate } from './parser.js';
 import { stdlib } from './stdlib/index.js';
-import { FunctionError, type FunctionContext, type StdlibFunction, type Value } from './value.js';
+import { FunctionError, describeFunctionError, type FunctionContext, type StdlibFunction, type Value } from './value.js';
 import type { Diagnostic } from '../../errors.js';
 import type { ConfigFile, SourcePos } from '../types.js';
 
@@ -136,7 +136,7 @@ export function evaluateTemplateString(text: string, scope: TemplateScope, file 
       try {
         return fn.impl(args, ctx);
       } catch (err) {
-        if (err instanceof FunctionError) throw new HclError(node.f, node.s, `call to ${name}() failed: ${err.message}`);
+        if (err instanceof FunctionError) throw new HclError(node.f, node.s, describeFunctionError(name, err).detail);
         throw err;
       }
     },

@@ -16,7 +16,7 @@ import { access } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { TsbakeError, type Diagnostic } from '../errors.js';
 import { checkConfig } from './check.js';
-import { isComposeValue, mapCompose } from './compose/index.js';
+import { composeEnvFiles, isComposeValue, mapCompose } from './compose/index.js';
 import { parseDotEnv } from './compose/interpolate.js';
 import { evaluateBake, type BakeSource } from './hcl/index.js';
 import { mergeConfigs } from './merge.js';
@@ -142,7 +142,14 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     const dotenv = await readDotEnv(dirname(compose[0]!.file), env);
     const lookup = (name: string): string | undefined => env[name] ?? dotenv[name];
     for (const parsed of compose) {
-      const r = mapCompose(parsed, { lookup });
+      // env_file paths are relative to the compose file's directory
+      const envFiles = new Map<string, string | undefined>();
+      for (const { path } of composeEnvFiles(parsed.value)) {
+        if (envFiles.has(path)) continue;
+        const r = await readConfigText(resolve(dirname(parsed.file), path));
+        envFiles.set(path, 'text' in r ? r.text : undefined);
+      }
+      const r = mapCompose(parsed, { lookup, envFiles });
       diagnostics.push(...r.diagnostics);
       sources.push({ value: r.config, positionOf: (p, part) => parsed.positionOf(r.sourcePath(p) ?? p, part) });
     }

@@ -17,11 +17,27 @@ import type { Diagnostic } from '../../errors.js';
 import type { KeyPath, ParsedFile } from '../parse.js';
 import { suggest } from '../suggest.js';
 import type { ConfigFile, TargetConfig } from '../types.js';
-import { InterpolationError, interpolateCompose, type Lookup } from './interpolate.js';
+import { InterpolationError, interpolateCompose, parseDotEnv, type Lookup } from './interpolate.js';
 
 export interface ComposeOptions {
   /** The environment compose interpolates with (process environment over `.env`). */
   lookup: Lookup;
+  /** Contents of the `env_file` files (as listed, see composeEnvFiles), undefined when missing. */
+  envFiles?: ReadonlyMap<string, string | undefined>;
+}
+
+/** The `env_file` paths of every service, as written (strings, lists of strings or `{path, required}`). */
+export function composeEnvFiles(value: unknown): { path: string; required: boolean }[] {
+  const out: { path: string; required: boolean }[] = [];
+  const services = isObj(value) ? value.services : undefined;
+  for (const svc of Object.values(isObj(services) ? services : {})) {
+    const ef = isObj(svc) ? svc.env_file : undefined;
+    for (const e of Array.isArray(ef) ? ef : ef === undefined || ef === null ? [] : [ef]) {
+      if (typeof e === 'string') out.push({ path: e, required: true });
+      else if (isObj(e) && typeof e.path === 'string') out.push({ path: e.path, required: e.required !== false });
+    }
+  }
+  return out;
 }
 
 export interface ComposeResult {
@@ -354,15 +370,28 @@ export function mapCompose(parsed: ParsedFile, options: ComposeOptions): Compose
     const platforms = strList(build.platforms, [...bp, 'platforms'], 'platforms');
     if (platforms && platforms.length > 0) set('platforms', 'platforms', platforms);
 
-    // args: a bare key takes the service's environment, then compose's environment; else it is dropped.
-    const env = mapping(s.environment, [...sp, 'environment'], 'environment');
+    // args: a bare key takes the service's environment (env_file values under `environment`), then
+    // compose's environment; else it is dropped.
+    const env = new Map<string, string | null>();
+    const ef = s.env_file;
+    for (const e of Array.isArray(ef) ? ef : ef === undefined || ef === null ? [] : [ef]) {
+      const p = typeof e === 'string' ? e : isObj(e) && typeof e.path === 'string' ? e.path : undefined;
+      if (p === undefined) continue;
+      const text = options.envFiles?.get(p);
+      if (text === undefined) {
+        if (!(isObj(e) && e.required === false)) at([...sp, 'env_file'], `env file ${p} not found`, 'value');
+        continue;
+      }
+      for (const [k, v] of Object.entries(parseDotEnv(text, options.lookup))) env.set(k, v);
+    }
+    for (const [k, v] of mapping(s.environment, [...sp, 'environment'], 'environment') ?? []) env.set(k, v);
     const args = mapping(build.args, [...bp, 'args'], 'args');
     if (args) {
       const out: Record<string, string> = {};
       for (const [k, v] of args) {
         if (v !== null) out[k] = v;
         else {
-          const fromSvc = env?.get(k);
+          const fromSvc = env.get(k);
           const resolved = fromSvc !== undefined && fromSvc !== null ? fromSvc : options.lookup(k);
           if (resolved !== undefined) out[k] = resolved;
         }

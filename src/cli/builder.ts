@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import type { CliIO, CommonFlags } from './main.js';
 import { loadConfig } from '../config/index.js';
+import { parseVarFlags } from './bake-list.js';
 import { resolvePlan } from '../plan/index.js';
 import type { ResolvedBuilder } from '../plan/types.js';
 import { TsbakeError } from '../errors.js';
@@ -18,7 +19,7 @@ function engineVersionOf(status: BuilderStatus): string | undefined {
 type Flags = CommonFlags & { format: 'text' | 'json' };
 
 async function declaredBuilders(flags: CommonFlags, ctx: CliIO): Promise<Record<string, ResolvedBuilder>> {
-  const loaded = await loadConfig({ files: flags.file, cwd: ctx.cwd, env: ctx.env });
+  const loaded = await loadConfig({ files: flags.file, cwd: ctx.cwd, env: ctx.env, vars: parseVarFlags(flags.var) });
   return resolvePlan({ ...loaded, config: { ...loaded.config, target: {}, group: {} } }, { names: [], env: ctx.env }).builders;
 }
 

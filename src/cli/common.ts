@@ -1,5 +1,6 @@
 /** Shared wiring: flags → loadConfig → resolvePlan. */
 import { loadConfig } from '../config/index.js';
+import { parseVarFlags } from './bake-list.js';
 import type { LoadedConfig } from '../config/types.js';
 import { checkCapabilities, resolvePlan, staticCapabilities } from '../plan/index.js';
 import type { DriverCapabilities, Plan, PlanOptions, ResolvedBuilder } from '../plan/types.js';
@@ -17,7 +18,7 @@ export async function loadAndPlan(
   ctx: CliIO,
   extra: Partial<PlanOptions> = {},
 ): Promise<Loaded> {
-  const loaded = await loadConfig({ files: flags.file, cwd: ctx.cwd, env: ctx.env });
+  const loaded = await loadConfig({ files: flags.file, cwd: ctx.cwd, env: ctx.env, vars: parseVarFlags(flags.var) });
   const set = [...flags.set];
   if (flags.cache === false) set.push('*.no-cache=true');
   if (flags.pull) set.push('*.pull=true');

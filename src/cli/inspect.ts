@@ -1,14 +1,15 @@
 /** `print`, `plan`, `list`, `validate`: read-only views of the config and the plan. */
 import { loadConfig } from '../config/index.js';
-import { resolvePlan, toBakePrint, formatPlan } from '../plan/index.js';
+import { resolvePlan, toBakePrint, formatBakePrint, formatPlan } from '../plan/index.js';
 import type { CliIO, CommonFlags } from './main.js';
 import { loadAndPlan, printWarnings } from './common.js';
+import { formatTargetList, formatVariableList, parseListSpec, parseVarFlags } from './bake-list.js';
 import type { Plan } from '../plan/types.js';
 
 export async function cmdPrint(names: string[], flags: CommonFlags, ctx: CliIO): Promise<number> {
-  const { plan } = await loadAndPlan(names, flags, ctx);
+  const { plan } = await loadAndPlan(names, flags, ctx, { printOnly: true });
   printWarnings(plan, ctx);
-  ctx.stdout.write(JSON.stringify(toBakePrint(plan), null, 2) + '\n');
+  ctx.stdout.write(formatBakePrint(toBakePrint(plan)) + '\n');
   return 0;
 }
 
@@ -21,7 +22,7 @@ export async function cmdPlan(names: string[], flags: CommonFlags & { format: 't
 }
 
 export async function cmdList(flags: CommonFlags & { format: 'text' | 'json' }, ctx: CliIO): Promise<number> {
-  const loaded = await loadConfig({ files: flags.file, cwd: ctx.cwd, env: ctx.env });
+  const loaded = await loadConfig({ files: flags.file, cwd: ctx.cwd, env: ctx.env, vars: parseVarFlags(flags.var) });
   const cfg = loaded.config;
   // The builders as resolved (implicit `default` included), without checking any target.
   let builders: Plan['builders'] = {};
@@ -56,5 +57,13 @@ export async function cmdValidate(flags: CommonFlags, ctx: CliIO): Promise<numbe
   const { loaded, plan } = await loadAndPlan((l) => Object.keys(l.config.target ?? {}), flags, ctx);
   printWarnings(plan, ctx);
   ctx.stdout.write(`${loaded.files.join(', ')}: valid (${Object.keys(plan.targets).length} targets, ${Object.keys(plan.builders).length} builders)\n`);
+  return 0;
+}
+
+/** `--list targets|variables`: buildx's lists, read from the files without resolving any target. */
+export async function cmdBakeList(flags: CommonFlags, ctx: CliIO): Promise<number> {
+  const spec = parseListSpec(flags.list ?? '');
+  const loaded = await loadConfig({ files: flags.file, cwd: ctx.cwd, env: ctx.env, vars: parseVarFlags(flags.var) });
+  ctx.stdout.write(spec.type === 'targets' ? formatTargetList(loaded.config, spec.format) : formatVariableList(loaded.variableList ?? [], spec.format));
   return 0;
 }

@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { TsbakeError, exitCodeFor, formatDiagnostic } from '../errors.js';
 import { cmdRun, cmdWatch } from './run.js';
-import { cmdPrint, cmdPlan, cmdList, cmdValidate } from './inspect.js';
+import { cmdPrint, cmdPlan, cmdList, cmdValidate, cmdBakeList } from './inspect.js';
 import { cmdBuilder } from './builder.js';
 import type { Writable } from 'node:stream';
 
@@ -20,6 +20,10 @@ export interface CliIO {
 export interface CommonFlags {
   file: string[];
   set: string[];
+  /** --var NAME=VALUE (repeatable) */
+  var?: string[];
+  /** --list targets|variables|type=…,format=… (print, run) */
+  list?: string;
   load?: boolean;
   push?: boolean;
   builder?: string;
@@ -35,6 +39,7 @@ function addCommon(cmd: Command): Command {
   return cmd
     .option('-f, --file <path>', 'config file (repeatable; merged in order)', collect, [])
     .option('--set <pattern.key=value>', 'override a target attribute, bake syntax (repeatable)', collect, [])
+    .option('--var <name=value>', 'set a variable of the bake files, over the environment (repeatable)', collect, [])
     .option('--load', 'shorthand for --set=*.output=type=docker (load into the local image store)')
     .option('--push', 'shorthand for --set=*.output=type=registry')
     .option('--builder <name>', 'builder to use for every target (env TSBAKE_BUILDER)')
@@ -102,7 +107,9 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     .option('--debounce <ms>', 'watch: quiet window before a rebuild', parseNonNegativeInt, 50)
     .option('--poll [ms]', 'watch: poll the file system instead of native events')
     .option('--no-cancel', 'watch: queue rebuilds instead of cancelling builds in flight')
+    .option('--list <type>', 'list targets or variables instead of building (targets, variables, type=targets,format=json)')
     .action(async (targets: string[], opts) => {
+      if (opts.list !== undefined) return setCode(await cmdBakeList(opts, ctx));
       setCode(opts.watch ? await cmdWatch(targets, opts, ctx, abort.signal) : await cmdRun(targets, opts, ctx, abort.signal));
     });
 
@@ -119,9 +126,10 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     .option('--report <file>', 'rewrite a build report after each rebuild: FILE.html or FILE.json')
     .action(async (targets: string[], opts) => setCode(await cmdWatch(targets, opts, ctx, abort.signal)));
 
-  addCommon(program.command('print').description('print the resolved plan as JSON (bake --print shape)'))
+  addCommon(program.command('print').description('print the targets as docker buildx bake --print does (plus each target\'s builder)'))
     .argument('[targets...]', 'targets or groups')
-    .action(async (targets: string[], opts) => setCode(await cmdPrint(targets, opts, ctx)));
+    .option('--list <type>', 'list targets or variables instead (targets, variables, type=targets,format=json)')
+    .action(async (targets: string[], opts) => setCode(opts.list !== undefined ? await cmdBakeList(opts, ctx) : await cmdPrint(targets, opts, ctx)));
 
   addCommon(program.command('plan').description('show the build graph: order, levels, edges'))
     .argument('[targets...]', 'targets or groups')

@@ -54,7 +54,7 @@ export class Provenance {
 /** Later file wins. */
 const LAST_WINS = new Set([
   'context', 'dockerfile', 'dockerfile-inline', 'tags', 'target', 'platforms', 'cache-to', 'output', 'pull', 'no-cache',
-  'network', 'shm-size', 'description', 'inherits', 'matrix', 'name', 'builder',
+  'network', 'shm-size', 'call', 'description', 'inherits', 'matrix', 'name', 'builder',
 ]);
 /** Merged key by key. */
 const KEY_BY_KEY = new Set(['args', 'labels', 'contexts', 'extra-hosts']);

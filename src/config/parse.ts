@@ -470,10 +470,16 @@ function findPair(doc: Document.Parsed, items: Pair[], key: string, depth: numbe
 
 /** Reads and parses one config file; every failure becomes a diagnostic, never an exception. */
 export async function readConfigFile(file: string): Promise<ParsedFile> {
-  const failed = (message: string): ParsedFile => {
+  const r = await readConfigText(file);
+  return 'text' in r ? parseFileText(r.text, file) : r.failed;
+}
+
+/** Reads one config file's text (size, NUL and UTF-8 checked); a failure comes back as a ParsedFile with its diagnostic. */
+export async function readConfigText(file: string): Promise<{ text: string } | { failed: ParsedFile }> {
+  const failed = (message: string): { failed: ParsedFile } => {
     const p = parseFileText('', file);
     p.diagnostics = [diag(file, message)];
-    return p;
+    return { failed: p };
   };
   let size: number;
   try {
@@ -502,7 +508,7 @@ export async function readConfigFile(file: string): Promise<ParsedFile> {
   } catch {
     return failed('not a text file (it is not valid UTF-8)');
   }
-  return parseFileText(text, file);
+  return { text };
 }
 
 function ioMessage(err: unknown): string {

@@ -61,6 +61,7 @@ export interface TargetConfig {
   annotations?: string[];
   attest?: CsvOrObject[];
   entitlements?: string[];
+  call?: string;
   description?: string;
   inherits?: string[];
   matrix?: Record<string, Scalar[]>;
@@ -94,6 +95,17 @@ export interface LoadedConfig {
   positionOf(path: readonly (string | number)[]): SourcePos | undefined;
   /** Values of declared variables after environment overrides (for `print` and matrix templates). */
   variables: Record<string, string>;
+  /** Every declared variable (HCL's and tsbake YAML's), for `--list variables`. */
+  variableList?: VariableInfo[];
+}
+
+/** A declared variable as `--list variables` shows it (buildx's hclparser.Variable). */
+export interface VariableInfo {
+  name: string;
+  /** null: the variable is unset (a null default). */
+  value: string | null;
+  type?: string;
+  description?: string;
 }
 
 export interface LoadOptions {
@@ -101,4 +113,6 @@ export interface LoadOptions {
   files?: string[];
   cwd?: string;
   env?: Record<string, string | undefined>;
+  /** --var NAME=VALUE: over the environment. */
+  vars?: Record<string, string>;
 }

@@ -6,6 +6,9 @@
  */
 import type { ConfigFile, Scalar } from './types.js';
 import { suggest } from './suggest.js';
+import { TemplateError, evaluateTemplateString } from './hcl/index.js';
+import { toStringValue } from './hcl/convert.js';
+import type { Value } from './hcl/value.js';
 
 export interface InterpolationIssue {
   /** Key path of the string value in the merged config. */
@@ -65,8 +68,26 @@ export function interpolateString(s: string, ctx: Ctx): string {
     const token = s.slice(j, end + 1);
     const name = s.slice(j + 2, end).trim();
     if (!NAME.test(name)) {
-      issue(token, `unsupported expression "${token}": tsbake interpolates only \${NAME} (write $\${ for a literal \${)`);
-      out += s.slice(i, end + 1);
+      if (ctx.keep) {
+        // a matrix target: the planner substitutes axes; expressions there are not evaluated
+        issue(token, `unsupported expression "${token}" in a matrix target: tsbake interpolates only \${NAME} there (write $\${ for a literal \${)`);
+        out += s.slice(i, end + 1);
+      } else {
+        // Any other expression goes through bake's evaluator (functions, operators, conditionals) with the variables as strings.
+        const variables: Record<string, Value> = {};
+        for (const n of ctx.names) {
+          const v = ctx.lookup(n);
+          if (v !== undefined) variables[n] = v;
+        }
+        let text = '';
+        try {
+          text = toStringValue(evaluateTemplateString(token, { variables }));
+        } catch (err) {
+          if (err instanceof TemplateError) issue(token, `${err.message} in "${token}"`, err.diagnostic.suggestion);
+          else issue(token, `${(err as Error).message} in "${token}"`);
+        }
+        out += s.slice(i, j) + text;
+      }
     } else if (ctx.keep?.has(name)) {
       out += s.slice(i, end + 1);
     } else {

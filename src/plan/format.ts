@@ -1,5 +1,22 @@
 /** `tsbake plan`: the build order as text, a Graphviz or Mermaid graph, or JSON. */
-import type { Plan } from './types.js';
+import { formatCsvEntry } from './csv.js';
+import { formatNamedContext } from './target.js';
+import type { Plan, ResolvedTarget } from './types.js';
+
+/** A resolved target as JSON: absolute paths, the outputs the loading rules decided, CSV entries. */
+function resolvedJson(t: ResolvedTarget): Record<string, unknown> {
+  const { name: _name, builder: _builder, dependsOn: _deps, ...rest } = t;
+  return {
+    ...rest,
+    contexts: Object.fromEntries(Object.entries(t.contexts).map(([k, v]) => [k, formatNamedContext(v)])),
+    cacheFrom: t.cacheFrom.map(formatCsvEntry),
+    cacheTo: t.cacheTo.map(formatCsvEntry),
+    outputs: t.outputs.map(formatCsvEntry),
+    attest: t.attest.map(formatCsvEntry),
+    secrets: t.secrets.map((s) => (s.source.kind === 'env' ? `id=${s.id},env=${s.source.env}` : `id=${s.id},src=${s.source.path}`)),
+    ssh: t.ssh.map((s) => (s.paths.length > 0 ? `${s.id}=${s.paths.join(',')}` : s.id)),
+  };
+}
 
 function depsTexts(plan: Plan): Map<string, string> {
   const parts = new Map<string, string[]>();
@@ -18,8 +35,11 @@ function quoteDot(s: string): string {
 export function formatPlan(plan: Plan, format: 'text' | 'dot' | 'mermaid' | 'json'): string {
   switch (format) {
     case 'json': {
-      const targets: Record<string, { builder: string; dependsOn: string[] }> = {};
-      for (const name of plan.order) targets[name] = { builder: plan.targets[name]!.builder, dependsOn: plan.targets[name]!.dependsOn };
+      const targets: Record<string, { builder: string; dependsOn: string[]; resolved: Record<string, unknown> }> = {};
+      for (const name of plan.order) {
+        const t = plan.targets[name]!;
+        targets[name] = { builder: t.builder, dependsOn: t.dependsOn, resolved: resolvedJson(t) };
+      }
       return `${JSON.stringify({ order: plan.order, levels: plan.levels, edges: plan.edges, targets }, null, 2)}\n`;
     }
     case 'dot': {

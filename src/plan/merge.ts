@@ -8,7 +8,7 @@ import type { CsvOrObject, TargetConfig } from '../config/types.js';
 
 const REPLACE_KEYS = [
   'context', 'dockerfile', 'dockerfile-inline', 'tags', 'platforms', 'target', 'cache-to', 'output', 'pull',
-  'no-cache', 'network', 'shm-size', 'description', 'builder',
+  'no-cache', 'network', 'shm-size', 'call', 'description', 'builder',
 ] as const satisfies readonly (keyof TargetConfig)[];
 
 const MAP_KEYS = ['args', 'labels', 'contexts', 'extra-hosts'] as const satisfies readonly (keyof TargetConfig)[];

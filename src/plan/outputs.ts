@@ -28,6 +28,10 @@ export interface OutputInput {
   loadsByDefault: boolean;
   load: boolean;
   push: boolean;
+  /** Built only as another target's `target:` context: no "no output" warning (bake: cacheonly). */
+  linked?: boolean;
+  /** `print`: a push without a tag is a warning (bake prints it and fails only when building). */
+  printOnly?: boolean;
   baseDir: string;
 }
 
@@ -83,7 +87,7 @@ export function planOutputs(input: OutputInput, problems: Problems): TypedEntry[
     });
   } else if (input.loadsByDefault || builder.defaultLoad) {
     outputs = [{ type: 'docker', attrs: {} }];
-  } else if (!input.load && !input.push) {
+  } else if (!input.load && !input.push && !input.linked) {
     problems.warn(
       ['target', origin],
       `target ${target}: no output specified with the ${builder.driver} driver, the build result will only remain in the build cache. To push the result use --push, to load it use --load`,
@@ -107,7 +111,9 @@ export function planOutputs(input: OutputInput, problems: Problems): TypedEntry[
 
   const pushes = outputs.some((o) => o.type === 'image' && o.attrs.push === 'true' && !o.attrs.name);
   if (pushes && input.tags.length === 0) {
-    problems.error('invalid-config', ['target', origin], `target ${target}: tag is needed when pushing to registry (add "tags" to the target or name=REF to the output)`);
+    const message = `target ${target}: tag is needed when pushing to registry (add "tags" to the target or name=REF to the output)`;
+    if (input.printOnly) problems.warn(['target', origin], message);
+    else problems.error('invalid-config', ['target', origin], message);
   }
   return outputs;
 }

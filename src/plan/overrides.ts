@@ -18,6 +18,7 @@ const SETTABLE: Record<string, { key: string; kind: KeyKind }> = {
   dockerfile: { key: 'dockerfile', kind: 'scalar' },
   target: { key: 'target', kind: 'scalar' },
   network: { key: 'network', kind: 'scalar' },
+  call: { key: 'call', kind: 'scalar' },
   'shm-size': { key: 'shm-size', kind: 'scalar' },
   builder: { key: 'builder', kind: 'scalar' },
   tags: { key: 'tags', kind: 'list' },

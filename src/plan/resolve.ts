@@ -100,12 +100,25 @@ export function resolvePlan(loaded: LoadedConfig, options: PlanOptions = {}): Pl
     s.add(e.to);
   }
 
+  // bake's loadLinks: a target reached only through `target:` contexts (not asked for, not a
+  // depends-on) is built for its dependents alone: `cacheonly` in print, never pushed or loaded.
+  const built = new Set<string>(requested);
+  for (const e of edges) if (e.kind === 'depends-on') built.add(e.to);
+  const bakeTargets: NonNullable<Plan['bake']>['targets'] = {};
+
   const targets: Record<string, ResolvedTarget> = {};
   for (const name of [...inPlan].sort()) {
     const c: TargetConfig = merged.get(name)!;
     const builderName = chooseBuilder(name, origin(name), c.builder);
     const builder = builderName === undefined ? undefined : builders[builderName];
     const f = flags.get(name);
+    const linked = !built.has(name);
+    const push = f?.push ?? options.push;
+    const load = f?.load ?? options.load;
+    const view: NonNullable<Plan['bake']>['targets'][string] = { config: c, linked };
+    if (push !== undefined) view.push = push;
+    if (load !== undefined) view.load = load;
+    bakeTargets[name] = view;
     const outputs = builder
       ? planOutputs(
           {
@@ -115,8 +128,10 @@ export function resolvePlan(loaded: LoadedConfig, options: PlanOptions = {}): Pl
             tags: c.tags ?? [],
             builder,
             loadsByDefault: capsOf(builder).loadsByDefault,
-            load: f?.load ?? options.load ?? false,
-            push: f?.push ?? options.push ?? false,
+            load: !linked && (load ?? false),
+            push: !linked && (push ?? false),
+            linked,
+            ...(options.printOnly ? { printOnly: true } : {}),
             baseDir: loaded.baseDir,
           },
           problems,
@@ -144,6 +159,7 @@ export function resolvePlan(loaded: LoadedConfig, options: PlanOptions = {}): Pl
   }
 
   const planGroups = usedGroups(names.length > 0 ? names : ['default'], groups, isTarget, forks);
+  const traversedGroups = { ...planGroups };
   if (!Object.hasOwn(planGroups, 'default')) planGroups.default = { targets: names.length > 0 ? [...names] : requested };
 
   const plan: Plan = {
@@ -155,6 +171,12 @@ export function resolvePlan(loaded: LoadedConfig, options: PlanOptions = {}): Pl
     order: graph.order,
     levels: graph.levels,
     warnings: problems.warnings,
+    bake: {
+      names: [...names],
+      groups: traversedGroups,
+      targets: bakeTargets,
+      ...(env.SOURCE_DATE_EPOCH ? { sourceDateEpoch: env.SOURCE_DATE_EPOCH } : {}),
+    },
   };
 
   for (const d of checkCapabilities(plan, capsOf, { positionOf: (p) => loaded.positionOf(p), origin })) problems.add('capability', d);

@@ -91,8 +91,9 @@ export function resolveTarget(input: TargetInput, problems: Problems): ResolvedT
     dockerfile: c.dockerfile ?? 'Dockerfile',
     args: stringMap(c.args),
     labels: stringMap(c.labels),
-    tags: [...(c.tags ?? [])],
-    platforms: [...(c.platforms ?? [])],
+    // bake's normalize: no repeats, no empty entries
+    tags: [...new Set(c.tags ?? [])].filter((v) => v !== ''),
+    platforms: [...new Set(c.platforms ?? [])].filter((v) => v !== ''),
     cacheFrom: parseList('cache-from', c['cache-from'], (v) => localPaths(parseCache(v))),
     cacheTo: parseList('cache-to', c['cache-to'], (v) => localPaths(parseCache(v))),
     outputs: input.outputs,

@@ -1,7 +1,7 @@
 /**
  * What was resolved: every field decided, camelCase. Produced by plan/, consumed by exec/, ui/, cli/.
  */
-import type { DriverName } from '../config/types.js';
+import type { DriverName, TargetConfig } from '../config/types.js';
 import type { Diagnostic } from '../errors.js';
 
 /** `type=…` plus the remaining key=value attributes, all strings (bake's CSV form parsed). */
@@ -104,6 +104,27 @@ export interface Plan {
   /** levels[0] has no dependencies; levels[n] depends only on earlier levels. */
   levels: string[][];
   warnings: Diagnostic[];
+  /** The plan as bake sees it, for `tsbake print` (src/plan/print.ts). */
+  bake?: BakeView;
+}
+
+/** Each target's merged config as written (after inherits, matrix and --set), before tsbake resolves it. */
+export interface BakeView {
+  /** Names given on the command line, as given (empty: `default`). */
+  names: string[];
+  /** The groups the names went through (matrix targets as groups of their forks), as written. */
+  groups: Record<string, { targets: string[]; description?: string }>;
+  targets: Record<string, BakeTargetView>;
+  /** SOURCE_DATE_EPOCH from the environment: bake adds it to every target's args. */
+  sourceDateEpoch?: string;
+}
+
+export interface BakeTargetView {
+  config: TargetConfig;
+  push?: boolean;
+  load?: boolean;
+  /** Reached only through a `target:` context: bake builds it with the `cacheonly` exporter. */
+  linked: boolean;
 }
 
 /** What a driver's daemon can do; static per driver at plan time, detected from the daemon at run time. */
@@ -133,6 +154,8 @@ export interface PlanOptions {
   /** --builder */
   builder?: string;
   env?: Record<string, string | undefined>;
+  /** For `print`: problems only a build would hit (pushing without a tag) are warnings, as bake prints them. */
+  printOnly?: boolean;
   /** Capabilities per builder name; when absent the static table for its driver is used. */
   capabilities?: (builder: ResolvedBuilder) => DriverCapabilities;
 }

@@ -15,7 +15,7 @@ describe('tsbake CLI', () => {
     expect(r.stdout.trim()).toMatch(/^tsbake \d+\.\d+\.\d+$/);
   });
 
-  it('print shows the resolved plan in bake --print shape with builder and final outputs', async () => {
+  it('print shows the plan as bake --print does, plus the builder', async () => {
     const r = await runCli(['print', '-f', 'examples/single/tsbake.yaml']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -23,8 +23,11 @@ describe('tsbake CLI', () => {
     expect(out.target.app.tags).toEqual(['example/hello:dev']);
     expect(out.target.app.args).toEqual({ GREETING: 'hello from tsbake' });
     expect(out.target.app.builder).toBe('default');
-    expect(out.target.app.output).toEqual(['type=docker']);
+    // bake prints no output when none is written; what tsbake exports is in `plan --format json`
+    expect(out.target.app.output).toBeUndefined();
     expect(out.builder.default.driver).toBe('docker');
+    const plan = await runCli(['plan', '-f', 'examples/single/tsbake.yaml', '--format', 'json']);
+    expect(JSON.parse(plan.stdout).targets.app.resolved.outputs).toEqual(['type=docker']);
   });
 
   it('variables are overridden by the environment', async () => {
@@ -33,15 +36,17 @@ describe('tsbake CLI', () => {
     expect(JSON.parse(r.stdout).target.app.tags).toEqual(['example/hello:v9']);
   });
 
-  it('print of the multi-builder example: default-load adds a docker output, an explicit output replaces it', async () => {
+  it('print of the multi-builder example: builders per target, outputs as written; plan: default-load adds a docker output', async () => {
     const r = await runCli(['print', '-f', 'examples/multi-builder/tsbake.yaml', 'worker', 'release', 'web']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.target.worker.builder).toBe('buildkit');
-    expect(out.target.worker.output).toEqual(['type=docker']);
+    expect(out.target.worker.output).toBeUndefined();
     expect(out.target.release.builder).toBe('ci');
-    expect(out.target.release.output).toHaveLength(1);
-    expect(out.target.release.output[0]).toMatch(/^type=oci,dest=.*dist\/release\.tar$/);
+    expect(out.target.release.output).toEqual([{ type: 'oci', dest: 'dist/release.tar' }]);
+    const plan = JSON.parse((await runCli(['plan', '-f', 'examples/multi-builder/tsbake.yaml', '--format', 'json', 'worker', 'release'])).stdout);
+    expect(plan.targets.worker.resolved.outputs).toEqual(['type=docker']);
+    expect(plan.targets.release.resolved.outputs[0]).toMatch(/^type=oci,dest=\/.*dist\/release\.tar$/);
     expect(out.target.web.builder).toBe('local');
     expect(out.builder.buildkit.driver).toBe('docker-container');
   });
@@ -49,7 +54,7 @@ describe('tsbake CLI', () => {
   it('--load adds a docker load to an explicit output; --builder overrides the file', async () => {
     const r = await runCli(['print', '-f', 'examples/multi-builder/tsbake.yaml', 'release', '--load']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).target.release.output).toContain('type=docker');
+    expect(JSON.parse(r.stdout).target.release.output).toEqual([{ type: 'oci', dest: 'dist/release.tar' }, { type: 'docker' }]);
     const r2 = await runCli(['print', '-f', 'examples/multi-builder/tsbake.yaml', 'worker', '--builder', 'local']);
     expect(JSON.parse(r2.stdout).target.worker.builder).toBe('local');
   });

@@ -111,7 +111,7 @@ describe.each([
     const r = await runCli(['run', 'app', '--progress', 'plain', '--no-cache'], { cwd: dir, env: { ...env, TSBAKE_IT_TOKEN: value } });
     expect(r.code, r.stderr).toBe(0);
     const printed = await runCli(['print', 'app'], { cwd: dir, env: { ...env, TSBAKE_IT_TOKEN: value } });
-    expect(printed.stdout).toContain('id=tok');
+    expect(JSON.parse(printed.stdout).target.app.secret).toEqual([{ id: 'tok', env: 'TSBAKE_IT_TOKEN' }]);
     for (const s of [r.stdout, r.stderr, printed.stdout, printed.stderr]) expect(s).not.toContain('s3cr3t');
   });
 

@@ -37,7 +37,8 @@ describe('loadConfig: one file', () => {
     expect(c.files).toEqual([join(fx('docker-bake'), 'docker-bake.json')]);
     expect(c.config.target?.['webapp-dev']?.tags).toEqual(['docker.io/username/webapp:v1']);
     expect(c.config.target?.['webapp-dev']?.secret).toEqual(['id=aws,src=$HOME/.aws/credentials']);
-    expect(c.positionOf(['target', 'db', 'contexts', 'base'])).toEqual({ file: join(fx('docker-bake'), 'docker-bake.json'), line: 21, column: 21 });
+    // HCL's JSON syntax: positions come from the evaluator (the attribute holding the map)
+    expect(c.positionOf(['target', 'db', 'contexts', 'base'])).toMatchObject({ file: join(fx('docker-bake'), 'docker-bake.json'), line: 21 });
   });
 });
 
@@ -66,7 +67,7 @@ describe('variables', () => {
     { name: 'misspelt variable', text: 'variable:\n  VERSION: "1"\ntarget:\n  app:\n    tags: ["a:${VERSON}"]\n', message: /undefined variable "VERSON"/, pos: [5, 15], suggestion: 'VERSION' },
     { name: 'cycle between variables', text: 'variable:\n  A: "${B}"\n  B: "${A}"\n', message: /variable "A" refers to itself \(A → B → A\)/, pos: [3, 7], suggestion: undefined },
     { name: 'unterminated reference', text: 'target:\n  app:\n    context: "${X"\n', message: /unterminated "\$\{"/, pos: [3, 15], suggestion: undefined },
-    { name: 'expression', text: 'target:\n  app:\n    context: "${lower(X)}"\n', message: /unsupported expression "\$\{lower\(X\)\}"/, pos: [3, 15], suggestion: undefined },
+    { name: 'expression with an unknown variable', text: 'variable:\n  XX: A\ntarget:\n  app:\n    context: "${lower(X)}"\n', message: /no variable named "X" in "\$\{lower\(X\)\}"/, pos: [5, 15], suggestion: 'XX' },
     { name: 'undefined in builder', text: 'builder:\n  b:\n    driver: remote\n    endpoint: "tcp://${HOST}:1234"\n', message: /undefined variable "HOST".*builder\.b\.endpoint/, pos: [4, 22], suggestion: undefined },
   ])('$name is an error with its position', async ({ text, message, pos, suggestion }) => {
     const ds = await diagnosticsOf({ 'tsbake.yaml': text });
@@ -74,6 +75,12 @@ describe('variables', () => {
     expect(ds[0]!.message).toMatch(message);
     expect([ds[0]!.line, ds[0]!.column]).toEqual(pos);
     expect(ds[0]!.suggestion).toBe(suggestion);
+  });
+
+  test('expressions go through bake\'s evaluator: functions, operators, conditionals', async () => {
+    const dir = await tempDir({ 'tsbake.yaml': 'variable:\n  TAG: "V1.2"\ntarget:\n  app:\n    tags: ["a:${lower(TAG)}", "${TAG == \\"V1.2\\" ? \\"yes\\" : \\"no\\"}-${1 + 2}"]\n' });
+    const c = await loadConfig({ cwd: dir, env: {} });
+    expect(c.config.target?.app?.tags).toEqual(['a:v1.2', 'yes-3']);
   });
 
   test('an axis name outside its matrix target is still an undefined variable', async () => {
@@ -106,13 +113,13 @@ describe('merging several files', () => {
     const a = join(fx('merge'), 'a.yaml');
     const b = join(fx('merge'), 'b.json');
     expect(c.positionOf(['target', 'app', 'context'])).toEqual({ file: a, line: 8, column: 5 });
-    expect(c.positionOf(['target', 'app', 'tags', 0])).toEqual({ file: b, line: 6, column: 16 });
+    expect(c.positionOf(['target', 'app', 'tags', 0])).toEqual({ file: b, line: 7, column: 16 });
     expect(c.positionOf(['target', 'app', 'args', 'A'])?.file).toBe(a);
     expect(c.positionOf(['target', 'app', 'args', 'C'])?.file).toBe(b);
     expect(c.positionOf(['target', 'app', 'cache-from', 0])).toEqual({ file: a, line: 11, column: 18 });
-    expect(c.positionOf(['target', 'app', 'cache-from', 1])).toEqual({ file: b, line: 8, column: 22 });
+    expect(c.positionOf(['target', 'app', 'cache-from', 1])).toEqual({ file: b, line: 9, column: 22 });
     expect(c.positionOf(['target', 'app', 'depends-on', 1])?.file).toBe(b);
-    expect(c.positionOf(['group', 'default', 'targets', 1])).toEqual({ file: b, line: 3, column: 46 });
+    expect(c.positionOf(['group', 'default', 'targets', 1])).toEqual({ file: b, line: 4, column: 46 });
     expect(c.positionOf(['target', 'nope'])).toBeUndefined();
   });
 
@@ -121,8 +128,9 @@ describe('merging several files', () => {
     const e = await loadError({ cwd: dir, files: ['a.yaml', 'b.json', 'c.yaml'] });
     expect(e.diagnostics.map((d) => [d.file.slice(dir.length + 1), d.line, d.message])).toEqual([
       ['a.yaml', 3, 'unknown key "contxt" in target "app"'],
-      ['b.json', 1, '"tags" in target "app" must be a list of strings, got a string'],
       ['c.yaml', 0, 'the file is empty'],
+      // b.json is bake's JSON: HCL's JSON syntax, checked by the evaluator
+      ['b.json', 1, 'inappropriate value for attribute "tags": a list of strings is required, not string'],
     ]);
     expect(e.message).toMatch(/^invalid configuration: 3 problems in /);
   });
@@ -181,19 +189,23 @@ describe('builder checks', () => {
 
 describe('finding and reading files', () => {
   test.each([
-    { files: ['docker-bake.json', 'tsbake.json', 'tsbake.yml', 'tsbake.yaml'], found: 'tsbake.yaml' },
-    { files: ['docker-bake.json', 'tsbake.json', 'tsbake.yml'], found: 'tsbake.yml' },
-    { files: ['docker-bake.json', 'tsbake.json'], found: 'tsbake.json' },
-    { files: ['docker-bake.json'], found: 'docker-bake.json' },
-  ])('default lookup picks $found', async ({ files, found }) => {
+    { files: ['docker-bake.json', 'tsbake.json', 'tsbake.yml', 'tsbake.yaml'], found: ['tsbake.yaml', 'docker-bake.json'] },
+    { files: ['docker-bake.json', 'tsbake.json', 'tsbake.yml'], found: ['tsbake.yml', 'docker-bake.json'] },
+    { files: ['docker-bake.json', 'tsbake.json'], found: ['tsbake.json', 'docker-bake.json'] },
+    { files: ['docker-bake.json'], found: ['docker-bake.json'] },
+    {
+      files: ['docker-bake.override.hcl', 'docker-bake.hcl', 'docker-bake.override.json', 'docker-compose.yaml', 'compose.yml', 'docker-compose.yml', 'compose.yaml', 'tsbake.yaml'],
+      found: ['tsbake.yaml', 'compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml', 'docker-bake.hcl', 'docker-bake.override.json', 'docker-bake.override.hcl'],
+    },
+  ])('default lookup: the first tsbake file, then every bake file in bake\'s order: $found', async ({ files, found }) => {
     const dir = await tempDir(Object.fromEntries(files.map((f) => [f, '{"target": {}}'])));
-    expect(await findConfigFiles(dir)).toEqual([join(dir, found)]);
+    expect(await findConfigFiles(dir)).toEqual(found.map((f) => join(dir, f)));
   });
 
   test('no config file is a usage error naming what was looked for', async () => {
     const dir = await tempDir({ 'other.yaml': 'target: {}\n' });
     const e = await loadError({ cwd: dir }, 'usage');
-    expect(e.message).toBe(`no config file found in ${dir} (looked for tsbake.yaml, tsbake.yml, tsbake.json, docker-bake.json)`);
+    expect(e.message).toBe(`no config file found in ${dir} (looked for tsbake.yaml, tsbake.yml, tsbake.json, compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml, docker-bake.json, docker-bake.hcl, docker-bake.override.json, docker-bake.override.hcl)`);
   });
 
   test.each([

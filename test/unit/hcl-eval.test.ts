@@ -79,3 +79,10 @@ describe('evaluateTemplateString', () => {
     expect(evaluateTemplateString('${twice(s)}', { variables, functions })).toBe('strstr');
   });
 });
+
+describe('convert(value, type)', () => {
+  it('reads its second argument as a type expression, not a value', () => {
+    expect(ev('${jsonencode(convert([1, "2"], list(string)))}')).toBe('["1","2"]');
+    expect(ev('${jsonencode(convert({x = 1}, map(string)))}')).toBe('{"x":"1"}');
+  });
+});

@@ -335,6 +335,12 @@ export class Evaluator {
 
   private call(e: CallExpr, scope: Scope | null): Value {
     if (e.name === 'try' || e.name === 'can') return this.tryCan(e, scope);
+    // convert(value, type): the type is an expression of its own (list(string)), not a value; the stdlib
+    // reads it from its source text, as hcl's typeexpr reads the traversal.
+    if (e.name === 'convert' && e.args.length === 2 && !e.expand) {
+      const t = e.args[1] as Expr;
+      return this.host.call(e.name, [this.eval(e.args[0] as Expr, scope), t.f.text.slice(t.s, t.e)], e);
+    }
     const args: Value[] = [];
     for (let i = 0; i < e.args.length; i++) {
       const a = e.args[i] as Expr;

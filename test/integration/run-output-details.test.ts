@@ -39,6 +39,36 @@ describe.each([
   });
 });
 
+describe('--progress=quiet with --load from a remote builder into Docker 26 (containerd store)', () => {
+  let tmp: string;
+  let relay: GrpcRelay;
+
+  beforeAll(async () => {
+    await requireEngine(engines.docker26);
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'tsbake-quiet-load-'));
+    relay = await startGrpcRelay({ engineSocket: engines.docker26.host, listen: { unix: path.join(tmp, 'bk.sock') } });
+  });
+  afterAll(async () => {
+    await relay?.close();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('prints the loaded image ID that `docker image inspect` knows', async () => {
+    const id = uniq();
+    const dir = await project({
+      'tsbake.yaml': `builder:\n  rb:\n    driver: remote\n    endpoint: ${relay.address}\ndefault-builder: rb\ntarget:\n  app:\n    tags: ["tsbake-it/quiet-load:${id}"]\n`,
+      Dockerfile: 'FROM scratch\nCOPY id.txt /id.txt\n',
+      'id.txt': id,
+    });
+    const r = await runCli(['run', 'app', '--load', '--progress=quiet'], { cwd: dir, env: { DOCKER_HOST: engines.docker26.host } });
+    expect(r.code, r.stderr).toBe(0);
+    const printed = r.stdout.trim();
+    expect(printed).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const byTag = await docker(engines.docker26, ['image', 'inspect', '-f', '{{.Id}}', `tsbake-it/quiet-load:${id}`]);
+    expect(byTag.stdout.trim()).toBe(printed);
+  });
+});
+
 describe('TSBAKE_TRACE', () => {
   beforeAll(async () => {
     await requireEngine(engines.docker20);

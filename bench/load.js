@@ -141,9 +141,10 @@ async function timeToSolve(dir, args, env) {
   const t0 = Date.now();
   const r = await execa('node', [tsbake, 'run', ...args, '--progress', 'quiet'], { cwd: dir, env: { ...process.env, ...env, TSBAKE_TRACE: '1' }, reject: false });
   if (r.exitCode !== 0) throw new Error(`tsbake run ${args.join(' ')} exited ${r.exitCode}:\n${r.stderr.slice(-2000)}`);
-  const m = /tsbake-trace solve-sent \S+ (\d+)/.exec(r.stderr);
-  if (!m) throw new Error(`no "tsbake-trace solve-sent" line from tsbake (TSBAKE_TRACE=1):\n${r.stderr.slice(-2000)}`);
-  return { toSolve: Number(m[1]) - t0, total: Date.now() - t0 };
+  const m = /tsbake-trace solve-sent (\d+)ms/.exec(r.stderr);
+  const origin = /tsbake-trace origin 0ms epoch=(\d+)/.exec(r.stderr);
+  if (!m || !origin) throw new Error(`no "tsbake-trace solve-sent" line from tsbake (TSBAKE_TRACE=1):\n${r.stderr.slice(-2000)}`);
+  return { toSolve: Number(origin[1]) + Number(m[1]) - t0, total: Date.now() - t0 };
 }
 
 async function firstSolve(dir, relaySock, tcpPort) {

@@ -1,5 +1,6 @@
 // `tsbake watch` on a real engine, through the real CLI process (`--progress json`, TSBAKE_TRACE=1 so the
-// executor prints `tsbake-trace solve-sent <target> <epoch ms>` just before it sends the solve):
+// executor prints `tsbake-trace solve-sent <ms since start>ms <target>` just before it sends the solve,
+// and `tsbake-trace origin 0ms epoch=<ms>` first, which turns those times into epoch ms):
 //  - a 20,000-file context: process start → watching (ready), and file write → solve sent (p50/p95 over
 //    50 edits, default debounce), each edit waiting for the previous rebuild to finish;
 //  - CPU used by the watcher while idle for 60 s (utime+stime from /proc/<pid>/stat; goal < 1% of a core),
@@ -33,12 +34,18 @@ function startWatch(dir, args = [], nodeFlags = []) {
   });
   const lines = [];
   const waiters = new Set();
+  let epoch = 0;
   createInterface({ input: child.stderr }).on('line', (line) => {
     let item;
-    const m = /^tsbake-trace (\S+) (\S+) (\d+)$/.exec(line);
+    const origin = /^tsbake-trace origin 0ms epoch=(\d+)$/.exec(line);
+    if (origin) {
+      epoch = Number(origin[1]);
+      return;
+    }
     const mem = /^tsbake-trace watch-memory \S+ rss=(\d+) heapUsed=(\d+)/.exec(line);
-    if (m) item = { type: `trace-${m[1]}`, target: m[2], time: Number(m[3]) };
-    else if (mem) item = { type: 'trace-memory', rss: Number(mem[1]), heapUsed: Number(mem[2]) };
+    const m = /^tsbake-trace (\S+) (\d+)ms (\S*)/.exec(line);
+    if (mem) item = { type: 'trace-memory', rss: Number(mem[1]), heapUsed: Number(mem[2]) };
+    else if (m) item = { type: `trace-${m[1]}`, target: m[3], time: epoch + Number(m[2]) };
     else if (line.startsWith('{')) {
       try {
         item = JSON.parse(line);

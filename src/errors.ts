@@ -17,6 +17,12 @@ export interface Diagnostic {
   /** "did you mean" text, without the question. */
   suggestion?: string;
   severity: 'error' | 'warning';
+  /**
+   * Warnings that say the same thing about several items (one per target) share `key`; they are
+   * printed as one line, `summary` with `{items}` replaced by the items, as buildx prints one line
+   * for all the targets without an output.
+   */
+  group?: { key: string; item: string; summary: string };
 }
 
 export type FailureReason =

@@ -22,7 +22,8 @@ import { sendDir, type TransferStats, type WalkFilter } from './filesync.js';
 import { encodePacket } from './packet-codec.js';
 import { codec, serverMethod, type PbPacket } from './proto.js';
 import { addSshService, SSH_METHODS, type SshAgentProvider } from './sshforward.js';
-import type { ExportTarget } from './types.js';
+import type { ExportTarget, SolveTransfer } from './types.js';
+import { trace } from '../trace.js';
 
 export type SecretProvider = (id: string) => Promise<Uint8Array | undefined>;
 export type AuthProvider = (host: string) => Promise<{ username: string; secret: string } | undefined>;
@@ -142,7 +143,7 @@ export class Session {
   /** Transfer counters, cumulative over the session and the sessions derived from it (tests, `--debug`). */
   readonly stats: SessionStats;
   /** This session's own context bytes (a derived session serves one solve): the solve's `transfer`. */
-  private transfer: { bytesSent: number } | undefined;
+  private transfer: SolveTransfer | undefined;
 
   constructor(opts: SessionOptions, stats?: SessionStats) {
     this.opts = opts;
@@ -166,7 +167,7 @@ export class Session {
    * concurrent solves of one run never reach each other's secrets or agents. `transfer` also counts the
    * file bytes this session alone sends (one solve's context).
    */
-  derive(sharedKeyFor?: string, own: { secrets?: SecretProvider; ssh?: SshAgentProvider } = {}, transfer?: { bytesSent: number }): Session {
+  derive(sharedKeyFor?: string, own: { secrets?: SecretProvider; ssh?: SshAgentProvider } = {}, transfer?: SolveTransfer): Session {
     const sharedKey = sharedKeyFor === undefined ? this.sharedKey : createHash('sha256').update(`${this.sharedKey}\0${sharedKeyFor}`).digest('hex').slice(0, 32);
     const derived = new Session({ ...this.opts, ...own, sharedKey }, this.stats);
     derived.transfer = transfer;
@@ -530,6 +531,9 @@ export class Session {
     };
     // Counted per call, then added to the shared counters: concurrent solves share `stats`.
     const mine: TransferStats = { stats: 0, entriesVisited: 0, requests: 0, bytesSent: 0 };
+    // One pair of lines per FileSync call (a solve makes one per local dir it reads: dockerfile, context, …).
+    const traceName = `${this.transfer?.label ?? this.name} dir=${dirName}`;
+    trace('context-start', traceName);
     try {
       await sendDir(dir, filter, call as unknown as Duplex, mine, this.closeController.signal);
     } catch (err) {
@@ -543,6 +547,7 @@ export class Session {
       this.stats.bytesSent += mine.bytesSent;
       this.stats.requestsByDirName[dirName] = (this.stats.requestsByDirName[dirName] ?? 0) + mine.requests;
       if (this.transfer) this.transfer.bytesSent += mine.bytesSent;
+      trace('context-done', `${traceName} files=${mine.requests} entries=${mine.stats} bytes=${mine.bytesSent}`);
     }
   }
 

@@ -86,7 +86,13 @@ export interface SolveParams {
    */
   contentStores?: Record<string, ContentStoreDir>;
   /** Filled in with the file bytes sent for this solve's local dirs as they go (also when it fails). */
-  transfer?: { bytesSent: number };
+  transfer?: SolveTransfer;
+}
+
+export interface SolveTransfer {
+  bytesSent: number;
+  /** Names the solve in `TSBAKE_TRACE` context-start/context-done lines (the caller's target name). */
+  label?: string;
 }
 
 export interface SolveResult {

@@ -4,7 +4,8 @@ import { parseVarFlags } from './bake-list.js';
 import type { LoadedConfig } from '../config/types.js';
 import { checkCapabilities, resolvePlan, staticCapabilities } from '../plan/index.js';
 import type { DriverCapabilities, Plan, PlanOptions, ResolvedBuilder } from '../plan/types.js';
-import { formatDiagnostic } from '../errors.js';
+import { formatDiagnostic, type Diagnostic } from '../errors.js';
+import { listNames } from '../plan/problems.js';
 import type { CliIO, CommonFlags } from './main.js';
 
 export interface Loaded {
@@ -40,7 +41,35 @@ export async function loadAndPlan(
 }
 
 export function printWarnings(plan: Plan, ctx: CliIO): void {
-  for (const w of plan.warnings) ctx.stderr.write(formatDiagnostic({ ...w, severity: 'warning' }) + '\n');
+  for (const w of mergeGroupedWarnings(plan.warnings)) ctx.stderr.write(formatDiagnostic({ ...w, severity: 'warning' }) + '\n');
+}
+
+/**
+ * One line per warning group (Diagnostic.group), at the place of its first warning: 100 targets
+ * without an output give one warning, not 100. A group of one keeps its own message.
+ */
+export function mergeGroupedWarnings(warnings: readonly Diagnostic[]): Diagnostic[] {
+  const groups = new Map<string, Diagnostic[]>();
+  for (const w of warnings) {
+    if (!w.group) continue;
+    const list = groups.get(w.group.key) ?? [];
+    list.push(w);
+    groups.set(w.group.key, list);
+  }
+  const out: Diagnostic[] = [];
+  for (const w of warnings) {
+    const list = w.group ? groups.get(w.group.key) : undefined;
+    if (!w.group || !list || list.length < 2) {
+      out.push(w);
+      continue;
+    }
+    if (list[0] !== w) continue;
+    const items = list.map((d) => d.group!.item);
+    const names = `${items.length} targets (${listNames(items, 10)})`;
+    const sameFile = list.every((d) => d.file === w.file);
+    out.push({ file: sameFile ? w.file : '', line: 0, column: 0, severity: 'warning', message: w.group.summary.replace('{items}', names) });
+  }
+  return out;
 }
 
 /**

@@ -111,6 +111,7 @@ export function detectCapabilities(
   };
   if (driver.builder.driver === 'docker') {
     const containerdStore = workers.some((w) => 'org.mobyproject.buildkit.worker.snapshotter' in w.labels);
+    caps.imageStore = containerdStore ? 'containerd' : 'classic';
     if (containerdStore) {
       caps.cacheExport = 'all';
       caps.tarballOutput = true;

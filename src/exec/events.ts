@@ -49,6 +49,12 @@ export interface TargetResult {
   steps: { total: number; cached: number };
   /** File bytes sent to the daemon for the target's local contexts (0 when BuildKit had them all). */
   contextBytes?: number;
+  /**
+   * The Docker engine image store the image landed in (docker driver, or a load), which decides what
+   * its image ID is: the config digest in the classic store, the manifest (or index) digest in
+   * containerd's. Absent when the image is in no engine (pushed, exported, cache only).
+   */
+  imageStore?: 'containerd' | 'classic';
 }
 
 export type EventSink = (event: BuildEvent) => void;

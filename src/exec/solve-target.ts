@@ -20,6 +20,7 @@ import { planContentStores, requireOciHandoff, type ContentStorePlan } from './o
 import { holdBackPushes, isPushExporter, pushingOnly } from './push.js';
 import { pushThroughEngine, pushesThroughEngine } from './engine-push.js';
 import { dockerConfigAuth } from '../buildkit/auth.js';
+import { trace } from '../trace.js';
 
 export interface SolveTargetInput {
   target: ResolvedTarget;
@@ -49,7 +50,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
   const vertexes = new Map<string, { name: string; cached: boolean; completed?: number; error?: string }>();
   const logTail = new Map<string, string[]>();
   let contentPlan: ContentStorePlan | undefined;
-  const transfer = { bytesSent: 0 };
+  const transfer = { bytesSent: 0, label: t.name };
 
   try {
     let inlineDockerfileDir: string | undefined;
@@ -116,8 +117,10 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       internalRef = pushed?.attrs['name']?.split(',')[0];
     }
 
+    let imageStore = handle.builder.driver === 'docker' ? handle.caps.imageStore : undefined;
     if (spec.exporters.some((e) => e.output?.kind === 'load')) {
       const store = await localEngineStore(input.env);
+      imageStore = store;
       for (const e of spec.exporters) {
         if (e.output?.kind !== 'load') continue;
         // A containerd-store engine loads OCI tarballs, so multi-platform results load too (as buildx does).
@@ -129,7 +132,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
     const exporters: ExporterSpec[] = spec.exporters.map((e) => toExporter(e, t, input, loads));
     contentPlan = await planContentStores({ ...input, caps: handle.caps, internalRef, ...spec, exporters });
 
-    if (input.env.TSBAKE_TRACE) process.stderr.write(`tsbake-trace solve-sent ${t.name} ${Date.now()}\n`);
+    trace('solve-sent', t.name);
     const node = await clientFor(input);
     const result = await node.client
       .solve(
@@ -173,6 +176,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       durationMs: Date.now() - started,
       steps: { total: all.length, cached },
       contextBytes: transfer.bytesSent,
+      ...(imageStore ? { imageStore } : {}),
     };
     emit({ type: 'target-finished', target: t.name, state, durationMs: res.durationMs, result: res, time: Date.now() });
     return res;

@@ -91,6 +91,11 @@ export function planOutputs(input: OutputInput, problems: Problems): TypedEntry[
     problems.warn(
       ['target', origin],
       `target ${target}: no output specified with the ${builder.driver} driver, the build result will only remain in the build cache. To push the result use --push, to load it use --load`,
+      {
+        key: `no-output:${builder.driver}`,
+        item: target,
+        summary: `no output specified for {items} with the ${builder.driver} driver, the build results will only remain in the build cache. To push the results use --push, to load them use --load`,
+      },
     );
   }
 

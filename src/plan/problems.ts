@@ -38,8 +38,8 @@ export class Problems {
     this.errors.push({ reason, diagnostic });
   }
 
-  warn(path: readonly (string | number)[] | undefined, message: string): void {
-    this.warnings.push({ ...this.at(path, message), severity: 'warning' });
+  warn(path: readonly (string | number)[] | undefined, message: string, group?: Diagnostic['group']): void {
+    this.warnings.push({ ...this.at(path, message), severity: 'warning', ...(group ? { group } : {}) });
   }
 
   get hasErrors(): boolean {

@@ -142,6 +142,8 @@ export interface DriverCapabilities {
   buildkitMinor?: number;
   /** Text naming the daemon, used in refusals ("BuildKit v0.8.2 in Docker 20.10.24"). */
   daemon?: string;
+  /** docker driver at run time: the engine's image store, which decides what an image ID is. */
+  imageStore?: 'containerd' | 'classic';
 }
 
 export interface PlanOptions {

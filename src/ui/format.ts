@@ -37,9 +37,16 @@ export function formatProgress(current: number | undefined, total: number | unde
   return total ? `${formatBytes(current)} / ${formatBytes(total)}` : formatBytes(current);
 }
 
-/** The image ID `docker build -q` prints: the config digest when the exporter reports one, else the image digest. */
-export function imageIdOf(exporterResponse: Record<string, string>): string | undefined {
-  return exporterResponse['containerimage.config.digest'] ?? exporterResponse['containerimage.digest'];
+/**
+ * The image ID `docker build -q` prints, as `docker image inspect` knows it: in containerd's image
+ * store the image's ID is its manifest (or index) digest, `containerimage.digest`; in the classic store
+ * and outside any engine, the config digest (BuildKit's moby exporter on the classic store reports the
+ * config digest as `containerimage.digest` and no `containerimage.config.digest`).
+ */
+export function imageIdOf(exporterResponse: Record<string, string>, imageStore?: 'containerd' | 'classic'): string | undefined {
+  const config = exporterResponse['containerimage.config.digest'];
+  const image = exporterResponse['containerimage.digest'];
+  return imageStore === 'containerd' ? (image ?? config) : (config ?? image);
 }
 
 export function firstLine(text: string): string {

@@ -28,7 +28,7 @@ export function createQuietRenderer(options: { stdout: OutputStream; stderr: Out
       const ids: string[] = [];
       for (const r of ordered) {
         if (r.state !== 'built' && r.state !== 'cached') continue;
-        const id = imageIdOf(r.exporterResponse);
+        const id = imageIdOf(r.exporterResponse, r.imageStore);
         if (id) ids.push(id);
       }
       if (ids.length > 0) options.stdout.write(ids.join('\n') + '\n');

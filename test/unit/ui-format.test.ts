@@ -45,10 +45,17 @@ describe('formatDuration / formatBytes', () => {
 });
 
 describe('imageIdOf', () => {
-  it('prefers the config digest, as docker build -q prints the image ID', () => {
-    expect(imageIdOf({ 'containerimage.digest': 'sha256:m', 'containerimage.config.digest': 'sha256:c' })).toBe('sha256:c');
-    expect(imageIdOf({ 'containerimage.digest': 'sha256:m' })).toBe('sha256:m');
-    expect(imageIdOf({})).toBeUndefined();
+  const both = { 'containerimage.digest': 'sha256:m', 'containerimage.config.digest': 'sha256:c' };
+  it.each([
+    ['no engine (pushed, exported)', both, undefined, 'sha256:c'],
+    ['classic store', both, 'classic', 'sha256:c'],
+    // containerd's image store names an image by its manifest (or index) digest.
+    ['containerd store', both, 'containerd', 'sha256:m'],
+    ['moby exporter on the classic store (config digest as containerimage.digest)', { 'containerimage.digest': 'sha256:m' }, 'classic', 'sha256:m'],
+    ['containerd store, only a config digest', { 'containerimage.config.digest': 'sha256:c' }, 'containerd', 'sha256:c'],
+    ['nothing reported', {}, 'containerd', undefined],
+  ] as const)('%s', (_what, response, store, expected) => {
+    expect(imageIdOf(response, store)).toBe(expected);
   });
 });
 

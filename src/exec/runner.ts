@@ -108,6 +108,19 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
     for (const t of targets) deps.set(t.name, []);
     for (const e of plan.edges) if (deps.has(e.from) && deps.has(e.to)) deps.get(e.from)!.push(e.to);
 
+    // What every solve of a target shares, its build and (when pushes are held back) its push.
+    const solveInput = (t: ResolvedTarget) => ({
+      target: t,
+      sequence: selected.indexOf(t.name),
+      plan,
+      handle: handles.get(t.builder)!,
+      results,
+      tmpDir,
+      env,
+      ssh: agents.providerFor(t.name),
+      signal: runAbort.signal,
+    });
+
     const done = new Map<string, Promise<TargetResult>>();
     const runOne = async (t: ResolvedTarget): Promise<TargetResult> => {
       const depResults = await Promise.all((deps.get(t.name) ?? []).map((d) => done.get(d)!));
@@ -123,19 +136,7 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
           emit({ type: 'target-skipped', target: t.name, reason: 'the run was cancelled', time: Date.now() });
           return skipped(t.name, 'the run was cancelled');
         }
-        const result = await solveTarget({
-          target: t,
-          sequence: selected.indexOf(t.name),
-          plan,
-          handle: handles.get(t.builder)!,
-          results,
-          tmpDir,
-          env,
-          ssh: agents.providerFor(t.name),
-          signal: runAbort.signal,
-          emit,
-          holdPush: deferred.has(t.name),
-        });
+        const result = await solveTarget({ ...solveInput(t), emit, holdPush: deferred.has(t.name) });
         if (result.state === 'failed' && !options.keepGoing) runAbort.abort(new Error(`target ${t.name} failed`));
         return result;
       } finally {
@@ -184,15 +185,7 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
         signal: runAbort.signal,
         push: (t) =>
           solveTarget({
-            target: t,
-            sequence: selected.indexOf(t.name),
-            plan,
-            handle: handles.get(t.builder)!,
-            results,
-            tmpDir,
-            env,
-            ssh: agents.providerFor(t.name),
-            signal: runAbort.signal,
+            ...solveInput(t),
             // The push solve's own progress is not a second build of the target: only its warnings show.
             emit: (e) => {
               if (e.type === 'warning') emit(e);

@@ -42,7 +42,7 @@ describe('config limits', () => {
     const dir = await project({ 'tsbake.yaml': manyTargets(20_000), 'dup.yaml': manyTargets(20_000, 12_345) });
     const ok = await runCli(['print', 't19999'], { cwd: dir });
     expect(ok.code, ok.stderr).toBe(0);
-    expect(JSON.parse(ok.stdout).target.t19999.context).toBe(dir);
+    expect(JSON.parse(ok.stdout).target.t19999.context).toBe('.'); // print shows the context as written, as buildx 0.29.1 does
     const bad = await runCli(['validate', '-f', 'dup.yaml'], { cwd: dir });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(`dup.yaml:${1 + 2 * 12_346 + 1}:5: invalid YAML: Map keys must be unique`);

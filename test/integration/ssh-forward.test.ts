@@ -151,7 +151,9 @@ describe.each([
             'FROM scratch\nCOPY --from=b /out /out\n',
         );
       }
-      const r = await runCli(['run', '--progress', 'plain'], { cwd: dir, env: { DOCKER_HOST: engine.host, SSH_AUTH_SOCK: '' } });
+      // The agents' sockets live outside the project: --allow (docs/push-and-entitlements.md).
+      const allow = ['--allow', `fs.read=${path.dirname(agentSocket)}`, '--allow', `fs.read=${path.dirname(other.socket)}`];
+      const r = await runCli(['run', '--progress', 'plain', ...allow], { cwd: dir, env: { DOCKER_HOST: engine.host, SSH_AUTH_SOCK: '' } });
       expect(r.code, r.stderr).toBe(0);
       const seen = (t: string): string => readFileSync(path.join(dir, `out/${t}/out`), 'utf8');
       expect(seen('a')).toContain(fingerprint);

@@ -27,7 +27,8 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     env: { CI: 'true', ...options.env },
     reject: false,
     ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' }),
-    timeout: options.timeoutMs ?? 120_000,
+    // Under the 120 s test timeout, so a run that hangs fails with its own stderr instead of a bare timeout.
+    timeout: options.timeoutMs ?? 110_000,
   });
   return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }

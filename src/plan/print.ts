@@ -207,7 +207,10 @@ export function toBakePrint(plan: Plan): Json {
 
 /** JSON text as Go's json.MarshalIndent writes it (two-space indent, <, >, & and U+2028/9 escaped). */
 export function formatBakePrint(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(GO_ESCAPED, (c) => GO_ESCAPES[c]!);
+  const text = JSON.stringify(value, null, 2);
+  // The regexp runs once, on a long text, so in V8's regexp interpreter: indexOf (native) first.
+  if (text.indexOf('<') === -1 && text.indexOf('>') === -1 && text.indexOf('&') === -1 && text.indexOf('\u2028') === -1 && text.indexOf('\u2029') === -1) return text;
+  return text.replace(GO_ESCAPED, (c) => GO_ESCAPES[c]!);
 }
 
 const GO_ESCAPED = /[<>&\u2028\u2029]/g;

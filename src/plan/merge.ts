@@ -42,27 +42,36 @@ export function mergeTargetConfig(base: TargetConfig, over: TargetConfig): Targe
   const dropInline = over.dockerfile !== undefined && over['dockerfile-inline'] === undefined;
   // Copied key by key rather than spread-then-delete: a `delete` turns the object into a slow
   // dictionary, and every later merge and read of it pays for that.
+  // Indexed loops: this runs cold (in the interpreter) twice per target, where each for-of step
+  // allocates an iterator result.
   const r: Record<string, unknown> = {};
-  for (const key of Object.keys(b)) {
+  const baseKeys = Object.keys(b);
+  for (let i = 0; i < baseKeys.length; i++) {
+    const key = baseKeys[i]!;
     if (key === 'inherits' || key === 'matrix' || key === 'name' || (dropInline && key === 'dockerfile-inline')) continue;
     r[key] = b[key];
   }
-  for (const key of REPLACE_KEYS) {
+  for (let i = 0; i < REPLACE_KEYS.length; i++) {
+    const key = REPLACE_KEYS[i]!;
     const v = o[key];
     if (v !== undefined) r[key] = Array.isArray(v) ? [...(v as unknown[])] : v;
   }
-  for (const key of MAP_KEYS) {
+  for (let i = 0; i < MAP_KEYS.length; i++) {
+    const key = MAP_KEYS[i]!;
     const add = o[key] as Record<string, unknown> | undefined;
     if (add === undefined) continue;
     const merged: Record<string, unknown> = { ...((r[key] as Record<string, unknown> | undefined) ?? {}) };
-    for (const k of Object.keys(add)) {
+    const addKeys = Object.keys(add);
+    for (let j = 0; j < addKeys.length; j++) {
+      const k = addKeys[j]!;
       const v = add[k];
       if (v === null && key !== 'args' && key !== 'labels') delete merged[k];
       else merged[k] = v;
     }
     r[key] = merged;
   }
-  for (const key of APPEND_KEYS) {
+  for (let i = 0; i < APPEND_KEYS.length; i++) {
+    const key = APPEND_KEYS[i]!;
     const add = o[key] as CsvOrObject[] | undefined;
     if (add !== undefined) r[key] = appendUnique(r[key] as CsvOrObject[] | undefined, add);
   }

@@ -102,7 +102,10 @@ export function mergeConfigs(inputs: { value: ConfigFile; fileIndex: number }[])
 }
 
 function mergeTarget(base: Obj, t: TargetConfig, at: string[], prov: Provenance, fileIndex: number, fresh: boolean): void {
-  for (const [attr, v] of Object.entries(t as Obj)) {
+  const attrs = Object.keys(t);
+  for (let i = 0; i < attrs.length; i++) {
+    const attr = attrs[i]!;
+    const v = (t as Obj)[attr];
     if (v === undefined) continue;
     if (fresh) {
       // First definition of this target: everything resolves through the target's own origin.

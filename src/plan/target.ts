@@ -35,8 +35,13 @@ export function formatNamedContext(c: NamedContext): string {
 
 function stringMap(m: Record<string, Scalar | null> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  // null keeps the Dockerfile's default, i.e. the arg is not sent.
-  for (const [k, v] of Object.entries(m ?? {})) if (v !== null && v !== undefined) out[k] = String(v);
+  if (!m) return out;
+  // null keeps the Dockerfile's default, i.e. the arg is not sent. (Indexed: runs cold, per target.)
+  const keys = Object.keys(m);
+  for (let i = 0; i < keys.length; i++) {
+    const v = m[keys[i]!];
+    if (v !== null && v !== undefined) out[keys[i]!] = String(v);
+  }
   return out;
 }
 

@@ -46,6 +46,9 @@ describe('evaluateTemplateString', () => {
     ['${try(o.missing, "fallback")}', 'fallback'],
     ['${can(o.missing)}${can(o.k)}', 'falsetrue'],
     ['${upper(s)}', 'STR'],
+    // ASCII maps at once; other text rune by rune, as Go does (ß stays one rune, İ lowers to i).
+    ['${lower("MiXed-1_Z")}${upper("az~")}', 'mixed-1_zAZ~'],
+    ['${upper("straße")}${lower("İX")}', 'STRAßEix'],
   ])('%s', (text, want) => {
     expect(ev(text)).toEqual(want);
   });

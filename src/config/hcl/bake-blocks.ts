@@ -43,6 +43,8 @@ interface Instance {
   name: string;
   scope: Scope | null;
   attrs: Map<string, Attribute>;
+  /** attrs' values in the Map's order (shared by a block's forks): walked by index, not by iterator. */
+  attrList: Attribute[];
   values: Map<string, Value>;
 }
 
@@ -433,7 +435,10 @@ export class BakeEvaluation implements EvalHost {
     for (const inst of this.order) {
       const fields = inst.type === 'target' ? TARGET_FIELDS : GROUP_FIELDS;
       const out: Record<string, unknown> = {};
-      for (const [name, a] of inst.attrs) {
+      const attrList = inst.attrList;
+      for (let ai = 0; ai < attrList.length; ai++) {
+        const a = attrList[ai]!;
+        const name = a.name;
         if (!Object.hasOwn(fields, name)) {
           // buildx ignores it silently; a warning keeps the output identical and still catches typos.
           this.diag(a.f, a.s, `unsupported attribute "${name}" in ${inst.type} "${inst.name}" (ignored, as bake does)`, closest(name, Object.keys(fields)), 'warning');
@@ -486,7 +491,9 @@ export class BakeEvaluation implements EvalHost {
     const type = b.type as 'target' | 'group';
     const label = (b.labels[0] as { value: string; s: number });
     const attrs = new Map<string, Attribute>();
-    for (const a of b.body.attributes) attrs.set(a.name, a);
+    const bodyAttrs = b.body.attributes;
+    for (let i = 0; i < bodyAttrs.length; i++) attrs.set(bodyAttrs[i]!.name, bodyAttrs[i]!);
+    const attrList = [...attrs.values()];
     for (const nb of b.body.blocks) this.diag(nb.f, nb.s, `blocks are not allowed in a ${type} ("${nb.type}" here): use an attribute (${nb.type} = …)`);
     if (!NAME_RE.test(label.value)) throw new HclError(b.f, label.s, `invalid name "${label.value}": only "[a-zA-Z0-9_-]+" are allowed`);
     const matrix = attrs.get('matrix');
@@ -522,7 +529,7 @@ export class BakeEvaluation implements EvalHost {
       names.push(name);
     }
     for (let i = 0; i < scopes.length; i++) {
-      const inst: Instance = { type, block: b, name: names[i] as string, scope: scopes[i] as Scope | null, attrs, values: new Map() };
+      const inst: Instance = { type, block: b, name: names[i] as string, scope: scopes[i] as Scope | null, attrs, attrList, values: new Map() };
       const key = `${type}\0${inst.name}`;
       const list = this.instances.get(key);
       if (list) list.push(inst);

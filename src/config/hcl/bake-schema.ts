@@ -74,7 +74,10 @@ export function convertField(v: Value, kind: FieldKind): Value {
     case 'nullable-map': {
       if (!isObject(v)) throw new ConvertError(`a map of strings is required, not ${typeName(v)}`);
       const o = newObject();
-      for (const [k, x] of Object.entries(v)) {
+      const keys = Object.keys(v);
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        const x = v[k] as Value;
         if (x === null) {
           if (kind === 'map') throw new ConvertError(`the value of "${k}" is null; a map of strings is required`);
           o[k] = null;
@@ -118,8 +121,13 @@ export function convertField(v: Value, kind: FieldKind): Value {
 /** A Value as plain JSON-able data with ordinary objects (for ConfigFile). */
 export function toPlain(v: Value): unknown {
   if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map(toPlain);
+  if (Array.isArray(v)) {
+    const a: unknown[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) a[i] = toPlain(v[i] as Value);
+    return a;
+  }
   const o: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) o[k] = toPlain(x);
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) o[keys[i]!] = toPlain(v[keys[i]!] as Value);
   return o;
 }

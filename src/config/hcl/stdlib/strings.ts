@@ -26,6 +26,9 @@ function mapRunes(s: string, f: (c: string) => string): string {
 
 const lowerRune = (c: string): string => c.toLowerCase();
 
+/** ASCII text: JavaScript's case mappings are Go's there, so the whole string maps at once. */
+const ASCII = /^[\x00-\x7f]*$/;
+
 export function goTrimSpace(s: string): string {
   return s.replace(LEADING_SPACE, '').replace(TRAILING_SPACE, '');
 }
@@ -63,8 +66,14 @@ function goTrim(s: string, cutset: string): string {
 }
 
 export const stringFunctions: Record<string, StdlibFunction> = {
-  upper: fixed(1, (a) => mapRunes(str(a, 0, 'str'), (c) => c.toUpperCase())),
-  lower: fixed(1, (a) => mapRunes(str(a, 0, 'str'), lowerRune)),
+  upper: fixed(1, (a) => {
+    const s = str(a, 0, 'str');
+    return ASCII.test(s) ? s.toUpperCase() : mapRunes(s, (c) => c.toUpperCase());
+  }),
+  lower: fixed(1, (a) => {
+    const s = str(a, 0, 'str');
+    return ASCII.test(s) ? s.toLowerCase() : mapRunes(s, lowerRune);
+  }),
   reverse: fixed(1, (a) => splitGraphemes(str(a, 0, 'str')).reverse().join('')),
   strlen: fixed(1, (a) => splitGraphemes(str(a, 0, 'str')).length),
   substr: fixed(3, (a) => {

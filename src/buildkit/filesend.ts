@@ -44,6 +44,7 @@ export async function receiveDir(dest: string, stream: Duplex, signal: AbortSign
   let outstanding = 0;
   let walkDone = false;
   let success = false;
+  let onAbort: () => void = () => undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       let id = 0;
@@ -63,14 +64,15 @@ export async function receiveDir(dest: string, stream: Duplex, signal: AbortSign
           chain.catch(fail);
         }
       };
-      const onAbort = (): void => fail(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
+      // The abort stays effective until the receive is over (removed in `finally`): a stream that has
+      // ended may still leave a write waiting in the chain, and close() must end that too.
+      onAbort = (): void => fail(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
       signal.addEventListener('abort', onAbort, { once: true });
       // Complete once every file's data is in and our FIN is queued. BuildKit's exporter returns after
       // answering FIN without closing its side, and the stream is then cancelled (grpc-js 'cancelled',
       // possibly before the FIN answer is delivered), so 'end'/'cancelled'/'close' all settle, and
       // success only depends on what was received.
       const settle = (): void => {
-        signal.removeEventListener('abort', onAbort);
         void chain.then(() => (finRequested ? resolve() : fail(new Error('the daemon ended the export early'))), fail);
       };
       stream.on('error', fail);
@@ -139,6 +141,11 @@ export async function receiveDir(dest: string, stream: Duplex, signal: AbortSign
         });
         chain.catch(fail);
       });
+      // The awaits above (the dest, the temp dir) leave a window in which the session can close: its
+      // abort and the call's cancel/close are then over before these listeners exist, and would
+      // never fire (fail-fast cancelling a solve whose export had just begun hung the run).
+      if (signal.aborted) onAbort();
+      else if (stream.destroyed) fail(new Error('the daemon closed the export before it began'));
     });
     // Modes and times after all writes; directories last-to-first so their mtimes stick.
     for (const e of [...entries].reverse()) {
@@ -150,6 +157,7 @@ export async function receiveDir(dest: string, stream: Duplex, signal: AbortSign
     await moveDirIntoPlace(tmp, absDest);
     success = true;
   } finally {
+    signal.removeEventListener('abort', onAbort);
     for (const f of files.values()) await f.fh?.close().catch(() => undefined);
     if (!success) await fs.rm(tmp, { recursive: true, force: true });
   }
@@ -217,6 +225,8 @@ export async function receiveTar(target: Exclude<ExportTarget, { kind: 'dir' }>,
       stream.on('close', () => {
         if (!ended) fail(new Error('the daemon closed the export before it was complete'));
       });
+      // Destroyed while the destination was being opened: its 'close' is over (see receiveDir).
+      if (stream.destroyed && !ended) fail(new Error('the daemon closed the export before it was complete'));
       stream.on('end', () => {
         ended = true;
         signal.removeEventListener('abort', onAbort);

@@ -78,6 +78,9 @@ const METHODS = {
   secret: '/moby.buildkit.secrets.v1.Secrets/GetSecret',
 } as const;
 
+/** How long close() waits for export receivers to clean up after its abort. */
+const RECEIVER_CLOSE_DEADLINE_MS = 10_000;
+
 const SESSION_WINDOW = 32 * 1024 * 1024;
 const STREAM_WINDOW = 8 * 1024 * 1024;
 
@@ -133,8 +136,8 @@ export class Session {
   private readonly opts: SessionOptions;
   private readonly registrations = new Map<string, SolveRegistration>();
   private readonly pendingExports = new Map<string, Promise<void>[]>();
-  /** Export receivers still running: close() waits for them, so their temp files are gone when it returns. */
-  private readonly receiving = new Set<Promise<void>>();
+  /** Export receivers still running, with what they write: close() waits for them, so their temp files are gone when it returns. */
+  private readonly receiving = new Map<Promise<void>, string>();
   private server: grpc.Server | undefined;
   private injector: ReturnType<grpc.Server['createConnectionInjector']> | undefined;
   private call: grpc.ClientDuplexStream<{ data: Buffer }, { data: Buffer }> | undefined;
@@ -565,7 +568,7 @@ export class Session {
       () => undefined,
       () => undefined,
     );
-    this.receiving.add(settled);
+    this.receiving.set(settled, found.target.kind === 'dir' || found.target.kind === 'file' ? found.target.path : found.target.kind);
     void settled.then(() => this.receiving.delete(settled));
     const list = this.pendingExports.get(found.ref) ?? [];
     list.push(work);
@@ -589,8 +592,20 @@ export class Session {
     this.injector?.destroy();
     this.injector = undefined;
     if (server) server.forceShutdown();
-    // The receivers end on closeController's abort and only clean up local files, so this is quick.
-    await Promise.all(this.receiving);
+    // The receivers end on closeController's abort and only clean up local files, so this is quick;
+    // still, a receiver that missed the abort must not hold the run forever.
+    if (this.receiving.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), RECEIVER_CLOSE_DEADLINE_MS)));
+    try {
+      const outcome = await Promise.race([Promise.all(this.receiving.keys()), late]);
+      if (outcome === 'late') {
+        const what = [...new Set(this.receiving.values())].join(', ');
+        throw new BuildkitError(`the export to ${what} did not stop within ${RECEIVER_CLOSE_DEADLINE_MS / 1000} s of the session closing; its temp files may remain beside it`);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

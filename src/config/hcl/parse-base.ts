@@ -75,6 +75,24 @@ export abstract class ParserBase {
 
   abstract parseExpr(): Expr;
 
+  /** `v in coll` or `k, v in coll`: the head of a for expression and of a %{for} directive. */
+  protected forHead(what: string): { keyVar: string | null; valVar: string; coll: Expr } {
+    this.ws();
+    let valVar = this.ident();
+    let keyVar: string | null = null;
+    this.ws();
+    if (this.at(',')) {
+      this.i++;
+      this.ws();
+      keyVar = valVar;
+      valVar = this.ident();
+    }
+    this.ws();
+    if (!this.at('in') || scanIdent(this.t, this.i) !== this.i + 2) this.err(this.i, `expected "in" in ${what}, found ${this.describe(this.i)}`);
+    this.i += 2;
+    return { keyVar, valVar, coll: this.parseExpr() };
+  }
+
   // ---- templates ----
 
   protected parseHeredoc(): Expr {
@@ -219,20 +237,7 @@ export abstract class ParserBase {
       case 'endfor':
         return { k: kw, stripL, stripR: this.closeTemplateItem(), s: open };
       case 'for': {
-        this.ws();
-        let valVar = this.ident();
-        let keyVar: string | null = null;
-        this.ws();
-        if (this.at(',')) {
-          this.i++;
-          this.ws();
-          keyVar = valVar;
-          valVar = this.ident();
-        }
-        this.ws();
-        if (!this.at('in')) this.err(this.i, `expected "in" in a %{for} directive, found ${this.describe(this.i)}`);
-        this.i += 2;
-        const coll = this.parseExpr();
+        const { keyVar, valVar, coll } = this.forHead('a %{for} directive');
         return { k: 'for', keyVar, valVar, coll, stripL, stripR: this.closeTemplateItem(), s: open };
       }
       default:

@@ -366,20 +366,7 @@ export abstract class ExprParser extends ParserBase {
 
   protected parseFor(s: number, object: boolean): Expr {
     this.i += 3;
-    this.ws();
-    let valVar = this.ident();
-    let keyVar: string | null = null;
-    this.ws();
-    if (this.at(',')) {
-      this.i++;
-      this.ws();
-      keyVar = valVar;
-      valVar = this.ident();
-    }
-    this.ws();
-    if (!this.at('in') || scanIdent(this.t, this.i) !== this.i + 2) this.err(this.i, `expected "in" in a for expression, found ${this.describe(this.i)}`);
-    this.i += 2;
-    const coll = this.parseExpr();
+    const { keyVar, valVar, coll } = this.forHead('a for expression');
     this.expect(':', 'the ":" of a for expression');
     let keyExpr: Expr | null = null;
     if (object) {

@@ -5,8 +5,13 @@ import { evaluateBake, localPlatform, type BakeSource, type EvaluateOptions } fr
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/hcl');
 
+/** Fixtures the differential suite (test/fixtures/bake/) also compares with a live buildx: one copy, there. */
+const SHARED: Record<string, string> = {
+  'variables.hcl': '../bake/hcl-variables-overrides/docker-bake.hcl',
+  'list-variables.hcl': '../bake/hcl-list-variables/docker-bake.hcl',
+};
 function src(file: string): BakeSource {
-  return { file, text: readFileSync(join(FIXTURES, file), 'utf8'), syntax: file.endsWith('.json') ? 'json' : 'hcl' };
+  return { file, text: readFileSync(join(FIXTURES, SHARED[file] ?? file), 'utf8'), syntax: file.endsWith('.json') ? 'json' : 'hcl' };
 }
 function inline(text: string, file = 'docker-bake.hcl'): BakeSource {
   return { file, text, syntax: file.endsWith('.json') ? 'json' : 'hcl' };

@@ -9,37 +9,15 @@ import fs from 'node:fs/promises';
 import { createReadStream, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { execa } from 'execa';
-import tarStream from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines, requireEngine } from '../helpers/env.js';
+import { tarEntries } from '../helpers/tar.js';
 import { bin, project, runCli } from '../helpers/cli.js';
 import { startGrpcRelay, type GrpcRelay } from '../helpers/relay.js';
 
 const uniq = (): string => randomBytes(4).toString('hex');
 
-/** Every regular file of a tarball: name → content. */
-async function tarEntries(input: Readable): Promise<Map<string, Buffer>> {
-  const entries = new Map<string, Buffer>();
-  const extract = tarStream.extract();
-  await new Promise<void>((resolve, reject) => {
-    extract.on('entry', (header, stream, next) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        if (header.type === 'file') entries.set(header.name.replace(/^\.\//, ''), Buffer.concat(chunks));
-        next();
-      });
-      stream.on('error', reject);
-    });
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-    input.on('error', reject);
-    input.pipe(extract);
-  });
-  return entries;
-}
 
 interface Descriptor {
   mediaType: string;

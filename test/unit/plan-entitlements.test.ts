@@ -15,35 +15,10 @@ import {
   requestedAccess,
 } from '../../src/plan/entitlements.js';
 import type { ResolvedTarget } from '../../src/plan/types.js';
+import { resolvedTarget } from '../helpers/targets.js';
 
 function target(over: Partial<ResolvedTarget>): ResolvedTarget {
-  return {
-    name: 'app',
-    context: '/p',
-    contextIsLocal: true,
-    dockerfile: 'Dockerfile',
-    args: {},
-    labels: {},
-    tags: [],
-    platforms: [],
-    cacheFrom: [],
-    cacheTo: [],
-    outputs: [],
-    secrets: [],
-    ssh: [],
-    noCache: false,
-    noCacheFilter: [],
-    pull: false,
-    ulimits: [],
-    extraHosts: {},
-    annotations: [],
-    attest: [],
-    entitlements: [],
-    contexts: {},
-    dependsOn: [],
-    builder: 'default',
-    ...over,
-  };
+  return resolvedTarget({ name: 'app', context: '/p', ...over });
 }
 
 describe('parseAllow', () => {

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TsbakeError } from '../../src/errors.js';
 import type { TargetResult } from '../../src/exec/events.js';
 import type { Plan, ResolvedTarget } from '../../src/plan/types.js';
+import { resolvedTarget } from '../helpers/targets.js';
 import { createWatcher, createWatchSet, type Watcher } from '../../src/watch/index.js';
 import { FsWatcher, WATCH_LIMIT_HINT } from '../../src/watch/fs-watcher.js';
 import type { WatchEvents } from '../../src/watch/events.js';
@@ -16,33 +17,7 @@ import type { WatchEvents } from '../../src/watch/events.js';
 const DEBOUNCE = 50;
 
 function target(name: string, context: string, extra: Partial<ResolvedTarget> = {}): ResolvedTarget {
-  return {
-    name,
-    context,
-    contextIsLocal: true,
-    dockerfile: 'Dockerfile',
-    args: {},
-    labels: {},
-    tags: [],
-    platforms: [],
-    cacheFrom: [],
-    cacheTo: [],
-    outputs: [],
-    secrets: [],
-    ssh: [],
-    noCache: false,
-    noCacheFilter: [],
-    pull: false,
-    ulimits: [],
-    extraHosts: {},
-    annotations: [],
-    attest: [],
-    entitlements: [],
-    contexts: {},
-    dependsOn: [],
-    builder: 'default',
-    ...extra,
-  };
+  return resolvedTarget({ name, context, ...extra });
 }
 
 /** base ← app (via a `target:` context); other is independent. Config is a JSON file the test edits. */

@@ -7,6 +7,7 @@
  */
 import { TsbakeError } from '../errors.js';
 import type { AuthProvider } from '../buildkit/session.js';
+import { onJsonLines } from './docker-json-lines.js';
 import type { WorkerInfo } from '../buildkit/index.js';
 
 export interface EnginePushInput {
@@ -48,31 +49,18 @@ export async function pushThroughEngine(input: EnginePushInput): Promise<{ diges
       throw new TsbakeError('build-failed', `pushing ${name} through the engine at ${input.host} failed: ${(err as Error).message}`, { cause: err });
     }
     digest = await new Promise<string | undefined>((resolve, reject) => {
-      let buf = '';
       let got: string | undefined;
       const onAbort = (): void => {
         (stream as unknown as { destroy?: () => void }).destroy?.();
         reject(input.signal.reason instanceof Error ? input.signal.reason : new Error('push cancelled'));
       };
       input.signal.addEventListener('abort', onAbort, { once: true });
-      stream.on('data', (chunk: Buffer) => {
-        buf += chunk.toString('utf8');
-        let i: number;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, i).trim();
-          buf = buf.slice(i + 1);
-          if (!line) continue;
-          try {
-            const msg = JSON.parse(line) as { error?: string; errorDetail?: { message?: string }; aux?: { Digest?: string } };
-            if (msg.error) {
-              input.signal.removeEventListener('abort', onAbort);
-              return reject(new TsbakeError('build-failed', `pushing ${name} failed: ${msg.errorDetail?.message ?? msg.error}`));
-            }
-            if (msg.aux?.Digest) got = msg.aux.Digest;
-          } catch {
-            // not JSON: progress text
-          }
-        }
+      onJsonLines<{ error?: string; errorDetail?: { message?: string }; aux?: { Digest?: string } }>(stream, (msg) => {
+        // Lines that are not JSON are progress text.
+        if (msg?.error) {
+          input.signal.removeEventListener('abort', onAbort);
+          reject(new TsbakeError('build-failed', `pushing ${name} failed: ${msg.errorDetail?.message ?? msg.error}`));
+        } else if (msg?.aux?.Digest) got = msg.aux.Digest;
       });
       stream.on('end', () => {
         input.signal.removeEventListener('abort', onAbort);

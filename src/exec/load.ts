@@ -4,6 +4,7 @@
  * "sending tarball" and "importing to docker".
  */
 import { PassThrough, type Readable } from 'node:stream';
+import { onJsonLines } from './docker-json-lines.js';
 import { TsbakeError } from '../errors.js';
 
 export interface LoadOptions {
@@ -55,22 +56,10 @@ export async function loadImageTarball(tar: Readable, options: LoadOptions): Pro
   options.onProgress?.(`sending tarball: ${formatBytes(bytes)} in ${((sent - started) / 1000).toFixed(1)}s`);
   const messages: string[] = [];
   await new Promise<void>((resolve, reject) => {
-    let buf = '';
-    response.on('data', (chunk: Buffer) => {
-      buf += chunk.toString('utf8');
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i).trim();
-        buf = buf.slice(i + 1);
-        if (!line) continue;
-        try {
-          const msg = JSON.parse(line) as { stream?: string; error?: string; errorDetail?: { message?: string } };
-          if (msg.error) return reject(new TsbakeError('daemon-error', `importing to docker failed: ${msg.error}`));
-          if (msg.stream) messages.push(msg.stream.trim());
-        } catch {
-          messages.push(line);
-        }
-      }
+    onJsonLines<{ stream?: string; error?: string; errorDetail?: { message?: string } }>(response, (msg, line) => {
+      if (msg === undefined) messages.push(line);
+      else if (msg.error) reject(new TsbakeError('daemon-error', `importing to docker failed: ${msg.error}`));
+      else if (msg.stream) messages.push(msg.stream.trim());
     });
     response.on('end', () => resolve());
     response.on('error', reject);

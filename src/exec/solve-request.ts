@@ -189,7 +189,9 @@ function exporterFor(out: TypedEntry, t: ResolvedTarget, moby: boolean): ExportS
       return { type: moby ? 'moby' : 'image', attrs };
     }
     case 'local':
-      return { type: 'local', attrs, output: { kind: 'dir', dest: dest ?? '.' } };
+      // The planner refuses a local output without dest (it once meant "export into the cwd"); never guess one here.
+      if (dest === undefined) throw new Error('internal: a local output reached the solve without dest');
+      return { type: 'local', attrs, output: { kind: 'dir', dest } };
     case 'tar':
       return { type: 'tar', attrs, output: dest === undefined || dest === '-' ? { kind: 'stdout' } : { kind: 'file', dest } };
     default:

@@ -19,6 +19,7 @@ import { addContentService, CONTENT_METHODS, LayoutContentStore, type ContentSto
 import { abortError, BuildkitError } from './errors.js';
 import { receiveDir, receiveTar } from './filesend.js';
 import { sendDir, type TransferStats, type WalkFilter } from './filesync.js';
+import { grpcPacketCall } from './filesync-grpc.js';
 import { encodePacket } from './packet-codec.js';
 import { codec, serverMethod, type PbPacket } from './proto.js';
 import { addSshService, SSH_METHODS, type SshAgentProvider } from './sshforward.js';
@@ -448,9 +449,9 @@ export class Session {
     );
 
     server.addService(
-      { DiffCopy: serverMethod(METHODS.fileSync, packet, { serialize: encodePacket }, true, true) },
+      { DiffCopy: serverMethod(METHODS.fileSync, packet, { serialize: (p: PbPacket | Buffer) => (Buffer.isBuffer(p) ? p : encodePacket(p)) }, true, true) },
       {
-        DiffCopy: (call: grpc.ServerDuplexStream<PbPacket, PbPacket>) => {
+        DiffCopy: (call: grpc.ServerDuplexStream<PbPacket, PbPacket | Buffer>) => {
           void this.serveFileSync(call);
         },
       },
@@ -516,7 +517,7 @@ export class Session {
     );
   }
 
-  private async serveFileSync(call: grpc.ServerDuplexStream<PbPacket, PbPacket>): Promise<void> {
+  private async serveFileSync(call: grpc.ServerDuplexStream<PbPacket, PbPacket | Buffer>): Promise<void> {
     const md = call.metadata;
     const dirName = firstValue(md, 'dir-name') ?? '';
     const dir = this.lookupDir(dirName);
@@ -538,7 +539,7 @@ export class Session {
     const traceName = `${this.transfer?.label ?? this.name} dir=${dirName}`;
     trace('context-start', traceName);
     try {
-      await sendDir(dir, filter, call as unknown as Duplex, mine, this.closeController.signal);
+      await sendDir(dir, filter, grpcPacketCall(call), mine, this.closeController.signal);
     } catch (err) {
       if (!call.destroyed && !call.writableEnded) {
         call.emit('error', { code: grpc.status.UNKNOWN, details: err instanceof Error ? err.message : String(err) });

@@ -140,7 +140,7 @@ export function sendDir(root: string, filter: WalkFilter, call: PacketCall, stat
     const requests: number[] = [];
     const bigFiles: BigFile[] = [];
     let big: BigFile | undefined;
-    /** Set while a big file waits for 'drain' before its next read. */
+    /** Set while a big file's chunk waits for 'drain' before it is written. */
     let resumeBig: (() => void) | undefined;
     let walk: TreeWalk | undefined;
     let walking = true;
@@ -294,11 +294,16 @@ export function sendDir(root: string, filter: WalkFilter, call: PacketCall, stat
           return;
         }
         stats.bytesSent += n;
-        // Frames stay whole and in order: what the batch holds goes first.
-        flush();
-        if (!call.writeFrames(frameDataInPlace(buf, DATA_HEADER_MAX, file.id, n))) congested = true;
-        if (congested) resumeBig = () => readChunk(position + n);
-        else readChunk(position + n);
+        const frame = frameDataInPlace(buf, DATA_HEADER_MAX, file.id, n);
+        // The next read starts as soon as this chunk is written (it overlaps the wait for 'drain'), so
+        // at most two chunks are held. Frames stay whole and in order: what the batch holds goes first.
+        const send = (): void => {
+          flush();
+          if (!call.writeFrames(frame)) congested = true;
+          readChunk(position + n);
+        };
+        if (congested) resumeBig = send;
+        else send();
       });
     };
 

@@ -39,6 +39,8 @@ export function grpcPacketCall(call: FileSyncCall): PacketCall {
   return {
     writeFrames(frames: Buffer): boolean {
       if (base && h2) {
+        // A call the daemon has gone from: its 'close' / 'cancelled' ends the transfer.
+        if (h2.destroyed || h2.writableEnded) return false;
         if (!base.metadataSent) base.sendMetadata(new grpc.Metadata());
         return h2.write(frames);
       }

@@ -141,9 +141,13 @@ function resolveFollowPaths(root: string, follow: string[]): string[] {
     let cur = clean;
     for (let hops = 0; hops < 16 && cur !== ''; hops++) {
       const abs = path.join(root, cur);
-      const st = fs.lstatSync(abs, { throwIfNoEntry: false });
-      if (!st?.isSymbolicLink()) break;
-      const target = fs.readlinkSync(abs);
+      let target: string;
+      try {
+        if (!fs.lstatSync(abs).isSymbolicLink()) break;
+        target = fs.readlinkSync(abs);
+      } catch {
+        break; // missing, or a component is not a directory: nothing to follow
+      }
       const resolved = path.isAbsolute(target) ? path.join(root, target) : path.join(path.dirname(abs), target);
       const rel = path.relative(root, resolved).split(path.sep).join('/');
       if (rel.startsWith('..')) break;

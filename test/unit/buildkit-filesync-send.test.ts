@@ -26,7 +26,12 @@ class ReceiverStandIn extends EventEmitter implements PacketCall {
   writes = 0;
   private walkEnded = false;
 
-  constructor(private readonly pressureEvery: number, private readonly order: 'forward' | 'reverse') {
+  constructor(
+    private readonly pressureEvery: number,
+    private readonly order: 'forward' | 'reverse',
+    /** Runs when the walk has ended, before the first REQ (a file changing meanwhile). */
+    private readonly beforeRequests?: () => void,
+  ) {
     super();
   }
 
@@ -51,6 +56,7 @@ class ReceiverStandIn extends EventEmitter implements PacketCall {
         this.walkEnded = true;
         const ids = this.stats.flatMap((s, id) => ((s.mode & 0xff000000) === 0 && (s.mode & 0x80000000) === 0 ? [id] : []));
         if (this.order === 'reverse') ids.reverse();
+        this.beforeRequests?.();
         // REQs arrive later, in small bursts, as from a real connection.
         let i = 0;
         const burst = (): void => {
@@ -140,6 +146,25 @@ describe('sendDir against a receiver stand-in', () => {
     await expect(sendDir(root, { excludePatterns: [], includePatterns: [], followPaths: [] }, call, stats, new AbortController().signal)).rejects.toThrow('unknown file id 0');
     expect(call.types[call.types.length - 1]).toBe(PacketType.ERR);
     expect(call.writableEnded).toBe(true);
+  });
+
+  it('a file that grew or shrank between its STAT and its REQ is sent as it is when read', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbake-change-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'grow.txt'), 'hello');
+      fs.writeFileSync(path.join(dir, 'shrink.txt'), 'hello');
+      const call = new ReceiverStandIn(0, 'forward', () => {
+        fs.appendFileSync(path.join(dir, 'grow.txt'), ' and more');
+        fs.truncateSync(path.join(dir, 'shrink.txt'), 2);
+      });
+      const stats: TransferStats = { stats: 0, entriesVisited: 0, requests: 0, bytesSent: 0 };
+      await sendDir(dir, { excludePatterns: [], includePatterns: [], followPaths: [] }, call, stats, new AbortController().signal);
+      expect(call.done.get(0)?.toString()).toBe('hello and more');
+      expect(call.done.get(1)?.toString()).toBe('he');
+      expect(stats.bytesSent).toBe(16);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a missing directory is reported by name', async () => {

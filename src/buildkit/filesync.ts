@@ -13,7 +13,7 @@
  */
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
-import { DATA_HEADER_MAX, FrameBatch, frameDataInPlace } from './packet-codec.js';
+import { DATA_HEADER_MAX, FrameBatch, frameDataInPlace, splitFrames } from './packet-codec.js';
 import { PacketType, type PbPacket } from './proto.js';
 import { TreeWalk, goMode, type WalkFilter } from './walk.js';
 import { trace } from '../trace.js';
@@ -32,7 +32,7 @@ const WALK_SLICE = 2000;
 /**
  * What the sender needs from the transport under one FileSync DiffCopy call (a gRPC bidi stream of
  * fsutil Packets). Kept this small so the gRPC server underneath can change (filesync-grpc.ts adapts
- * a grpc-js server call to it):
+ * a grpc-js server call to it; a transport without it may pass a MessageCall instead):
  * - `writeFrames`: whole gRPC messages, already length-prefixed (flag byte 0, 32-bit big-endian
  *   length, the Packet), any number in one buffer, sent in order. Returns false when the caller
  *   should wait for 'drain' before writing more.
@@ -48,6 +48,47 @@ export interface PacketCall {
   on(event: 'drain' | 'close' | 'cancelled', listener: () => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
   off(event: string, listener: (...args: never[]) => void): unknown;
+}
+
+/**
+ * The other shape a transport may offer: a Duplex of messages whose `write` takes a Packet's encoded
+ * bytes (its serializer passes bytes through, as packet-codec.ts `encodePacket` does). The sender
+ * then writes each frame's message; the transport frames them again.
+ */
+export interface MessageCall {
+  write(message: Uint8Array): boolean;
+  end(): void;
+  readonly destroyed: boolean;
+  readonly writableEnded: boolean;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  off(event: string, listener: (...args: never[]) => void): unknown;
+}
+
+function asPacketCall(call: PacketCall | MessageCall): PacketCall {
+  if (typeof (call as Partial<PacketCall>).writeFrames === 'function') return call as PacketCall;
+  const c = call as MessageCall;
+  return {
+    writeFrames(frames: Buffer): boolean {
+      let ok = true;
+      for (const m of splitFrames(frames)) ok = c.write(m);
+      return ok;
+    },
+    end: () => c.end(),
+    get destroyed() {
+      return c.destroyed;
+    },
+    get writableEnded() {
+      return c.writableEnded;
+    },
+    on(event: string, listener: (...args: never[]) => void) {
+      c.on(event, listener);
+      return this;
+    },
+    off(event: string, listener: (...args: never[]) => void) {
+      c.off(event, listener);
+      return this;
+    },
+  } as PacketCall;
 }
 
 export interface TransferStats {
@@ -130,7 +171,8 @@ const probe = Buffer.allocUnsafe(1);
  * Serve one FileSync DiffCopy call: send `root` filtered by `filter` over `call`. Resolves when the
  * receiver's FIN has been answered; rejects (after sending ERR) on a failure or the signal's abort.
  */
-export function sendDir(root: string, filter: WalkFilter, call: PacketCall, stats: TransferStats, signal: AbortSignal): Promise<void> {
+export function sendDir(root: string, filter: WalkFilter, transport: PacketCall | MessageCall, stats: TransferStats, signal: AbortSignal): Promise<void> {
+  const call = asPacketCall(transport);
   return new Promise<void>((resolve, reject) => {
     const batch = new FrameBatch(FLUSH_BYTES + WHOLE_FILE_MAX);
     /** Per STAT id: the file's path for a regular file not yet requested, else undefined. */

@@ -69,8 +69,12 @@ function encodeStat(s: PbStat): Buffer {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
-/** The wire bytes of `p`, as protobufjs would encode the same packet. */
-export function encodePacket(p: PbPacket): Buffer {
+/**
+ * The wire bytes of `p`, as protobufjs would encode the same packet. Bytes are passed through: they
+ * are a packet already encoded (filesync.ts hands a message-per-write transport its batch this way).
+ */
+export function encodePacket(p: PbPacket | Uint8Array): Buffer {
+  if (p instanceof Uint8Array) return Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
   const head: number[] = [];
   if (p.type) {
     varint(head, 0x08);

@@ -449,9 +449,9 @@ export class Session {
     );
 
     server.addService(
-      { DiffCopy: serverMethod(METHODS.fileSync, packet, { serialize: (p: PbPacket | Buffer) => (Buffer.isBuffer(p) ? p : encodePacket(p)) }, true, true) },
+      { DiffCopy: serverMethod(METHODS.fileSync, packet, { serialize: encodePacket }, true, true) },
       {
-        DiffCopy: (call: grpc.ServerDuplexStream<PbPacket, PbPacket | Buffer>) => {
+        DiffCopy: (call: grpc.ServerDuplexStream<PbPacket, PbPacket | Uint8Array>) => {
           void this.serveFileSync(call);
         },
       },
@@ -517,7 +517,7 @@ export class Session {
     );
   }
 
-  private async serveFileSync(call: grpc.ServerDuplexStream<PbPacket, PbPacket | Buffer>): Promise<void> {
+  private async serveFileSync(call: grpc.ServerDuplexStream<PbPacket, PbPacket | Uint8Array>): Promise<void> {
     const md = call.metadata;
     const dirName = firstValue(md, 'dir-name') ?? '';
     const dir = this.lookupDir(dirName);

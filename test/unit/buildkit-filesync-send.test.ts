@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendDir, type PacketCall, type TransferStats } from '../../src/buildkit/filesync.js';
+import { sendDir, type MessageCall, type PacketCall, type TransferStats } from '../../src/buildkit/filesync.js';
 import { splitFrames } from '../../src/buildkit/packet-codec.js';
 import { codec, PacketType, type PbPacket } from '../../src/buildkit/proto.js';
 
@@ -42,6 +42,13 @@ class ReceiverStandIn extends EventEmitter implements PacketCall {
       setImmediate(() => this.emit('drain'));
       return false;
     }
+    return true;
+  }
+
+  /** One message per write, as a Duplex of messages takes them (the MessageCall shape). */
+  write(message: Uint8Array): boolean {
+    this.writes++;
+    this.receive(pb.deserialize(Buffer.from(message)));
     return true;
   }
 
@@ -129,6 +136,28 @@ describe('sendDir against a receiver stand-in', () => {
     expect(stats).toMatchObject({ stats: 3008, requests: 3005, bytesSent: total });
     // Batched: far fewer transport writes than packets.
     expect(call.writes).toBeLessThan(call.types.length / 20);
+  });
+
+  it('a transport that takes one message per write (MessageCall) gets the same packets', async () => {
+    const standIn = new ReceiverStandIn(0, 'reverse');
+    const messageCall: MessageCall = {
+      write: (m) => standIn.write(m),
+      end: () => standIn.end(),
+      get destroyed() {
+        return standIn.destroyed;
+      },
+      get writableEnded() {
+        return standIn.writableEnded;
+      },
+      on: (e, l) => standIn.on(e, l),
+      off: (e, l) => standIn.off(e, l),
+    };
+    const stats: TransferStats = { stats: 0, entriesVisited: 0, requests: 0, bytesSent: 0 };
+    await sendDir(root, { excludePatterns: [], includePatterns: [], followPaths: [] }, messageCall, stats, new AbortController().signal);
+    const byPath = new Map(standIn.stats.map((s, id) => [s.path, id]));
+    for (const [rel, data] of content) expect(standIn.done.get(byPath.get(rel)!)?.equals(data), rel).toBe(true);
+    expect(standIn.writes).toBe(standIn.types.length);
+    expect(standIn.types[standIn.types.length - 1]).toBe(PacketType.FIN);
   });
 
   it('a REQ for an id that is not a file fails the transfer with ERR', async () => {

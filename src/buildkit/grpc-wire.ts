@@ -112,24 +112,27 @@ export class MessageReader {
   }
 
   private take(n: number): Buffer {
-    const first = this.chunks[0];
     if (n === 0) return Buffer.alloc(0);
     this.length -= n;
-    if (first && first.length >= n) {
+    const first = this.chunks[0]!;
+    if (first.length >= n) {
       if (first.length === n) this.chunks.shift();
       else this.chunks[0] = first.subarray(n);
       return first.subarray(0, n);
     }
+    // Spans chunks: copy them out, then drop the consumed ones at once (shift() per chunk is quadratic).
     const out = Buffer.allocUnsafe(n);
     let off = 0;
+    let i = 0;
     while (off < n) {
-      const c = this.chunks[0]!;
+      const c = this.chunks[i]!;
       const k = Math.min(c.length, n - off);
       c.copy(out, off, 0, k);
       off += k;
-      if (k === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(k);
+      if (k === c.length) i++;
+      else this.chunks[i] = c.subarray(k);
     }
+    this.chunks.splice(0, i);
     return out;
   }
 }

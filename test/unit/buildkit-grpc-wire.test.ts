@@ -2,10 +2,12 @@
  * tsbake's own gRPC layer: framing, BytesMessage, metadata from raw headers, and the client channel
  * against grpc-js's server (an independent implementation of the same protocol playing the daemon).
  */
+import http2 from 'node:http2';
 import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { GrpcChannel } from '../../src/buildkit/grpc-client.js';
+import { GrpcServer, unaryMethod } from '../../src/buildkit/grpc-server.js';
 import {
   decodeBytesMessage,
   decodeGrpcMessage,
@@ -168,6 +170,35 @@ describe('GrpcChannel against a grpc-js server', () => {
       expect(dials - before).toBe(1);
     } finally {
       await ch.close();
+    }
+  });
+});
+
+describe('GrpcServer', () => {
+  test.each([
+    ['http2.performServerHandshake', false],
+    ['a private http2 server (Node < 20.12)', true],
+  ])('serves a connection through %s', async (_how, fallback) => {
+    const saved = http2.performServerHandshake;
+    if (fallback) (http2 as { performServerHandshake?: unknown }).performServerHandshake = undefined;
+    const server = new GrpcServer();
+    const echo = codec<{ data: Buffer }>('moby.buildkit.v1.BytesMessage');
+    server.add('/t.T/Echo', unaryMethod(echo.deserialize, echo.serialize, (req) => ({ data: Buffer.concat([req.data, Buffer.from('!')]) })));
+    const tcp = net.createServer((sock) => server.serve(sock));
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+    const client = new grpc.Client(`127.0.0.1:${(tcp.address() as net.AddressInfo).port}`, grpc.credentials.createInsecure());
+    try {
+      const res = await new Promise<{ data: Buffer }>((resolve, reject) =>
+        client.makeUnaryRequest('/t.T/Echo', (v: { data: Buffer }) => echo.serialize(v), (b) => echo.deserialize(b), { data: Buffer.from('hi') }, (err, r) =>
+          err ? reject(err) : resolve(r!),
+        ),
+      );
+      expect(res.data.toString()).toBe('hi!');
+    } finally {
+      (http2 as { performServerHandshake?: unknown }).performServerHandshake = saved;
+      client.close();
+      server.close();
+      await new Promise((r) => tcp.close(r));
     }
   });
 });

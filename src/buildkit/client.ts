@@ -118,8 +118,10 @@ export class BuildkitClient {
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? 20_000);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     try {
-      // Fail fast: an unreachable daemon should say so now, not at the first solve.
-      await client.listWorkers(signal);
+      // Fail fast: an unreachable daemon should say so now, not at the first solve. The daemon's HTTP/2
+      // SETTINGS say it is there; every caller's first call (ListWorkers) follows at once, so a gRPC
+      // call here would only add a round trip.
+      await channel.ready(signal);
       return client;
     } catch (err) {
       await client.close();
@@ -138,8 +140,17 @@ export class BuildkitClient {
     }
   }
 
+  /** The daemon's workers. A daemon that cannot be reached (or dropped the connection) is a BuildkitConnectError. */
   async listWorkers(signal: AbortSignal): Promise<WorkerInfo[]> {
-    const res = await this.unary('ListWorkers', { filter: [] }, c.listWorkersReq, c.listWorkersRes, signal);
+    let res: { record: PbWorkerRecord[] };
+    try {
+      res = await this.unary('ListWorkers', { filter: [] }, c.listWorkersReq, c.listWorkersRes, signal);
+    } catch (err) {
+      if (isServiceError(err) && err.code === Status.UNAVAILABLE) {
+        throw new BuildkitConnectError(this.endpointName, this.channel.lastDialError?.message ?? errorText(err), { cause: this.channel.lastDialError ?? err });
+      }
+      throw wrapDaemonError('ListWorkers', err);
+    }
     return res.record.map((w) => ({
       id: w.ID,
       labels: { ...w.Labels },

@@ -30,6 +30,8 @@ export class GrpcChannel {
   private session: http2.ClientHttp2Session | undefined;
   /** Every connection dialled and not yet closed (a replaced one may still finish its calls). */
   private readonly sockets = new Set<Duplex>();
+  /** Per connection: settles when the daemon's first SETTINGS frame arrives (or the connection fails first). */
+  private readonly settings = new WeakMap<http2.ClientHttp2Session, Promise<void>>();
   private connecting: Promise<http2.ClientHttp2Session> | undefined;
   private readonly abort = new AbortController();
   private closed = false;
@@ -74,6 +76,13 @@ export class GrpcChannel {
       maxSessionMemory: 256,
     });
     this.session = s;
+    const settings = new Promise<void>((resolve, reject) => {
+      s.once('remoteSettings', () => resolve());
+      s.once('error', (err: Error) => reject(new GrpcError(Status.UNAVAILABLE, err.message)));
+      s.once('close', () => reject(new GrpcError(Status.UNAVAILABLE, 'the daemon closed the connection before speaking HTTP/2')));
+    });
+    settings.catch(() => undefined);
+    this.settings.set(s, settings);
     const forget = (): void => {
       if (this.session === s) this.session = undefined;
     };
@@ -91,6 +100,15 @@ export class GrpcChannel {
     if (s.connecting) s.once('connect', grow);
     else grow();
     return s;
+  }
+
+  /**
+   * Dial (unless connected) and wait for the daemon's HTTP/2 SETTINGS: it is there and speaks HTTP/2.
+   * Costs no gRPC round trip.
+   */
+  async ready(signal: AbortSignal): Promise<void> {
+    const s = await this.connection(signal);
+    await raceAbort(this.settings.get(s) ?? Promise.resolve(), signal);
   }
 
   /** Start a call. Messages arrive through `onMessage`; `done` settles with the call's status. */

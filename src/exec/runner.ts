@@ -20,6 +20,7 @@ import { Semaphore } from './semaphore.js';
 import { writeFileToDestination } from '../buildkit/destination.js';
 import { deferredPushTargets, holdBeforePush, runPushPhase, type PushMode, type PushSummary } from './push.js';
 import { trace } from '../trace.js';
+import { descriptorOf } from '../drivers/index.js';
 
 export interface RunOptions {
   plan: Plan;
@@ -221,7 +222,11 @@ function isBuilt(r: TargetResult | undefined): boolean {
  */
 async function loadProblems(targets: ResolvedTarget[], plan: Plan, env: Record<string, string | undefined>): Promise<Diagnostic[]> {
   const loading = targets.filter(
-    (t) => plan.builders[t.builder]?.driver !== 'docker' && t.platforms.length > 1 && t.outputs.some((o) => o.type === 'docker' && o.attrs['dest'] === undefined),
+    (t) => {
+      const b = plan.builders[t.builder];
+      const streamed = b !== undefined && descriptorOf(b.driver).resultStore === 'tarball';
+      return streamed && t.platforms.length > 1 && t.outputs.some((o) => o.type === 'docker' && o.attrs['dest'] === undefined);
+    },
   );
   if (loading.length === 0) return [];
   const host = env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';

@@ -20,6 +20,7 @@ import { planContentStores, requireOciHandoff, type ContentStorePlan } from './o
 import { holdBackPushes, isPushExporter, pushingOnly } from './push.js';
 import { pushThroughEngine, pushesThroughEngine } from './engine-push.js';
 import { dockerConfigAuth } from '../buildkit/auth.js';
+import { descriptorOf } from '../drivers/index.js';
 import { trace } from '../trace.js';
 
 export interface SolveTargetInput {
@@ -73,7 +74,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
     }
     const spec = solveSpecFor({
       target: t,
-      mobyExporter: handle.builder.driver === 'docker',
+      mobyExporter: descriptorOf(handle.builder.driver).resultStore === 'engine',
       dependencyRefs,
       ...(inlineDockerfileDir ? { inlineDockerfileDir } : {}),
     });
@@ -86,7 +87,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
     }
     // The docker driver: on a classic-store engine the engine pushes, after the solve; in the deferred
     // push phase it pushes on every store, as the image is in the engine already (engine-push.ts).
-    const engineNames = pushesThroughEngine(handle.builder.driver, handle.workers, input.phase === 'push')
+    const engineNames = pushesThroughEngine(handle.caps, input.phase === 'push')
       ? [...new Set(spec.exporters.filter(isPushExporter).flatMap((e) => (e.attrs['name'] ?? '').split(',').filter(Boolean)))]
       : [];
     const enginePush = async (): Promise<Record<string, string>> => {
@@ -117,7 +118,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       internalRef = pushed?.attrs['name']?.split(',')[0];
     }
 
-    let imageStore = handle.builder.driver === 'docker' ? handle.caps.imageStore : undefined;
+    let imageStore = handle.caps.imageStore;
     if (spec.exporters.some((e) => e.output?.kind === 'load')) {
       const store = await localEngineStore(input.env);
       imageStore = store;

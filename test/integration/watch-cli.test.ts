@@ -435,3 +435,38 @@ describe.each([
     });
   });
 });
+
+describe('tsbake watch refuses what run refuses, before building anything', () => {
+  beforeAll(async () => {
+    await requireEngine(engines.docker20);
+  });
+
+  /** examples/monorepo (named contexts) on Docker 20.10, whose BuildKit v0.8 has none. */
+  async function monorepoExample(): Promise<string> {
+    const root = path.join(path.dirname(new URL(import.meta.url).pathname), '../../examples/monorepo');
+    const files: Record<string, string> = {};
+    for (const rel of ['tsbake.yaml', 'base/Dockerfile', 'app/Dockerfile', 'app/main.sh', 'api/Dockerfile', 'api/main.sh']) {
+      files[rel] = readFileSync(path.join(root, rel), 'utf8').replace('$schema: ../../schema/tsbake.schema.json\n', '');
+    }
+    return project(files);
+  }
+
+  const messages = (stderr: string): string[] => stderr.split('\n').filter((l) => l !== '' && !l.startsWith('{'));
+
+  it.each(['json', 'plain'])('--progress %s: exit 2 with the message of run, and no solve', async (progress) => {
+    const dir = await monorepoExample();
+    const env = { DOCKER_HOST: engines.docker20.host };
+    const run = await runCli(['run', '--progress', progress], { cwd: dir, env });
+    expect(run.code, run.stderr).toBe(2);
+    const refusal = messages(run.stderr).filter((l) => l.includes('named contexts'));
+    expect(refusal, run.stderr).toHaveLength(2);
+    // Ends by itself (an old watch kept watching: the timeout fails the test instead of hanging it).
+    const watch = await runCli(['watch', '--progress', progress, '--debounce', String(DEBOUNCE)], { cwd: dir, env, timeoutMs: 60_000 });
+    expect(watch.code, watch.stderr).toBe(2);
+    const shown = messages(watch.stderr).filter((l) => !l.startsWith('watch: '));
+    expect(shown, watch.stderr).toEqual(messages(run.stderr).filter((l) => !l.startsWith('[')));
+    expect(shown).toEqual(expect.arrayContaining(refusal));
+    // Nothing was built: no solve started (json: no target-started; plain: no "[base] building" line).
+    expect(watch.stderr).not.toMatch(/"type":"target-started"|\] building with/);
+  });
+});

@@ -32,7 +32,7 @@ interface WatchEvent {
   reason?: string;
   message?: string;
   data?: string;
-  result?: { state: string; error?: string };
+  result?: { state: string; error?: string; failure?: { reason: string; message: string } };
   diagnostics?: { file: string; line: number; column: number; message: string }[];
 }
 
@@ -353,7 +353,9 @@ describe.each([
       const s = start(dir, ['app']);
       const { event: failed } = await s.wait((e) => e.type === 'watch-build-finished' && e.target === 'app', 0, 'first build');
       expect(failed.result?.state).toBe('failed');
-      expect(failed.result?.error).toMatch(/exit code: 3/);
+      expect(failed.result?.failure).toMatchObject({ reason: 'build-failed', message: expect.stringMatching(/exit code: 3/) });
+      // The field the json lines had before `failure`, kept for the tools that read it.
+      expect(failed.result?.error).toBe(failed.result?.failure?.message);
       await s.summary(0);
       const dockerfile = path.join(dir, 'Dockerfile');
       const from = s.mark();

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { BuildEvent, TargetResult } from '../../src/events.js';
-import { createRenderer, jsonLine, type OutputStream, type RunSummaryLike } from '../../src/ui/index.js';
+import { createRenderer, createWatchRenderer, jsonLine, type OutputStream, type RunSummaryLike } from '../../src/ui/index.js';
 
 /** A writable that keeps what was written: a stream, not a stand-in for Docker or BuildKit. */
 function collector(tty?: { columns: number; rows: number }): { stream: OutputStream; text(): string } {
@@ -349,3 +349,79 @@ async function waitFor(read: () => string, ok: (text: string) => boolean, timeou
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+describe('watch renderer', () => {
+  const failure = { reason: 'build-failed' as const, message: 'exit code: 3', location: 'Dockerfile:2' };
+  const result = (target: string, state: TargetResult['state'], f?: TargetResult['failure']): TargetResult => ({
+    target,
+    state,
+    exporterResponse: {},
+    durationMs: 1200,
+    ...(f ? { failure: f } : {}),
+    steps: { total: 0, cached: 0 },
+  });
+
+  it('plain: a failure its build showed is not repeated; one no build event carried is printed with its reason', () => {
+    const err = collector();
+    const r = createWatchRenderer('plain', { stdout: collector().stream, stderr: err.stream });
+    r.onEvent({ type: 'watch-ready', time: at(0) });
+    const web = r.build('web');
+    web.onEvent({ type: 'target-failed', target: 'web', failure, logTail: [], durationMs: 1200, time: at(1) });
+    r.onEvent({ type: 'watch-build-finished', target: 'web', result: result('web', 'failed', failure), time: at(2) });
+    // The builder could not be opened: runPlan threw before any event of the target.
+    r.build('api');
+    const unreachable = { reason: 'daemon-unreachable' as const, message: 'cannot connect to unix:///nowhere.sock' };
+    r.onEvent({ type: 'watch-build-finished', target: 'api', result: result('api', 'failed', unreachable), time: at(3) });
+    const skip = { reason: 'dependency-failed' as const, message: 'dependency web did not build' };
+    r.onEvent({ type: 'watch-build-finished', target: 'app', result: result('app', 'skipped', skip), time: at(4) });
+    // A missing context was announced by a warning when found: no second line.
+    r.onEvent({ type: 'watch-warning', message: 'target "doc": context directory /x does not exist; waiting for it to come back', time: at(5) });
+    const missing = { reason: 'missing-input' as const, message: 'target "doc": context directory /x does not exist; waiting for it to come back' };
+    r.onEvent({ type: 'watch-build-finished', target: 'doc', result: result('doc', 'skipped', missing), time: at(5) });
+    r.onEvent({
+      type: 'watch-rebuild-summary',
+      trigger: [],
+      count: 0,
+      targets: ['web', 'api', 'app', 'doc'],
+      results: [result('web', 'failed', failure), result('api', 'failed', unreachable), result('app', 'skipped', skip), result('doc', 'skipped', missing)],
+      durationMs: 1500,
+      initial: true,
+      time: at(6),
+    });
+    const lines = linesOf(err.text());
+    expect(lines.filter((l) => l.includes('exit code: 3'))).toEqual(['[web] FAILED 1.2s: exit code: 3']);
+    expect(lines).toContain('[api] ERROR: cannot connect to unix:///nowhere.sock');
+    expect(lines).toContain('[app] SKIPPED: dependency web did not build');
+    expect(lines.filter((l) => l.includes('/x does not exist'))).toHaveLength(1);
+    expect(lines.at(-1)).toBe('watch: start → web failed 1.2s, api failed 1.2s, app skipped 1.2s, doc skipped 1.2s in 1.5s');
+  });
+
+  it('quiet: only failures, each once, as docker build prints them', () => {
+    const err = collector();
+    const out = collector();
+    const r = createWatchRenderer('quiet', { stdout: out.stream, stderr: err.stream });
+    r.onEvent({ type: 'watch-ready', time: at(0) });
+    r.build('api');
+    r.onEvent({ type: 'watch-build-finished', target: 'api', result: result('api', 'failed', failure), time: at(1) });
+    const web = r.build('web');
+    web.onEvent({ type: 'target-failed', target: 'web', failure, logTail: [], durationMs: 1, time: at(2) });
+    r.onEvent({ type: 'watch-build-finished', target: 'web', result: result('web', 'failed', failure), time: at(3) });
+    expect(linesOf(err.text())).toEqual(['ERROR: target "api": exit code: 3 (Dockerfile:2)', 'ERROR: target "web": exit code: 3 (Dockerfile:2)']);
+    expect(out.text()).toBe('');
+  });
+
+  it('json: watch events and build events as lines, the plan left out; config errors also as text', () => {
+    const err = collector();
+    const r = createWatchRenderer('json', { stdout: collector().stream, stderr: err.stream });
+    r.onEvent({ type: 'watch-planned', plan: {} as never, reason: 'initial', time: at(0) });
+    r.build('web').onEvent({ type: 'target-failed', target: 'web', failure, logTail: [], durationMs: 1, time: at(1) });
+    r.onEvent({ type: 'watch-build-finished', target: 'web', result: result('web', 'failed', failure), time: at(2) });
+    r.onEvent({ type: 'watch-config-error', diagnostics: [{ file: 'tsbake.yaml', line: 3, column: 5, message: 'unknown key "contxt"', severity: 'error' }], time: at(3) });
+    const lines = linesOf(err.text());
+    expect(lines.filter((l) => !l.startsWith('{'))).toEqual(['tsbake.yaml:3:5: unknown key "contxt"']);
+    const events = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; result?: { error?: string } });
+    expect(events.map((e) => e.type)).toEqual(['watch-planned', 'target-failed', 'watch-build-finished', 'watch-config-error']);
+    expect(events[0]).toEqual({ type: 'watch-planned', reason: 'initial', time: at(0) });
+    expect(events[2]?.result?.error).toBe('exit code: 3');
+  });
+});

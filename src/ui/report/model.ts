@@ -1,6 +1,6 @@
 /**
  * The build report's data: what `--report x.json` writes and what the HTML renderer draws. Built from
- * the executor's typed events (src/exec/events.ts) by ReportCollector, one more consumer beside the
+ * the executor's typed events (src/events.ts) by ReportCollector, one more consumer beside the
  * progress renderers; nothing here talks to a daemon.
  */
 import type { BuildEvent, TargetState } from '../../events.js';

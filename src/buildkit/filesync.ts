@@ -31,23 +31,29 @@ const WALK_SLICE = 2000;
 
 /**
  * What the sender needs from the transport under one FileSync DiffCopy call (a gRPC bidi stream of
- * fsutil Packets). Kept this small so the gRPC server underneath can change (filesync-grpc.ts adapts
- * a grpc-js server call to it; a transport without it may pass a MessageCall instead):
+ * fsutil Packets). Kept this small so the gRPC server underneath can change (the session's ServerCall,
+ * grpc-server.ts, has it; a transport without it may pass a MessageCall instead):
  * - `writeFrames`: whole gRPC messages, already length-prefixed (flag byte 0, 32-bit big-endian
  *   length, the Packet), any number in one buffer, sent in order. Returns false when the caller
  *   should wait for 'drain' before writing more.
  * - events: 'data' (a decoded PbPacket from the daemon), 'drain', 'error', 'close', 'cancelled'.
  * - `end()`: finish the call with an OK status once everything written is sent.
  */
-export interface PacketCall {
+export interface PacketCall extends PacketEvents {
   writeFrames(frames: Buffer): boolean;
+}
+
+/** The events and ending both transport shapes share. */
+export interface PacketEvents {
   end(): void;
   readonly destroyed: boolean;
   readonly writableEnded: boolean;
   on(event: 'data', listener: (p: PbPacket) => void): unknown;
   on(event: 'drain' | 'close' | 'cancelled', listener: () => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
-  off(event: string, listener: (...args: never[]) => void): unknown;
+  off(event: 'data', listener: (p: PbPacket) => void): unknown;
+  off(event: 'drain' | 'close' | 'cancelled', listener: () => void): unknown;
+  off(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 /**
@@ -55,18 +61,16 @@ export interface PacketCall {
  * bytes (its serializer passes bytes through, as packet-codec.ts `encodePacket` does). The sender
  * then writes each frame's message; the transport frames them again.
  */
-export interface MessageCall {
+export interface MessageCall extends PacketEvents {
   write(message: Uint8Array): boolean;
-  end(): void;
-  readonly destroyed: boolean;
-  readonly writableEnded: boolean;
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  off(event: string, listener: (...args: never[]) => void): unknown;
 }
 
 function asPacketCall(call: PacketCall | MessageCall): PacketCall {
   if (typeof (call as Partial<PacketCall>).writeFrames === 'function') return call as PacketCall;
   const c = call as MessageCall;
+  type AnyListener = (...args: never[]) => void;
+  const on = (c.on as (e: string, l: AnyListener) => unknown).bind(c);
+  const off = (c.off as (e: string, l: AnyListener) => unknown).bind(c);
   return {
     writeFrames(frames: Buffer): boolean {
       let ok = true;
@@ -80,14 +84,8 @@ function asPacketCall(call: PacketCall | MessageCall): PacketCall {
     get writableEnded() {
       return c.writableEnded;
     },
-    on(event: string, listener: (...args: never[]) => void) {
-      c.on(event, listener);
-      return this;
-    },
-    off(event: string, listener: (...args: never[]) => void) {
-      c.off(event, listener);
-      return this;
-    },
+    on: (e: string, l: AnyListener) => on(e, l),
+    off: (e: string, l: AnyListener) => off(e, l),
   } as PacketCall;
 }
 
@@ -393,7 +391,7 @@ export function sendDir(root: string, filter: WalkFilter, transport: PacketCall 
       if (walking) queueWalk();
     };
     const onError = (err: Error): void => fail(err);
-    // grpc-js server calls report the client's cancellation as 'cancelled'.
+    // The session's ServerCall reports the daemon's reset as 'cancelled', then 'close'.
     const onGone = (): void => fail(new Error('the daemon closed the transfer early'));
     const onAbort = (): void => fail(new Error('cancelled'));
 

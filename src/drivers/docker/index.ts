@@ -3,10 +3,9 @@
  * upgrade. No lifecycle: the engine is managed by whoever runs it. Results go to the engine's own
  * image store (the `moby` exporter).
  */
-import { dialDockerGrpc } from '../../buildkit/docker-upgrade.js';
+import { dialDockerGrpc, dialDockerSession } from '../../buildkit/docker-upgrade.js';
 import http from 'node:http';
 import type { BuilderStatus, Driver, DriverFactory } from '../types.js';
-import { staticCapabilities } from '../../plan/index.js';
 import { TsbakeError } from '../../errors.js';
 
 export const createDockerDriver: DriverFactory = (ctx) => {
@@ -45,14 +44,16 @@ export const createDockerDriver: DriverFactory = (ctx) => {
 
   const driver: Driver = {
     builder: ctx.builder,
-    loadsViaTarball: false,
     endpoint: () => host,
-    staticCapabilities: () => staticCapabilities('docker'),
     async bootstrap(signal) {
       await versionFor(signal);
     },
     async dial(signal) {
       return dialDockerGrpc(host, signal);
+    },
+    // As buildx's docker driver: the session on a socket of its own, not tunnelled inside /grpc.
+    async dialSession(headers, signal) {
+      return dialDockerSession(host, headers, signal);
     },
     async describeDaemon() {
       const v = await version();

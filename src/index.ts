@@ -28,7 +28,7 @@ export { DRIVERS, possibleCapabilities } from './drivers/index.js';
 export { runPlan, writeMetadataFile } from './exec/runner.js';
 export type { RunOptions, RunSummary } from './exec/runner.js';
 export { BuilderPool } from './exec/pool.js';
-export type * from './exec/events.js';
+export type * from './events.js';
 export { createWatcher } from './watch/index.js';
 export { ReportCollector, criticalPath, renderReportHtml, writeReport } from './ui/report/index.js';
 export type { ReportData, ReportTarget, ReportStep, ReportStatus } from './ui/report/index.js';

@@ -8,10 +8,11 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Plan, ResolvedTarget } from '../plan/types.js';
-import type { EventSink, TargetResult } from './events.js';
+import type { EventSink, TargetResult } from '../events.js';
 import type { BuilderHandle } from './builders.js';
 import { solveSpecFor, type ExportSpec } from './solve-request.js';
 import { BuildkitConnectionLostError, BuildkitSolveError } from '../buildkit/errors.js';
+import { TsbakeError } from '../errors.js';
 import { BuildkitClient, type ExporterSpec, type StatusUpdate } from '../buildkit/index.js';
 import { loadImageTarball, localEngineStore } from './load.js';
 import { secretProviderFor } from './secrets.js';
@@ -191,11 +192,13 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       (err instanceof BuildkitSolveError ? err.locationText() : undefined) ??
       (failedVertex ? await locateStep(t, failedVertex[1].name) : undefined);
     const tail = failedVertex ? (logTail.get(failedVertex[0]) ?? []) : [];
+    // A refusal raised inside the solve (a TsbakeError) keeps its reason, and so its exit code.
+    const reason = err instanceof TsbakeError ? err.reason : err instanceof BuildkitConnectionLostError ? 'daemon-error' : 'build-failed';
+    const failure = { reason, message, ...(location ? { location } : {}) };
     emit({
       type: 'target-failed',
       target: t.name,
-      error: message,
-      ...(location ? { location } : {}),
+      failure,
       logTail: tail,
       durationMs,
       contextBytes: transfer.bytesSent,
@@ -207,8 +210,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       exporterResponse: {},
       buildRef: ref,
       durationMs,
-      error: message,
-      ...(location ? { location } : {}),
+      failure,
       steps: stepsOf(),
       contextBytes: transfer.bytesSent,
     };

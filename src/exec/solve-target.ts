@@ -303,6 +303,7 @@ async function clientFor(input: SolveTargetInput): Promise<{ client: BuildkitCli
   const client = await BuildkitClient.connect((s) => handle.driver.dial(s, hint), {
     signal: input.signal,
     endpointName: handle.driver.endpoint(),
+    ...(handle.driver.dialSession ? { dialSession: handle.driver.dialSession.bind(handle.driver) } : {}),
   });
   return { client, release: () => client.close().catch(() => undefined) };
 }

@@ -122,6 +122,28 @@ export class ServerCall<Req = unknown, Res = unknown> extends Duplex {
     if (!this.h2.destroyed) this.h2.resume();
   }
 
+  /**
+   * Whole gRPC frames already encoded (filesync.ts's batches of length-prefixed Packets), as one write
+   * on the HTTP/2 stream. Not to be mixed with `write()` on the same call (that queue is not awaited).
+   * false: wait for this call's 'drain' (re-emitted from the HTTP/2 stream's).
+   */
+  writeFrames(frames: Buffer): boolean {
+    const h2 = this.h2;
+    if (this.finished || h2.destroyed || h2.closed) return false;
+    this.respond();
+    if (h2.write(frames)) return true;
+    if (!this.drainRelayed) {
+      this.drainRelayed = true;
+      h2.once('drain', () => {
+        this.drainRelayed = false;
+        this.emit('drain');
+      });
+    }
+    return false;
+  }
+
+  private drainRelayed = false;
+
   override _write(chunk: Res, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.send([this.serialize(chunk)], cb);
   }

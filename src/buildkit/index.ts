@@ -2,7 +2,8 @@ export { BuildkitClient, type ConnectOptions, type SessionDial, type SolveParams
 export { Session, type SessionStats, type SessionHeaders, defaultSharedKey, localName, type SessionOptions, type SecretProvider, type AuthProvider, type SourceProvider } from './session.js';
 export { dialDockerGrpc, dialDockerSession, type DockerDialOptions } from './docker-upgrade.js';
 export { BuildkitConnectError, BuildkitConnectionLostError, BuildkitSolveError, BuildkitError, type SourceLocation } from './errors.js';
-export { walkDir, type WalkFilter, type TransferStats } from './filesync.js';
+export { type TransferStats } from './filesync.js';
+export { walkDir, type WalkFilter } from './walk.js';
 export type * from './types.js';
 export { dockerConfigAuth, dockerConfigPath } from './auth.js';
 export { LayoutContentStore, type ContentStoreDir, type ContentStoreStats } from './content-store.js';

@@ -128,8 +128,12 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
         if (store === 'containerd') e.type = 'oci';
       }
     }
+    // Loads into the engine complete only once the solve has succeeded (see exec/load.ts).
     const loads: Promise<void>[] = [];
-    const exporters: ExporterSpec[] = spec.exporters.map((e) => toExporter(e, t, input, loads));
+    let solveOutcome!: { resolve: () => void; reject: (err: unknown) => void };
+    const built = new Promise<void>((resolve, reject) => (solveOutcome = { resolve, reject }));
+    built.catch(() => undefined);
+    const exporters: ExporterSpec[] = spec.exporters.map((e) => toExporter(e, t, input, loads, built));
     contentPlan = await planContentStores({ ...input, caps: handle.caps, internalRef, ...spec, exporters });
 
     trace('solve-sent', t.name);
@@ -155,6 +159,18 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       signal,
       (update) => onStatus(update),
     )
+      .then(
+        (r) => {
+          solveOutcome.resolve();
+          return r;
+        },
+        async (err: unknown) => {
+          // A load still under way is aborted, and over, before the target is reported.
+          solveOutcome.reject(err);
+          await Promise.allSettled(loads);
+          throw err;
+        },
+      )
       .finally(() => node.release());
     await Promise.all(loads);
     const all = [...vertexes.values()];
@@ -344,7 +360,7 @@ async function locateStep(t: ResolvedTarget, stepName: string): Promise<string |
   return undefined;
 }
 
-function toExporter(e: ExportSpec, t: ResolvedTarget, input: SolveTargetInput, loads: Promise<void>[]): ExporterSpec {
+function toExporter(e: ExportSpec, t: ResolvedTarget, input: SolveTargetInput, loads: Promise<void>[], built: Promise<void>): ExporterSpec {
   const out = e.output;
   if (!out) return { type: e.type, attrs: e.attrs };
   switch (out.kind) {
@@ -364,6 +380,7 @@ function toExporter(e: ExportSpec, t: ResolvedTarget, input: SolveTargetInput, l
             const p = loadImageTarball(stream, {
               env: input.env,
               signal: input.signal,
+              built,
               onProgress: (message) => input.emit({ type: 'info', target: t.name, message, time: Date.now() }),
             });
             loads.push(p);

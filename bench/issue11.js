@@ -35,9 +35,13 @@ const cleanups = [];
 async function cleanUp() {
   while (cleanups.length) await cleanups.pop()().catch(() => undefined);
 }
+/** The rows measured so far: an interrupted run still reports them. */
+const rows = [];
+const notes = [];
+const header = ['work', 'tsbake', 'buildx', 'ratio', 'tsbake peak RSS', 'buildx peak RSS', 'RSS ratio'];
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.once(sig, () => {
-    process.stderr.write(`\nissue11: ${sig}, cleaning up\n`);
+    process.stderr.write(`\nissue11: ${sig}, cleaning up; the rows measured so far:\n${table(header, rows)}\n${notes.join('\n')}\n`);
     void cleanUp().finally(() => process.exit(130));
   });
 }
@@ -242,8 +246,6 @@ export async function main() {
   const bxVersion = (await execa('docker', ['buildx', 'version'], { reject: false })).stdout.trim();
   const started = new Date().toISOString();
   const before = await loadavg();
-  const rows = [];
-  const notes = [];
   try {
     const relayDir = await scratchDir('relay');
     const relaySock = path.join(relayDir, 'bk.sock');
@@ -270,6 +272,7 @@ export async function main() {
         for (const r of await scenarios[id]()) {
           rows.push(r.cells);
           notes.push(`- ${r.note} (load average at the start: ${at})`);
+          process.stderr.write(`issue11: ${r.cells.join(' | ')}\n`);
         }
       } catch (err) {
         rows.push([id, 'error', '', '', '', '', '']);
@@ -282,7 +285,7 @@ export async function main() {
   const after = await loadavg();
   await report(
     `issue 11: tsbake vs \`docker buildx bake\` (${bxVersion}), median of ${PAIRS} alternating pairs after a warm-up, ${started}`,
-    `${table(['work', 'tsbake', 'buildx', 'ratio', 'tsbake peak RSS', 'buildx peak RSS', 'RSS ratio'], rows)}\n\n` +
+    `${table(header, rows)}\n\n` +
       `Load average (1/5/15 min) before ${before}, after ${after}. Per run (wall/peak RSS):\n${notes.join('\n')}`,
   );
 }

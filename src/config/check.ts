@@ -32,17 +32,9 @@ export function checkConfig(config: ConfigFile): CheckIssue[] {
         if (b[key] !== undefined) issues.push({ path: at(key), part: 'key', message: `"${key}" is not supported by driver "${b.driver}" in builder "${name}": ${why}` });
       }
     }
-    const ep = b.endpoint;
-    if (b.driver === 'remote') {
-      if (ep === undefined) {
-        issues.push({ path: ['builder', name], part: 'key', message: `builder "${name}" (driver remote) needs an endpoint: tcp://host:port or unix:///path/to/buildkitd.sock` });
-      } else if (!BUILDKIT_ADDR.test(ep)) {
-        issues.push({ path: at('endpoint'), part: 'value', message: `endpoint of builder "${name}" must start with tcp:// or unix://, got "${ep}"` });
-      }
-    } else if (b.driver === 'kubernetes' && ep !== undefined) {
-      issues.push({ path: at('endpoint'), part: 'key', message: `"endpoint" is not used by driver "kubernetes" in builder "${name}": choose the cluster with driver-opts context and kubeconfig` });
-    } else if (ep !== undefined && !DOCKER_HOST.test(ep)) {
-      issues.push({ path: at('endpoint'), part: 'value', message: `endpoint of builder "${name}" must be a Docker host (unix://, tcp://, ssh:// or npipe://), got "${ep}"` });
+    if (b.nodes === undefined) checkEndpoint(issues, b.driver, b.endpoint, ['builder', name], `builder "${name}"`);
+    for (const [i, n] of (b.nodes ?? []).entries()) {
+      checkEndpoint(issues, n.driver, n.endpoint, ['builder', name, 'nodes', i], `node "${n.name}" of builder "${name}"`);
     }
   }
   const ref = (path: (string | number)[], value: string, what: string): void => {
@@ -58,4 +50,20 @@ export function checkConfig(config: ConfigFile): CheckIssue[] {
     if (t.builder !== undefined) ref(['target', name, 'builder'], t.builder, `target "${name}"`);
   }
   return issues;
+}
+
+/** A builder's or a node's endpoint, as its driver reads it. */
+function checkEndpoint(issues: CheckIssue[], driver: string | undefined, ep: string | undefined, where: (string | number)[], label: string): void {
+  const at = [...where, 'endpoint'];
+  if (driver === 'remote') {
+    if (ep === undefined) {
+      issues.push({ path: where, part: 'key', message: `${label} (driver remote) needs an endpoint: tcp://host:port or unix:///path/to/buildkitd.sock` });
+    } else if (!BUILDKIT_ADDR.test(ep)) {
+      issues.push({ path: at, part: 'value', message: `endpoint of ${label} must start with tcp:// or unix://, got "${ep}"` });
+    }
+  } else if (driver === 'kubernetes' && ep !== undefined) {
+    issues.push({ path: at, part: 'key', message: `"endpoint" is not used by driver "kubernetes" in ${label}: choose the cluster with driver-opts context and kubeconfig` });
+  } else if (ep !== undefined && !DOCKER_HOST.test(ep)) {
+    issues.push({ path: at, part: 'value', message: `endpoint of ${label} must be a Docker host (unix://, tcp://, ssh:// or npipe://), got "${ep}"` });
+  }
 }

@@ -20,6 +20,7 @@ import { Semaphore } from './semaphore.js';
 import { writeFileToDestination } from '../buildkit/destination.js';
 import { deferredPushTargets, holdBeforePush, runPushPhase, type PushMode, type PushSummary } from './push.js';
 import { trace } from '../trace.js';
+import { NodeSet, nodeLabel, nodeProblems, openNodes, pushMerged, mergedPushOf, solveOnNodes } from './nodes.js';
 
 export interface RunOptions {
   plan: Plan;
@@ -82,16 +83,45 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
 
     // Open every builder the run needs and check what its daemon can do before any build starts.
     const handles = new Map<string, BuilderHandle>();
+    // Multi-node builders: every node, reachable or not; `handles` gets the first reachable one.
+    const nodeSets = new Map<string, NodeSet>();
     const builderNames = [...new Set(targets.map((t) => t.builder))].sort();
     await Promise.all(
       builderNames.map(async (name) => {
         const b = plan.builders[name];
         if (!b) throw new TsbakeError('invalid-config', `unknown builder "${name}"`);
-        handles.set(name, await pool.get(b, runAbort.signal));
+        if (b.nodes) {
+          const set = await openNodes(b, pool, runAbort.signal);
+          const first = set.first();
+          if (!first) {
+            throw new TsbakeError(
+              'daemon-unreachable',
+              `builder "${name}": no node is reachable:\n` + set.entries.map((e) => `  ${nodeLabel(e.node)}: ${e.error ?? 'unknown error'}`).join('\n'),
+            );
+          }
+          nodeSets.set(name, set);
+          handles.set(name, first);
+        } else handles.set(name, await pool.get(b, runAbort.signal));
       }),
     );
     const subPlan: Plan = { ...plan, targets: Object.fromEntries(targets.map((t) => [t.name, t])) };
     const problems = checkCapabilities(subPlan, (b) => handles.get(b.name)?.caps ?? handles.values().next().value!.caps);
+    for (const [name, set] of nodeSets) {
+      const mine = targets.filter((t) => t.builder === name);
+      for (const e of set.unreachable()) {
+        for (const t of mine) {
+          emit({
+            type: 'warning',
+            target: t.name,
+            message: `${nodeLabel(e.node)} is unreachable (${e.error ?? 'no answer'}); building on the other nodes`,
+            time: Date.now(),
+          });
+        }
+      }
+      for (const t of mine) {
+        for (const message of nodeProblems(t, set)) problems.push({ file: '', line: 0, column: 0, severity: 'error', message });
+      }
+    }
     const agents = await sshAgentsFor(targets, env, tmpDir, runAbort.signal);
     ssh = agents;
     problems.push(...ssh.problems, ...(await loadProblems(targets, plan, env)));
@@ -108,12 +138,14 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
     for (const t of targets) deps.set(t.name, []);
     for (const e of plan.edges) if (deps.has(e.from) && deps.has(e.to)) deps.get(e.from)!.push(e.to);
 
+    // The node each target of a multi-node builder was built on: its deferred push solve goes there.
+    const builtOn = new Map<string, BuilderHandle>();
     // What every solve of a target shares, its build and (when pushes are held back) its push.
     const solveInput = (t: ResolvedTarget) => ({
       target: t,
       sequence: selected.indexOf(t.name),
       plan,
-      handle: handles.get(t.builder)!,
+      handle: builtOn.get(t.name) ?? handles.get(t.builder)!,
       results,
       tmpDir,
       env,
@@ -136,7 +168,10 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
           emit({ type: 'target-skipped', target: t.name, reason: 'the run was cancelled', time: Date.now() });
           return skipped(t.name, 'the run was cancelled');
         }
-        const result = await solveTarget({ ...solveInput(t), emit, holdPush: deferred.has(t.name) });
+        const nodes = nodeSets.get(t.builder);
+        const result = nodes
+          ? await solveOnNodes({ ...solveInput(t), emit, holdPush: deferred.has(t.name), nodes, builtOn })
+          : await solveTarget({ ...solveInput(t), emit, holdPush: deferred.has(t.name) });
         if (result.state === 'failed' && !options.keepGoing) runAbort.abort(new Error(`target ${t.name} failed`));
         return result;
       } finally {
@@ -184,7 +219,9 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
         emit,
         signal: runAbort.signal,
         push: (t) =>
-          solveTarget({
+          mergedPushOf(results.get(t.name))
+            ? pushMerged(t, results.get(t.name)!, env, runAbort.signal, emit)
+            : solveTarget({
             ...solveInput(t),
             // The push solve's own progress is not a second build of the target: only its warnings show.
             emit: (e) => {

@@ -1,0 +1,178 @@
+/**
+ * Multi-node builders against two real, distinct BuildKit daemons: Docker 26 (engine B) and a second
+ * Docker 26 with its own containerd and BuildKit (engine C, TSBAKE_TEST_DOCKER26B), each made to look
+ * standalone by a test relay and declared as a `remote` node, one with `linux/amd64`, the other with
+ * `linux/arm64`. A `FROM scratch` target needs no emulation on either. Checked: the pushed index has
+ * both platforms; each platform was solved on the node that declared it (each daemon's build cache
+ * holds only its platform's COPY); an OCI tarball holds both; with one node's relay closed, a target
+ * needing only the other builds, and one needing both is refused before any solve (exit 2).
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BuildkitClient } from '../../src/buildkit/index.js';
+import { engines, requireEngine, requireRegistry, type EngineRef } from '../helpers/env.js';
+import { project, runCli } from '../helpers/cli.js';
+import { startGrpcRelay, upgradeEngineSocket, type GrpcRelay } from '../helpers/relay.js';
+import { tarEntries } from '../helpers/tar.js';
+
+const REG = engines.registry;
+const uniq = (): string => randomBytes(4).toString('hex');
+const ACCEPT = ['application/vnd.oci.image.index.v1+json', 'application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json'].join(', ');
+
+interface Index {
+  mediaType?: string;
+  manifests?: { digest: string; platform?: { os: string; architecture: string } }[];
+}
+
+function platformsOf(m: Index): string[] {
+  return (m.manifests ?? [])
+    .filter((d) => d.platform && d.platform.os !== 'unknown')
+    .map((d) => `${d.platform!.os}/${d.platform!.architecture}`)
+    .sort();
+}
+
+/** The build cache records of one engine's BuildKit (DiskUsage), straight from the daemon. */
+async function cacheDescriptions(engine: EngineRef): Promise<string[]> {
+  const signal = AbortSignal.timeout(20_000);
+  const client = await BuildkitClient.connect(
+    async () => {
+      const { socket, ready } = upgradeEngineSocket(engine.host);
+      const rest = await ready;
+      if (rest.length > 0) socket.unshift(rest);
+      socket.resume();
+      return socket;
+    },
+    { signal, endpointName: engine.host },
+  );
+  try {
+    return (await client.diskUsage(signal)).map((r) => r.description);
+  } finally {
+    await client.close();
+  }
+}
+
+describe('a builder of two nodes (Docker 26 and a second Docker 26, through relays)', () => {
+  let amdRelay: GrpcRelay;
+  let armRelay: GrpcRelay;
+
+  beforeAll(async () => {
+    await Promise.all([requireEngine('docker26'), requireEngine('docker26b'), requireRegistry()]);
+    amdRelay = await startGrpcRelay({ engineSocket: engines.docker26.host, listen: { tcp: { host: '127.0.0.1', port: 0 } } });
+    armRelay = await startGrpcRelay({ engineSocket: engines.docker26b.host, listen: { tcp: { host: '127.0.0.1', port: 0 } } });
+  });
+  afterAll(async () => {
+    await Promise.all([amdRelay?.close(), armRelay?.close()]);
+  });
+
+  const config = (targets: string, arm = armRelay.address): string =>
+    [
+      'builder:',
+      '  fleet:',
+      '    nodes:',
+      '      - name: amd',
+      '        driver: remote',
+      `        endpoint: ${amdRelay.address}`,
+      '        platforms: [linux/amd64]',
+      '      - name: arm',
+      '        driver: remote',
+      `        endpoint: ${arm}`,
+      '        platforms: [linux/arm64]',
+      'target:',
+      targets,
+      '',
+    ].join('\n');
+
+  // Each platform copies its own file, named after a fresh id: the COPY can only be in the cache of
+  // the daemon that solved that platform.
+  const files = (id: string): Record<string, string> => ({
+    Dockerfile: `FROM scratch\nARG TARGETARCH\nCOPY \${TARGETARCH}-${id}.txt /arch.txt\n`,
+    [`amd64-${id}.txt`]: `amd64 ${id}\n`,
+    [`arm64-${id}.txt`]: `arm64 ${id}\n`,
+  });
+
+  it('pushes one index with both platforms, each solved on the node that declared it', async () => {
+    const id = uniq();
+    const repo = `tsbake-test/multinode-${id}`;
+    const dir = await project({
+      'tsbake.yaml': config(`  app:\n    platforms: [linux/amd64, linux/arm64]\n    tags: ["${REG}/${repo}:1"]\n    output: ["type=image,push=true"]`),
+      ...files(id),
+    });
+    const r = await runCli(['run', 'app', '--progress=plain'], { cwd: dir });
+    expect(r.stderr).toContain('split across nodes: linux/amd64 on amd; linux/arm64 on arm');
+    expect(r.code, r.stderr).toBe(0);
+
+    const res = await fetch(`http://${REG}/v2/${repo}/manifests/1`, { headers: { Accept: ACCEPT } });
+    expect(res.status).toBe(200);
+    const index = (await res.json()) as Index;
+    expect(index.mediaType).toBe('application/vnd.oci.image.index.v1+json');
+    expect(platformsOf(index)).toEqual(['linux/amd64', 'linux/arm64']);
+    // Every manifest the index names is in the registry.
+    for (const m of index.manifests ?? []) {
+      const got = await fetch(`http://${REG}/v2/${repo}/manifests/${m.digest}`, { method: 'HEAD', headers: { Accept: ACCEPT } });
+      expect(got.status, m.digest).toBe(200);
+    }
+
+    // The build cache: engine B copied amd64.txt only, engine C arm64.txt only.
+    const [onAmd, onArm] = await Promise.all([cacheDescriptions(engines.docker26), cacheDescriptions(engines.docker26b)]);
+    const copies = (list: string[], arch: string): boolean => list.some((d) => d.includes(`${arch}-${id}.txt`));
+    expect(copies(onAmd, 'amd64'), onAmd.join('\n')).toBe(true);
+    expect(copies(onAmd, 'arm64')).toBe(false);
+    expect(copies(onArm, 'arm64'), onArm.join('\n')).toBe(true);
+    expect(copies(onArm, 'amd64')).toBe(false);
+  });
+
+  it('writes an OCI tarball holding both platforms, each with its own file', async () => {
+    const id = uniq();
+    const dir = await project({
+      'tsbake.yaml': config(`  app:\n    platforms: [linux/amd64, linux/arm64]\n    output: ["type=oci,dest=out/app.tar"]`),
+      ...files(id),
+    });
+    const out = path.join(dir, 'out/app.tar');
+    const r = await runCli(['run', 'app', '--progress=plain'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const entries = await tarEntries(createReadStream(out));
+    const blob = (digest: string): Buffer => entries.get(`blobs/${digest.replace(':', '/')}`)!;
+    const top = JSON.parse(entries.get('index.json')!.toString()) as Index;
+    const index = JSON.parse(blob(top.manifests![0]!.digest).toString()) as Index;
+    expect(platformsOf(index)).toEqual(['linux/amd64', 'linux/arm64']);
+    // Each platform's one layer holds its own arch.txt.
+    for (const m of index.manifests!.filter((d) => d.platform?.os === 'linux')) {
+      const manifest = JSON.parse(blob(m.digest).toString()) as { layers: { digest: string }[] };
+      const layer = blob(manifest.layers[0]!.digest);
+      const { gunzipSync } = await import('node:zlib');
+      const { Readable } = await import('node:stream');
+      const files = await tarEntries(Readable.from(gunzipSync(layer)));
+      expect(files.get('arch.txt')?.toString()).toBe(`${m.platform!.architecture} ${id}\n`);
+    }
+  });
+
+  it('with one node down: a target it is not needed for builds on the other, one needing it is refused before any solve', async () => {
+    const id = uniq();
+    const down = await startGrpcRelay({ engineSocket: engines.docker26b.host, listen: { tcp: { host: '127.0.0.1', port: 0 } } });
+    const address = down.address;
+    await down.close();
+    const dir = await project({
+      'tsbake.yaml': config(
+        [
+          `  amd-only:\n    platforms: [linux/amd64]\n    output: ["type=oci,dest=out/amd.tar"]`,
+          `  both:\n    platforms: [linux/amd64, linux/arm64]\n    output: ["type=oci,dest=out/both.tar"]`,
+        ].join('\n'),
+        address,
+      ),
+      ...files(id),
+    });
+    const one = await runCli(['run', 'amd-only', '--progress=plain'], { cwd: dir });
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stderr).toMatch(/WARNING: node "arm" of builder "fleet" is unreachable/);
+    expect((await fs.stat(path.join(dir, 'out/amd.tar'))).size).toBeGreaterThan(0);
+
+    const both = await runCli(['run', 'amd-only', 'both', '--progress=json'], { cwd: dir });
+    expect(both.code, both.stderr).toBe(2);
+    expect(both.stderr).toContain('no reachable node of builder "fleet" builds linux/arm64');
+    // Refused before any solve: no target started.
+    expect(both.stdout).not.toContain('"target-started"');
+  });
+});

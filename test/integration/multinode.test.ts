@@ -80,6 +80,8 @@ describe('a builder of two nodes (Docker 26 and a second Docker 26, through rela
       '        driver: remote',
       `        endpoint: ${arm}`,
       '        platforms: [linux/arm64]',
+      // A closed endpoint is given up on after this (the remote driver waits 20 s by default).
+      '        driver-opts: { timeout: 5s }',
       'target:',
       targets,
       '',

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { ResolvedBuilder, ResolvedTarget } from '../plan/types.js';
-import { assignPlatforms, describeUnassignable, type NodeAssignment, type NodePart, type NodeView } from '../plan/nodes.js';
+import { assignPlatforms, describeUnassignable, formatNodeParts, type NodeAssignment, type NodePart, type NodeView } from '../plan/nodes.js';
 import type { BuilderHandle } from './builders.js';
 import type { BuilderPool } from './pool.js';
 import type { BuildEvent, EventSink, TargetResult } from './events.js';
@@ -107,9 +107,7 @@ export function nodeProblems(t: ResolvedTarget, nodes: NodeSet): string[] {
   return out;
 }
 
-export function describeParts(parts: NodePart[]): string {
-  return parts.map((p) => `${p.platforms.join(',') || 'default platform'} on ${p.node}${p.emulated.length ? ' (emulated)' : ''}`).join('; ');
-}
+const describeParts = (parts: NodePart[]): string => formatNodeParts(parts);
 
 export interface NodeSolveInput extends Omit<SolveTargetInput, 'handle'> {
   nodes: NodeSet;

@@ -13,6 +13,7 @@
  * The platforms a target asks for are split by node: those that land on one node are one solve there.
  * A target without platforms builds for the daemon's own platform on the least loaded reachable node.
  */
+import type { Plan } from './types.js';
 
 export interface NodeView {
   /** The node's name within its builder. */
@@ -101,4 +102,34 @@ export function describeUnassignable(builder: string, target: string, a: Extract
     `(it is built natively by ${a.nativeNodes.map((n) => `"${n}"`).join(', ')}, which did not answer); ` +
     `start ${a.nativeNodes.length > 1 ? 'one of them' : 'it'}, or build the other platforms only (--set ${target}.platform=…)`
   );
+}
+
+/**
+ * `tsbake plan`'s view: each target of a multi-node builder placed with the nodes' declared platforms,
+ * every node taken as reachable, and the targets before it in the plan's order counted as load (as
+ * they would be queued at the start of a run). The run places with what the daemons report and their
+ * live load, so a node that declares no platforms may be chosen differently there.
+ */
+export function planNodeParts(plan: Plan): Map<string, NodePart[] | string> {
+  const out = new Map<string, NodePart[] | string>();
+  const loads = new Map<string, number>();
+  for (const name of plan.order) {
+    const t = plan.targets[name]!;
+    const b = plan.builders[t.builder];
+    if (!b?.nodes) continue;
+    const views = b.nodes.map((n) => ({ name: n.node ?? n.name, platforms: n.platforms, reachable: true, load: loads.get(n.name) ?? 0 }));
+    const a = assignPlatforms(t.platforms, views);
+    if (!a.ok) {
+      out.set(name, describeUnassignable(b.name, name, a));
+      continue;
+    }
+    for (const p of a.parts) loads.set(`${b.name}.${p.node}`, (loads.get(`${b.name}.${p.node}`) ?? 0) + 1);
+    out.set(name, a.parts);
+  }
+  return out;
+}
+
+export function formatNodeParts(parts: NodePart[] | string): string {
+  if (typeof parts === 'string') return parts;
+  return parts.map((p) => `${p.platforms.join(',') || 'default platform'} on ${p.node}${p.emulated.length ? ' (emulated)' : ''}`).join('; ');
 }

@@ -95,6 +95,30 @@ describe('a builder of two nodes (Docker 26 and a second Docker 26, through rela
     [`arm64-${id}.txt`]: `arm64 ${id}\n`,
   });
 
+  it('plan shows where each platform goes, and single-platform targets spread over the nodes that build them', async () => {
+    const dir = await project({
+      'tsbake.yaml': config(
+        [
+          '  app:\n    platforms: [linux/amd64, linux/arm64]',
+          '  one:\n    platforms: [linux/amd64]',
+          '  any-a:\n    output: [type=cacheonly]',
+          '  any-b:\n    output: [type=cacheonly]',
+          '  emu:\n    platforms: [linux/s390x]',
+        ].join('\n'),
+      ),
+      ...files(uniq()),
+    });
+    const r = await runCli(['plan', 'app', 'one', 'any-a', 'any-b', 'emu'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const line = (t: string): string => r.stdout.split('\n').find((l) => l.trim().startsWith(`${t} `)) ?? '';
+    expect(line('app')).toContain('nodes: linux/amd64 on amd; linux/arm64 on arm');
+    expect(line('one')).toContain('nodes: linux/amd64 on amd');
+    expect(line('emu')).toContain('nodes: linux/s390x on amd (emulated)');
+    // Two targets without platforms, after the others in the order: one on each node, by load.
+    const spread = [line('any-a'), line('any-b')].map((l) => /nodes: default platform on (\w+)/.exec(l)?.[1]).sort();
+    expect(spread).toEqual(['amd', 'arm']);
+  });
+
   it('pushes one index with both platforms, each solved on the node that declared it', async () => {
     const id = uniq();
     const repo = `tsbake-test/multinode-${id}`;

@@ -175,6 +175,60 @@ describe('a builder of two nodes (Docker 26 and a second Docker 26, through rela
     }
   });
 
+  it('builder ls and inspect show every node with its status, BuildKit version and platforms', async () => {
+    const dir = await project({ 'tsbake.yaml': config('  app: {}') });
+    const ls = await runCli(['builder', 'ls', '--format', 'json'], { cwd: dir });
+    expect(ls.code, ls.stderr).toBe(0);
+    const rows = JSON.parse(ls.stdout) as { name: string; node?: string; status: string; buildkitVersion?: string; platforms: string[] }[];
+    expect(rows.map((r) => [r.name, r.node, r.status])).toEqual([
+      ['fleet', 'amd', 'running'],
+      ['fleet', 'arm', 'running'],
+    ]);
+    for (const r of rows) expect(r.buildkitVersion).toMatch(/^v0\.\d+/);
+    expect(rows[0]!.platforms[0]).toBe('linux/amd64*');
+    expect(rows[1]!.platforms[0]).toBe('linux/arm64*');
+    const text = await runCli(['builder', 'ls'], { cwd: dir });
+    expect(text.stdout).toMatch(/^fleet\/amd\tremote\t.*\trunning\t/m);
+    expect(text.stdout).toMatch(/^fleet\/arm\tremote\t.*\trunning\t/m);
+    const inspect = await runCli(['builder', 'inspect', 'fleet'], { cwd: dir });
+    expect(inspect.code, inspect.stderr).toBe(0);
+    expect(inspect.stdout).toContain('Nodes:');
+    expect(inspect.stdout).toMatch(/Node: +amd\n.*\n +Endpoint: +tcp:\/\/127\.0\.0\.1:\d+\n +Status: +running/);
+    expect(inspect.stdout).toMatch(/Node: +arm\n/);
+    const du = await runCli(['builder', 'du', 'fleet', '--format', 'json'], { cwd: dir });
+    expect(du.code, du.stderr).toBe(0);
+  });
+
+  it('a target: context built on one node reaches a dependent on the other (OCI-layout hand-over)', async () => {
+    const id = uniq();
+    const dir = await project({
+      'tsbake.yaml': config(
+        [
+          '  base:\n    dockerfile: base.Dockerfile\n    platforms: [linux/arm64]',
+          '  app:\n    dockerfile: app.Dockerfile\n    platforms: [linux/amd64]\n    contexts: { base: "target:base" }\n    output: ["type=oci,dest=out/app.tar"]',
+        ].join('\n'),
+      ),
+      'base.Dockerfile': 'FROM scratch\nCOPY base.txt /base.txt\n',
+      'app.Dockerfile': 'FROM --platform=linux/arm64 base AS b\nFROM scratch\nCOPY --from=b /base.txt /from-base.txt\n',
+      'base.txt': `base ${id}\n`,
+    });
+    const r = await runCli(['run', 'app', '--progress=json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const entries = await tarEntries(createReadStream(path.join(dir, 'out/app.tar')));
+    const blob = (digest: string): Buffer => entries.get(`blobs/${digest.replace(':', '/')}`)!;
+    const top = JSON.parse(entries.get('index.json')!.toString()) as { manifests: { digest: string }[] };
+    const manifest = JSON.parse(blob(top.manifests[0]!.digest).toString()) as { layers: { digest: string }[] };
+    const { gunzipSync } = await import('node:zlib');
+    const { Readable } = await import('node:stream');
+    const layer = await tarEntries(Readable.from(gunzipSync(blob(manifest.layers[0]!.digest))));
+    expect(layer.get('from-base.txt')?.toString()).toBe(`base ${id}\n`);
+    // base was solved on arm's daemon, app on amd's.
+    const [onAmd, onArm] = await Promise.all([cacheDescriptions(engines.docker26), cacheDescriptions(engines.docker26b)]);
+    expect(onArm.some((d) => d.includes('COPY base.txt'))).toBe(true);
+    expect(onAmd.some((d) => d.includes('from-base.txt'))).toBe(true);
+    expect(onArm.some((d) => d.includes('from-base.txt'))).toBe(false);
+  });
+
   it('with one node down: a target it is not needed for builds on the other, one needing it is refused before any solve', async () => {
     const id = uniq();
     const down = await startGrpcRelay({ engineSocket: engines.docker26b.host, listen: { tcp: { host: '127.0.0.1', port: 0 } } });

@@ -132,7 +132,8 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
 
     const global = new Semaphore(options.parallelism ?? Infinity);
     const perBuilder = new Map<string, Semaphore>();
-    for (const name of builderNames) perBuilder.set(name, new Semaphore(plan.builders[name]?.parallelism ?? Infinity));
+    // A multi-node builder's `parallelism` is per node (each daemon's capacity); the placement keeps the nodes even.
+    for (const name of builderNames) perBuilder.set(name, new Semaphore((plan.builders[name]?.parallelism ?? Infinity) * (nodeSets.get(name)?.entries.filter((e) => e.handle).length ?? 1)));
 
     const deps = new Map<string, string[]>();
     for (const t of targets) deps.set(t.name, []);

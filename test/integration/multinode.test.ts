@@ -14,7 +14,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildkitClient } from '../../src/buildkit/index.js';
 import { engines, requireEngine, requireRegistry, type EngineRef } from '../helpers/env.js';
-import { project, runCli } from '../helpers/cli.js';
+import { project, runCli, spawnCli } from '../helpers/cli.js';
 import { startGrpcRelay, upgradeEngineSocket, type GrpcRelay } from '../helpers/relay.js';
 import { tarEntries } from '../helpers/tar.js';
 
@@ -254,5 +254,43 @@ describe('a builder of two nodes (Docker 26 and a second Docker 26, through rela
     expect(both.stderr).toContain('no reachable node of builder "fleet" builds linux/arm64');
     // Refused before any solve: no target started.
     expect(both.stdout).not.toContain('"target-started"');
+  });
+
+  it('a node dying mid-run fails only its solves, naming the node; the other node\'s target builds (--keep-going)', async () => {
+    const marker = `started-${uniq()}`;
+    const dying = await startGrpcRelay({ engineSocket: engines.docker26b.host, listen: { tcp: { host: '127.0.0.1', port: 0 } } });
+    try {
+      const dir = await project({
+        'tsbake.yaml': config(
+          [
+            `  slow:\n    dockerfile: slow.Dockerfile\n    platforms: [linux/arm64]\n    output: [type=cacheonly]`,
+            `  fine:\n    dockerfile: fine.Dockerfile\n    platforms: [linux/amd64]\n    output: ["type=oci,dest=out/fine.tar"]`,
+          ].join('\n'),
+          dying.address,
+        ),
+        // An arm64 busybox is not at hand: the RUN runs on the amd64 image under the arm64 node's own platform.
+        'slow.Dockerfile': `FROM --platform=linux/amd64 ${REG}/busybox:1\nRUN echo ${marker} && sleep 60\n`,
+        'fine.Dockerfile': 'FROM scratch\nCOPY fine.txt /\n',
+        'fine.txt': 'fine\n',
+      });
+      const child = spawnCli(['run', 'slow', 'fine', '--keep-going', '--progress', 'plain'], { cwd: dir });
+      let seen = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stderr?.on('data', (b: Buffer) => {
+          seen += b.toString();
+          if (new RegExp(`(?<!echo )${marker}`).test(seen)) resolve();
+        });
+        void child.then(() => reject(new Error(`tsbake exited before the RUN started:\n${seen}`)));
+      });
+      await dying.close();
+      const r = await child;
+      const stderr = String(r.stderr);
+      expect(r.exitCode, stderr).toBe(1);
+      expect(stderr).toContain(`node "arm" of builder "fleet" (${dying.address}): connection dropped during the build`);
+      expect(stderr).toMatch(/\[fine\] DONE/);
+      expect((await fs.stat(path.join(dir, 'out/fine.tar'))).size).toBeGreaterThan(0);
+    } finally {
+      await dying.close();
+    }
   });
 });

@@ -293,4 +293,34 @@ describe('a builder of two nodes (Docker 26 and a second Docker 26, through rela
       await dying.close();
     }
   });
+
+  it('Ctrl-C cancels the solves on every node: exit 130, both targets cancelled', async () => {
+    const markers = { amd: `started-${uniq()}`, arm: `started-${uniq()}` };
+    const dir = await project({
+      'tsbake.yaml': config(
+        [
+          `  on-amd:\n    dockerfile: amd.Dockerfile\n    platforms: [linux/amd64]\n    output: [type=cacheonly]`,
+          `  on-arm:\n    dockerfile: arm.Dockerfile\n    platforms: [linux/arm64]\n    output: [type=cacheonly]`,
+        ].join('\n'),
+      ),
+      'amd.Dockerfile': `FROM ${REG}/busybox:1\nRUN echo ${markers.amd} && sleep 60\n`,
+      'arm.Dockerfile': `FROM --platform=linux/amd64 ${REG}/busybox:1\nRUN echo ${markers.arm} && sleep 60\n`,
+    });
+    const child = spawnCli(['run', 'on-amd', 'on-arm', '--progress', 'plain'], { cwd: dir });
+    let seen = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stderr?.on('data', (b: Buffer) => {
+        seen += b.toString();
+        // The steps' output, not their names.
+        if (Object.values(markers).every((m) => new RegExp(`(?<!echo )${m}`).test(seen))) resolve();
+      });
+      void child.then(() => reject(new Error(`tsbake exited before both RUNs started:\n${seen}`)));
+    });
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode, String(r.stderr)).toBe(130);
+    const stderr = String(r.stderr);
+    expect(stderr).toContain('[on-amd] CANCELED');
+    expect(stderr).toContain('[on-arm] CANCELED');
+  });
 });

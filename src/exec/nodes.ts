@@ -13,14 +13,14 @@ import type { ResolvedBuilder, ResolvedTarget } from '../plan/types.js';
 import { assignPlatforms, describeUnassignable, formatNodeParts, type NodeAssignment, type NodePart, type NodeView } from '../plan/nodes.js';
 import type { BuilderHandle } from './builders.js';
 import type { BuilderPool } from './pool.js';
-import type { BuildEvent, EventSink, TargetResult } from './events.js';
+import type { BuildEvent, EventSink, TargetFailure, TargetResult } from '../events.js';
 import { solveTarget, type SolveTargetInput } from './solve-target.js';
 import { layoutTarball, mergeLayouts, type MergedLayout } from './oci-merge.js';
 import { pushIndex, type Descriptor } from './registry.js';
 import { OCI_DIGEST_KEY, OCI_LAYOUT_KEY } from './oci-context.js';
 import { loadImageTarball } from './load.js';
 import { dockerConfigAuth } from '../buildkit/auth.js';
-import { isAbortError } from '../errors.js';
+import { isAbortError, TsbakeError } from '../errors.js';
 
 /** exporterResponse key: where each platform was built (`node=platform,platform;node=…`). */
 export const NODES_KEY = 'tsbake.nodes';
@@ -120,9 +120,9 @@ export async function solveOnNodes(input: NodeSolveInput): Promise<TargetResult>
   const { target: t, nodes, emit } = input;
   const a = nodes.assign(t.platforms);
   if (!a.ok) {
-    const message = describeUnassignable(nodes.builder.name, t.name, a);
-    emit({ type: 'target-failed', target: t.name, error: message, logTail: [], durationMs: 0, time: Date.now() });
-    return { target: t.name, state: 'failed', exporterResponse: {}, durationMs: 0, error: message, steps: { total: 0, cached: 0 } };
+    const failure: TargetFailure = { reason: 'capability', message: describeUnassignable(nodes.builder.name, t.name, a) };
+    emit({ type: 'target-failed', target: t.name, failure, logTail: [], durationMs: 0, time: Date.now() });
+    return { target: t.name, state: 'failed', exporterResponse: {}, durationMs: 0, failure, steps: { total: 0, cached: 0 } };
   }
   if (a.parts.length === 1) {
     const part = a.parts[0]!;
@@ -157,7 +157,7 @@ async function solveSplit(input: NodeSolveInput, parts: NodePart[]): Promise<Tar
   const wantsImage =
     t.outputs.some((o) => o.type !== 'cacheonly') ||
     Object.values(input.plan.targets).some((d) => Object.values(d.contexts).some((c) => c.kind === 'target' && c.target === t.name));
-  const failures: { node: string; message: string; location?: string; logTail: string[] }[] = [];
+  const failures: { node: string; failure: TargetFailure; logTail: string[] }[] = [];
   try {
     const results = await Promise.all(
       parts.map(async (p) => {
@@ -171,7 +171,7 @@ async function solveSplit(input: NodeSolveInput, parts: NodePart[]): Promise<Tar
         const partEmit: EventSink = (e: BuildEvent) => {
           if (e.type === 'target-started' || e.type === 'target-finished' || e.type === 'target-cancelled') return;
           if (e.type === 'target-failed') {
-            failures.push({ node: p.node, message: e.error, ...(e.location ? { location: e.location } : {}), logTail: e.logTail });
+            failures.push({ node: p.node, failure: e.failure, logTail: e.logTail });
             abort.abort(new Error(`target ${t.name} failed on node ${p.node}`));
             return;
           }
@@ -188,12 +188,11 @@ async function solveSplit(input: NodeSolveInput, parts: NodePart[]): Promise<Tar
     );
     const durationMs = (): number => Date.now() - started;
     const steps = results.reduce((n, r) => ({ total: n.total + r.res.steps.total, cached: n.cached + r.res.steps.cached }), { total: 0, cached: 0 });
-    const first = failures[0];
-    if (first || results.some((r) => r.res.state === 'failed')) {
-      const f = first ?? { node: results.find((r) => r.res.state === 'failed')!.part.node, message: 'failed', logTail: [] };
-      const message = `on ${nodeLabel(nodes.entry(f.node).node)}: ${f.message}`;
-      emit({ type: 'target-failed', target: t.name, error: message, ...(f.location ? { location: f.location } : {}), logTail: f.logTail, durationMs: durationMs(), time: Date.now() });
-      return { target: t.name, state: 'failed', exporterResponse: {}, durationMs: durationMs(), error: message, ...(f.location ? { location: f.location } : {}), steps };
+    const first = failures[0] ?? results.filter((r) => r.res.state === 'failed').map((r) => ({ node: r.part.node, failure: r.res.failure!, logTail: [] as string[] }))[0];
+    if (first) {
+      const failure: TargetFailure = { ...first.failure, message: `on ${nodeLabel(nodes.entry(first.node).node)}: ${first.failure.message}` };
+      emit({ type: 'target-failed', target: t.name, failure, logTail: first.logTail, durationMs: durationMs(), time: Date.now() });
+      return { target: t.name, state: 'failed', exporterResponse: {}, durationMs: durationMs(), failure, steps };
     }
     if (results.some((r) => r.res.state === 'cancelled') || input.signal.aborted) {
       emit({ type: 'target-cancelled', target: t.name, time: Date.now() });
@@ -219,9 +218,9 @@ async function solveSplit(input: NodeSolveInput, parts: NodePart[]): Promise<Tar
       emit({ type: 'target-cancelled', target: t.name, time: Date.now() });
       return { target: t.name, state: 'cancelled', exporterResponse: {}, durationMs: Date.now() - started, steps: { total: 0, cached: 0 } };
     }
-    const message = err instanceof Error ? err.message : String(err);
-    emit({ type: 'target-failed', target: t.name, error: message, logTail: [], durationMs: Date.now() - started, time: Date.now() });
-    return { target: t.name, state: 'failed', exporterResponse: {}, durationMs: Date.now() - started, error: message, steps: { total: 0, cached: 0 } };
+    const failure: TargetFailure = { reason: err instanceof TsbakeError ? err.reason : 'daemon-error', message: err instanceof Error ? err.message : String(err) };
+    emit({ type: 'target-failed', target: t.name, failure, logTail: [], durationMs: Date.now() - started, time: Date.now() });
+    return { target: t.name, state: 'failed', exporterResponse: {}, durationMs: Date.now() - started, failure, steps: { total: 0, cached: 0 } };
   } finally {
     input.signal.removeEventListener('abort', onAbort);
   }

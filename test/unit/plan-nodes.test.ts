@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { assignPlatforms, describeUnassignable, normalizePlatform, type NodeView } from '../../src/plan/nodes.js';
+import { assignPlatforms, describeUnassignable, normalizePlatform, planNodeParts, type NodeView } from '../../src/plan/nodes.js';
 
 const node = (name: string, platforms: string[], more: Partial<NodeView> = {}): NodeView => ({ name, platforms, reachable: true, load: 0, ...more });
 
@@ -37,5 +37,55 @@ describe('assignPlatforms', () => {
 
   test('normalizePlatform', () => {
     expect(['linux/arm64/v8', 'Linux/ARM64', 'linux/x86_64', 'linux/arm/v7'].map(normalizePlatform)).toEqual(['linux/arm64', 'linux/arm64', 'linux/amd64', 'linux/arm/v7']);
+  });
+});
+
+describe('nodes in the config', () => {
+  const load = async (yaml: string) => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { loadConfig, resolvePlan } = await import('../../src/index.js');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tsbake-nodes-'));
+    try {
+      await writeFile(path.join(dir, 'tsbake.yaml'), yaml);
+      const loaded = await loadConfig({ cwd: dir, env: {} });
+      return resolvePlan(loaded, { names: ['app'], env: {} });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  const nodes = (extra = ''): string =>
+    [
+      'builder:',
+      '  fleet:',
+      '    parallelism: 2',
+      '    nodes:',
+      '      - { name: a, driver: remote, endpoint: "tcp://127.0.0.1:1", platforms: [linux/amd64] }',
+      `      - { name: b, driver: remote, ${extra}platforms: [linux/arm64, linux/riscv64] }`,
+      'target:',
+      '  app: { platforms: [linux/amd64, linux/arm64] }',
+      '',
+    ].join('\n');
+
+  test('each node resolves as a builder of its own; the builder platforms are the union', async () => {
+    const plan = await load(nodes('endpoint: "unix:///run/b.sock", '));
+    const b = plan.builders['fleet']!;
+    expect(b.platforms).toEqual(['linux/amd64', 'linux/arm64', 'linux/riscv64']);
+    expect(b.nodes?.map((n) => [n.name, n.node, n.driver, n.endpoint, n.parallelism])).toEqual([
+      ['fleet.a', 'a', 'remote', 'tcp://127.0.0.1:1', 2],
+      ['fleet.b', 'b', 'remote', 'unix:///run/b.sock', 2],
+    ]);
+    expect(planNodeParts(plan).get('app')).toEqual([
+      { node: 'a', platforms: ['linux/amd64'], emulated: [] },
+      { node: 'b', platforms: ['linux/arm64'], emulated: [] },
+    ]);
+  });
+
+  test("a node's driver checks it, and the diagnostic points at the node", async () => {
+    const err = (await load(nodes()).then(() => undefined, (e: unknown) => e)) as { diagnostics?: { line: number; key?: string; message: string }[] };
+    expect(err.diagnostics?.map((d) => [d.line, d.key, d.message])).toEqual([
+      [6, 'builder.fleet.nodes[1]', 'node "b" of builder "fleet" (driver remote) needs an endpoint: tcp://host:port or unix:///path/to/buildkitd.sock'],
+    ]);
   });
 });

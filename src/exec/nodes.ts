@@ -167,6 +167,10 @@ async function solveSplit(input: NodeSolveInput, parts: NodePart[]): Promise<Tar
           ...t,
           platforms: p.platforms,
           outputs: wantsImage ? [{ type: 'oci', attrs: { tar: 'false', dest: dir } }] : t.outputs,
+          // Each node writes its part as an OCI layout; the target's own exports are made from the merge.
+          exports: wantsImage
+            ? [{ kind: 'oci-layout', format: 'oci', dir, attrs: { tar: 'false', ...(t.tags.length > 0 ? { name: t.tags.join(',') } : {}) } }]
+            : t.exports.filter((e) => e.kind === 'cache-only'),
         };
         const partEmit: EventSink = (e: BuildEvent) => {
           if (e.type === 'target-started' || e.type === 'target-finished' || e.type === 'target-cancelled') return;

@@ -198,7 +198,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
     }
     const message =
       err instanceof BuildkitConnectionLostError
-        ? `builder "${handle.builder.name}" (${handle.driver.endpoint()}): connection dropped during the build` +
+        ? `${handle.builder.node !== undefined ? `node "${handle.builder.node}" of builder "${handle.builder.name.slice(0, -(handle.builder.node.length + 1))}"` : `builder "${handle.builder.name}"`} (${handle.driver.endpoint()}): connection dropped during the build` +
           `${/^connection dropped$/i.test(err.detail) ? '' : ` (${err.detail})`}; is the daemon still running? Run again once it is reachable`
         : err instanceof Error
           ? err.message

@@ -35,14 +35,17 @@ export interface ContentStoreInput {
   caps: DriverCapabilities;
   results: Map<string, TargetResult>;
   tmpDir: string;
-  /** The image ref dependents can use instead (docker driver, pushed images): no OCI handoff then. */
-  internalRef: string | undefined;
+  /**
+   * The planned hand-over to `target:` dependents (src/plan/exports.ts): through the target's own OCI
+   * layout output, or through its `handoff-layout` exporter (`temp-dir`), whose directory in the run's
+   * temp dir this fills in. Absent: dependents reach the result by name, or there are none.
+   */
+  handoff?: 'layout' | 'temp-dir';
   /** Mutated: `context:NAME` for OCI handoffs, `cache-imports`. */
   frontendAttrs: Record<string, string>;
   /** Mutated: local entries get store keys (and a digest). */
   cacheImports: { type: string; attrs: Record<string, string> }[];
   cacheExports: { type: string; attrs: Record<string, string> }[];
-  /** Mutated: the handoff exporter is appended. */
   exporters: ExporterSpec[];
   /**
    * The planned OCI layout outputs' directories (tar=false, src/plan/exports.ts): at most one, its
@@ -69,11 +72,6 @@ const MANIFEST_TYPES = new Set([
 
 function key(prefix: string, dir: string): string {
   return `${prefix}-${createHash('sha256').update(dir).digest('hex').slice(0, 16)}`;
-}
-
-/** Whether some target of the plan takes `name` as a `target:` context. */
-function hasTargetDependents(plan: Plan, name: string): boolean {
-  return Object.values(plan.targets).some((t) => Object.values(t.contexts).some((c) => c.kind === 'target' && c.target === name));
 }
 
 /**
@@ -150,18 +148,17 @@ export async function planContentStores(input: ContentStoreInput): Promise<Conte
     addStore('export', { dir: tmp, writable: true });
   }
 
-  // The handoff to `target:` dependents.
-  if (!input.internalRef && hasTargetDependents(input.plan, t.name)) {
-    if (layoutOutput) handoff = { dir: layoutOutput.tmp, finalDir: layoutOutput.dest };
-    else {
-      // A daemon with one exporter per solve cannot add this one next to the target's own outputs: the
-      // runner refused that before any solve (plan/exports.ts handoffProblem).
-      const dir = path.join(input.tmpDir, `oci-${t.name.replace(/[^A-Za-z0-9._-]/g, '_')}-${randomBytes(3).toString('hex')}`);
-      await fs.mkdir(dir, { recursive: true });
-      handoff = { dir, finalDir: dir };
-      input.exporters.push({ type: 'oci', attrs: { tar: 'false' } });
-      addStore('export', { dir, writable: true });
-    }
+  // The handoff to `target:` dependents, as planned.
+  if (input.handoff === 'layout') {
+    if (!layoutOutput) throw new Error(`internal: target ${t.name}: a hand-over through an OCI layout output without one`);
+    handoff = { dir: layoutOutput.tmp, finalDir: layoutOutput.dest };
+  } else if (input.handoff === 'temp-dir') {
+    // A daemon with one exporter per solve cannot take this one next to the target's own outputs: the
+    // runner refused that before any solve (plan/exports.ts handoffProblem).
+    const dir = path.join(input.tmpDir, `oci-${t.name.replace(/[^A-Za-z0-9._-]/g, '_')}-${randomBytes(3).toString('hex')}`);
+    await fs.mkdir(dir, { recursive: true });
+    handoff = { dir, finalDir: dir };
+    addStore('export', { dir, writable: true });
   }
 
   // Dependents' side: target: contexts that have no image ref come from the dependency's OCI layout.

@@ -19,10 +19,12 @@
  * manifest whose blobs it lacks (MANIFEST_BLOB_UNKNOWN), so no tag ever points at a partial image.
  *
  * `--push-each`, or `push: each` on a builder, keeps bake's push-as-built behaviour for those targets.
+ * The planner decides it (src/plan/exports.ts): each pushing image export is planned `push: 'now'` or
+ * `push: 'held'`, and exec only reads that (solve-request.ts exporterSpecFor maps a held push to
+ * push=false in the build and to the push solve's only exporters).
  */
 import { existsSync } from 'node:fs';
-import type { Plan, ResolvedTarget } from '../plan/types.js';
-import type { ExportSpec } from './solve-request.js';
+import type { ResolvedTarget } from '../plan/types.js';
 import type { EventSink, PushSummary, TargetResult } from '../events.js';
 
 export type PushMode = 'all' | 'each';
@@ -31,31 +33,6 @@ export type { PushSummary };
 
 export function isPushExporter(e: { type: string; attrs: Record<string, string> }): boolean {
   return (e.type === 'image' || e.type === 'moby') && e.attrs['push'] === 'true';
-}
-
-/** Whether the target's resolved outputs push to a registry. */
-export function targetPushes(t: ResolvedTarget): boolean {
-  return t.outputs.some((o) => o.type === 'image' && o.attrs['push'] === 'true');
-}
-
-/** The mode for one target: the run's flag wins over the builder's `push:` setting. */
-export function pushModeOf(t: ResolvedTarget, plan: Plan, runMode: PushMode | undefined): PushMode {
-  return runMode ?? plan.builders[t.builder]?.push ?? 'all';
-}
-
-/** The targets of a run whose pushes wait for the whole run. */
-export function deferredPushTargets(targets: ResolvedTarget[], plan: Plan, runMode: PushMode | undefined): Set<string> {
-  return new Set(targets.filter((t) => targetPushes(t) && pushModeOf(t, plan, runMode) === 'all').map((t) => t.name));
-}
-
-/** The build phase's exporters: every push held back (`push=false`), everything else as it is. */
-export function holdBackPushes(exporters: ExportSpec[]): ExportSpec[] {
-  return exporters.map((e) => (isPushExporter(e) ? { ...e, attrs: { ...e.attrs, push: 'false' } } : e));
-}
-
-/** The push phase's exporters: only the pushing ones (files, loads and caches were written by the build). */
-export function pushingOnly(exporters: ExportSpec[]): ExportSpec[] {
-  return exporters.filter(isPushExporter);
 }
 
 /**

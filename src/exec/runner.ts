@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { setMaxListeners } from 'node:events';
 import type { DriverCapabilities, Plan, ResolvedTarget } from '../plan/types.js';
-import { checkCapabilities, handoffProblem, planExports } from '../plan/index.js';
+import { checkCapabilities, handoffProblem, holdsPushes, planExports, targetContextNames } from '../plan/index.js';
+import type { ExportFacts } from '../plan/exports.js';
 import { isBuilt, type BuildEvent, type EventSink, type TargetFailure, type TargetResult } from '../events.js';
 import { solveTarget } from './solve-target.js';
 import type { BuilderHandle } from './builders.js';
@@ -18,7 +19,7 @@ import { TsbakeError, formatDiagnostic, type Diagnostic } from '../errors.js';
 import { localEngineStore } from './load.js';
 import { Semaphore } from './semaphore.js';
 import { writeFileToDestination } from '../buildkit/destination.js';
-import { deferredPushTargets, holdBeforePush, runPushPhase, type PushMode, type PushSummary } from './push.js';
+import { holdBeforePush, runPushPhase, type PushMode, type PushSummary } from './push.js';
 import { trace } from '../trace.js';
 import { descriptorOf } from '../drivers/index.js';
 import { NodeSet, nodeLabel, nodeProblems, openNodes, pushMerged, mergedPushOf, solveOnNodes } from './nodes.js';
@@ -78,7 +79,9 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
   const results = new Map<string, TargetResult>(Object.entries(options.previous ?? {}));
   const fresh = new Map<string, TargetResult>();
   let ssh: SshAgents | undefined;
-  const deferred = deferredPushTargets(targets, plan, options.pushMode);
+  // The run's push mode (--push-each) is one of the facts the exports are planned from (src/plan/exports.ts).
+  if (options.pushMode) targets = targets.map((t) => replanned(t, plan, { pushMode: options.pushMode! }));
+  const deferred = new Set(targets.filter((t) => holdsPushes(t.exports)).map((t) => t.name));
   let push: PushSummary = { state: deferred.size > 0 ? 'withheld' : 'none', deferred: [...deferred].sort(), pushed: [], reason: 'the run did not start its builds' };
   try {
     for (const t of targets) emit({ type: 'target-queued', target: t.name, time: Date.now() });
@@ -86,7 +89,7 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
     // Open every builder the run needs and check what its daemon can do before any build starts.
     const { handles, nodeSets } = await openBuilders(plan, targets, pool, runAbort.signal);
     const builderNames = [...handles.keys()];
-    const checked = await daemonProblems(plan, targets, handles, nodeSets, env, deferred);
+    const checked = await daemonProblems(plan, targets, handles, nodeSets, env, options.pushMode);
     targets = checked.targets;
     const problems = checked.problems;
     for (const [name, set] of nodeSets) {
@@ -268,7 +271,7 @@ async function daemonProblems(
   handles: Map<string, BuilderHandle>,
   nodeSets: Map<string, NodeSet>,
   env: Record<string, string | undefined>,
-  deferred: ReadonlySet<string>,
+  pushMode: PushMode | undefined,
 ): Promise<{ problems: Diagnostic[]; targets: ResolvedTarget[] }> {
   const subPlan: Plan = { ...plan, targets: Object.fromEntries(targets.map((t) => [t.name, t])) };
   const problems = checkCapabilities(subPlan, (b) => handles.get(b.name)?.caps ?? handles.values().next().value!.caps);
@@ -276,9 +279,9 @@ async function daemonProblems(
     const set = nodeSets.get(t.builder);
     if (set) for (const message of nodeProblems(t, set)) problems.push({ file: '', line: 0, column: 0, severity: 'error', message });
   }
-  const replanned = await replanExports(targets, plan, env, (t) => handles.get(t.builder)!.caps, deferred);
-  problems.push(...replanned.problems);
-  return { problems, targets: replanned.targets };
+  const again = await replanExports(targets, plan, env, (t) => handles.get(t.builder)!.caps, pushMode);
+  problems.push(...again.problems);
+  return { problems, targets: again.targets };
 }
 
 /** The error a run is refused with (exit 2), when some of `problems` are errors. */
@@ -297,7 +300,7 @@ function refusalOf(problems: Diagnostic[]): TsbakeError | undefined {
 export async function checkPlanOnBuilders(plan: Plan, options: { pool: BuilderPool; env: Record<string, string | undefined>; signal: AbortSignal }): Promise<void> {
   const targets = plan.order.map((n) => plan.targets[n]!);
   const { handles, nodeSets } = await openBuilders(plan, targets, options.pool, options.signal);
-  const refused = refusalOf((await daemonProblems(plan, targets, handles, nodeSets, options.env, deferredPushTargets(targets, plan, undefined))).problems);
+  const refused = refusalOf((await daemonProblems(plan, targets, handles, nodeSets, options.env, undefined)).problems);
   if (refused) throw refused;
 }
 
@@ -312,7 +315,7 @@ async function replanExports(
   plan: Plan,
   env: Record<string, string | undefined>,
   capsOf: (t: ResolvedTarget) => DriverCapabilities,
-  deferred: ReadonlySet<string>,
+  pushMode: PushMode | undefined,
 ): Promise<{ targets: ResolvedTarget[]; problems: Diagnostic[] }> {
   const host = env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
   // An engine that cannot be asked fails the load itself, in the solve, with its own message.
@@ -321,19 +324,39 @@ async function replanExports(
   const refuse = (message: string): void => {
     problems.push({ file: '', line: 0, column: 0, severity: 'error', message });
   };
-  const replanned = targets.map((t) => {
-    const b = plan.builders[t.builder];
-    if (!b) return t;
-    const planned = planExports(t, t.name, { resultStore: descriptorOf(b.driver).resultStore, ...(localStore ? { localStore } : {}), localEngine: host });
-    for (const p of planned.problems) refuse(p.message);
-    const next: ResolvedTarget = { ...t, exports: planned.exports };
-    // A push made during the build hands the result over by name (not when the push waits for the run's end).
-    const byName = !deferred.has(t.name) && next.exports.some((e) => 'attrs' in e && e.attrs['push'] === 'true' && Boolean(e.attrs['name']));
-    const handoff = handoffProblem(next, plan.targets, capsOf(t), byName);
+  const next = targets.map((t) =>
+    replanned(t, plan, { ...(localStore ? { localStore } : {}), localEngine: host, ...(pushMode ? { pushMode } : {}) }, (p) => refuse(p)),
+  );
+  for (const t of next) {
+    const handoff = handoffProblem(t, capsOf(t));
     if (handoff) refuse(handoff);
-    return next;
+  }
+  return { targets: next, problems };
+}
+
+const dependedOnCache = new WeakMap<Plan, Set<string>>();
+/** The plan's targets taken as `target:` contexts, computed once per plan. */
+function dependedOn(plan: Plan): Set<string> {
+  let names = dependedOnCache.get(plan);
+  if (!names) dependedOnCache.set(plan, (names = targetContextNames(plan.targets)));
+  return names;
+}
+
+/**
+ * `t` with its exports planned again (src/plan/exports.ts) from the planner's facts (its builder's
+ * result store and push mode, its `target:` dependents in the whole plan) and the run's (`extra`).
+ */
+function replanned(t: ResolvedTarget, plan: Plan, extra: Partial<ExportFacts>, onProblem?: (message: string) => void): ResolvedTarget {
+  const b = plan.builders[t.builder];
+  if (!b) return t;
+  const planned = planExports(t, t.name, {
+    resultStore: descriptorOf(b.driver).resultStore,
+    pushMode: b.push ?? 'all',
+    hasDependents: dependedOn(plan).has(t.name),
+    ...extra,
   });
-  return { targets: replanned, problems };
+  for (const p of planned.problems) onProblem?.(p.message);
+  return { ...t, exports: planned.exports };
 }
 
 const CANCELLED: TargetFailure = { reason: 'cancelled', message: 'the run was cancelled' };

@@ -18,7 +18,9 @@ export interface ExportSpec {
    */
   output?:
     | { kind: 'dir'; dest: string }
-    | { kind: 'layout'; dir: string }
+    | { kind: 'layout'; dir: string; handoff?: true }
+    /** The hand-over to `target:` dependents, into the run's temp dir (oci-context.ts fills it in). */
+    | { kind: 'handoff' }
     | { kind: 'file'; dest: string }
     | { kind: 'stdout' }
     | { kind: 'load' };
@@ -42,7 +44,11 @@ export interface SolveSpecInput {
   dependencyRefs: Record<string, string>;
   /** Directory holding a written `dockerfile-inline`, when the target has one. */
   inlineDockerfileDir?: string;
+  /** `push`: the deferred push solve of a target whose pushes were held (src/exec/push.ts). Default `build`. */
+  phase?: SolvePhase;
 }
+
+export type SolvePhase = 'build' | 'push';
 
 /** A stable short key for a directory, so one context shared by several targets is one local. */
 export function localKey(prefix: string, dir: string): string {
@@ -128,7 +134,7 @@ export function solveSpecFor(input: SolveSpecInput): SolveSpec {
   }
   const cacheExports = t.cacheTo.map(toCacheEntry);
 
-  const exporters = t.exports.map(exporterSpecFor).filter((e): e is ExportSpec => e !== undefined);
+  const exporters = t.exports.map((e) => exporterSpecFor(e, input.phase ?? 'build')).filter((e): e is ExportSpec => e !== undefined);
   // Dependents reach a result in the engine's image store by its name.
   const internalRef = engineStoreRef(t.exports);
 
@@ -150,28 +156,40 @@ export function solveSpecFor(input: SolveSpecInput): SolveSpec {
 }
 
 /**
- * The BuildKit exporter of one planned export: a mapping, no decisions (those are the planner's,
- * src/plan/exports.ts).
+ * The BuildKit exporter of one planned export in a solve of `phase`: a mapping, no decisions (those are
+ * the planner's, src/plan/exports.ts). A push the plan holds runs with push=false in the build and is
+ * the only exporter of the push solve.
  */
-export function exporterSpecFor(e: PlannedExport): ExportSpec | undefined {
+export function exporterSpecFor(e: PlannedExport, phase: SolvePhase = 'build'): ExportSpec | undefined {
+  if (phase === 'push') {
+    if ((e.kind === 'image' || e.kind === 'engine-store') && e.push === 'held') return { type: e.kind === 'image' ? 'image' : 'moby', attrs: { ...e.attrs } };
+    return undefined;
+  }
   switch (e.kind) {
     case 'cache-only':
       return undefined;
     case 'engine-store':
-      return { type: 'moby', attrs: { ...e.attrs } };
+      return { type: 'moby', attrs: heldBack(e) };
     case 'load':
       return { type: e.format, attrs: { ...e.attrs }, output: { kind: 'load' } };
     case 'image':
-      return { type: 'image', attrs: { ...e.attrs } };
+      return { type: 'image', attrs: heldBack(e) };
     case 'local':
       return { type: 'local', attrs: { ...e.attrs }, output: { kind: 'dir', dest: e.dest } };
     case 'tarball':
       return { type: e.format, attrs: { ...e.attrs }, output: e.dest === '-' ? { kind: 'stdout' } : { kind: 'file', dest: e.dest } };
     case 'oci-layout':
-      return { type: e.format, attrs: { ...e.attrs }, output: { kind: 'layout', dir: e.dir } };
+      return { type: e.format, attrs: { ...e.attrs }, output: { kind: 'layout', dir: e.dir, ...(e.handoff ? { handoff: true as const } : {}) } };
+    case 'handoff-layout':
+      return { type: 'oci', attrs: { tar: 'false' }, output: { kind: 'handoff' } };
     case 'exporter':
       return { type: e.type, attrs: { ...e.attrs } };
   }
+}
+
+/** A held push's attributes in the build solve: the image is exported, not pushed (push=false). */
+function heldBack(e: { attrs: Record<string, string>; push?: 'now' | 'held' }): Record<string, string> {
+  return e.push === 'held' ? { ...e.attrs, push: 'false' } : { ...e.attrs };
 }
 
 /** Docker's size syntax (`128m`, `1g`, bytes) → bytes. */

@@ -18,7 +18,7 @@ import { loadImageTarball, localEngineStore } from './load.js';
 import { secretProviderFor } from './secrets.js';
 import type { SshAgentProvider } from '../buildkit/sshforward.js';
 import { planContentStores, requireOciHandoff, type ContentStorePlan } from './oci-context.js';
-import { holdBackPushes, isPushExporter, pushingOnly } from './push.js';
+import { isPushExporter } from './push.js';
 import { pushThroughEngine, pushesThroughEngine } from './engine-push.js';
 import { dockerConfigAuth } from '../buildkit/auth.js';
 import { trace } from '../trace.js';
@@ -37,8 +37,9 @@ export interface SolveTargetInput {
   ssh: SshAgentProvider;
   signal: AbortSignal;
   emit: EventSink;
-  /** `build` with `holdPush`: image exporters run with push=false; `push`: only the pushing exporters (src/exec/push.ts). */
+  /** `push`: the solve that makes the pushes the plan held (only those exporters; src/exec/push.ts). */
   phase?: 'build' | 'push';
+  /** The plan holds this target's pushes until the run's end (holdsPushes): no image name reaches dependents. */
   holdPush?: boolean;
 }
 
@@ -72,18 +73,15 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       }
       dependencyRefs[ctx.target] = depRef;
     }
+    // The plan says which pushes wait (src/plan/exports.ts): held ones run with push=false here and
+    // are the only exporters of the push solve.
     const spec = solveSpecFor({
       target: t,
       dependencyRefs,
       ...(inlineDockerfileDir ? { inlineDockerfileDir } : {}),
+      ...(input.phase ? { phase: input.phase } : {}),
     });
-
-    if (input.phase === 'push') {
-      spec.exporters = pushingOnly(spec.exporters);
-      spec.cacheExports = [];
-    } else if (input.holdPush) {
-      spec.exporters = holdBackPushes(spec.exporters);
-    }
+    if (input.phase === 'push') spec.cacheExports = [];
     // The docker driver: on a classic-store engine the engine pushes, after the solve; in the deferred
     // push phase it pushes on every store, as the image is in the engine already (engine-push.ts).
     const engineNames = pushesThroughEngine(handle.caps, input.phase === 'push')
@@ -127,7 +125,9 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
     solved.catch(() => undefined);
     const exporters: ExporterSpec[] = spec.exporters.map((e) => toExporter(e, t, input, loads, solved));
     const layoutDirs = spec.exporters.flatMap((e) => (e.output?.kind === 'layout' ? [e.output.dir] : []));
-    contentPlan = await planContentStores({ ...input, caps: handle.caps, internalRef, ...spec, exporters, layoutDirs });
+    const layoutHandoff = spec.exporters.some((e) => e.output?.kind === 'layout' && e.output.handoff === true);
+    const handoff = layoutHandoff ? ('layout' as const) : spec.exporters.some((e) => e.output?.kind === 'handoff') ? ('temp-dir' as const) : undefined;
+    contentPlan = await planContentStores({ ...input, caps: handle.caps, ...spec, exporters, layoutDirs, ...(handoff ? { handoff } : {}) });
 
     trace('solve-sent', t.name);
     const node = await clientFor(input);
@@ -366,6 +366,7 @@ function toExporter(e: ExportSpec, t: ResolvedTarget, input: SolveTargetInput, l
     case 'stdout':
       return { type: e.type, attrs: e.attrs, output: { kind: 'stdout' } };
     case 'layout':
+    case 'handoff':
       // Written through the session's content store (store `export`, oci-context.ts), not streamed.
       return { type: e.type, attrs: e.attrs };
     case 'load':

@@ -14,6 +14,13 @@ export interface ExportFacts {
   localStore?: 'containerd' | 'classic';
   /** The local engine's address, for messages. */
   localEngine?: string;
+  /**
+   * The push mode for this target (`--push-each`, else its builder's `push:`): `all` (default) holds
+   * its pushes until every target of the run has built (src/exec/push.ts), `each` pushes during the build.
+   */
+  pushMode?: 'all' | 'each';
+  /** Some target of the plan takes this one as a `target:` context (hasTargetDependents). */
+  hasDependents?: boolean;
 }
 
 /** A stable per-target image name, for dependents to use the result as `docker-image://` (engine store). */
@@ -68,8 +75,9 @@ export function planExports(t: Pick<ResolvedTarget, 'name' | 'tags' | 'platforms
       case 'image':
       case 'registry': {
         const a = named(out.type === 'registry' ? { ...attrs, push: 'true' } : attrs);
+        const push = a['push'] === 'true' ? { push: facts.pushMode === 'each' ? ('now' as const) : ('held' as const) } : {};
         // Where results land in the engine's store, its exporter (`moby`) is also the one that pushes.
-        exports.push(facts.resultStore === 'engine' ? { kind: 'engine-store', attrs: a } : { kind: 'image', attrs: a });
+        exports.push(facts.resultStore === 'engine' ? { kind: 'engine-store', attrs: a, ...push } : { kind: 'image', attrs: a, ...push });
         return;
       }
       case 'local':
@@ -89,6 +97,14 @@ export function planExports(t: Pick<ResolvedTarget, 'name' | 'tags' | 'platforms
   const store = exports.find((e): e is Extract<PlannedExport, { kind: 'engine-store' }> => e.kind === 'engine-store');
   if (store && !store.attrs['name']) store.attrs = { ...store.attrs, name: internalImageRef(t.name) };
 
+  // `target:` dependents that reach no image by name get the result as an OCI layout: the target's own
+  // layout output when it has one, else one more exporter into the run's temp dir.
+  if (facts.hasDependents && !store && !handsOverByName(exports)) {
+    const layout = exports.find((e): e is Extract<PlannedExport, { kind: 'oci-layout' }> => e.kind === 'oci-layout');
+    if (layout) layout.handoff = true;
+    else exports.push({ kind: 'handoff-layout' });
+  }
+
   if (facts.localStore === 'classic' && t.platforms.length > 1 && exports.some((e) => e.kind === 'load')) {
     problems.push({
       path: ['target', origin],
@@ -98,6 +114,17 @@ export function planExports(t: Pick<ResolvedTarget, 'name' | 'tags' | 'platforms
     });
   }
   return { exports, problems };
+}
+
+/** A push made during the build hands the result over by name (not a push held until the run's end). */
+function handsOverByName(exports: readonly PlannedExport[]): boolean {
+  if (exports.some((e) => 'push' in e && e.push === 'held')) return false;
+  return exports.some((e) => 'attrs' in e && e.attrs['push'] === 'true' && Boolean(e.attrs['name']));
+}
+
+/** Whether the target's pushes wait for every target of the run (src/exec/push.ts). */
+export function holdsPushes(exports: readonly PlannedExport[]): boolean {
+  return exports.some((e) => 'push' in e && e.push === 'held');
 }
 
 /** A containerd-store engine loads OCI tarballs, so multi-platform results load too (as buildx does). */
@@ -116,26 +143,26 @@ export function isLoadExport(e: PlannedExport): boolean {
   return e.kind === 'load';
 }
 
+/** The targets some target of the plan takes as a `target:` context (one pass over the plan). */
+export function targetContextNames(targets: Record<string, ResolvedTarget>): Set<string> {
+  const names = new Set<string>();
+  for (const t of Object.values(targets)) for (const c of Object.values(t.contexts)) if (c.kind === 'target') names.add(c.target);
+  return names;
+}
+
 /** Whether some target of the plan takes `name` as a `target:` context. */
 export function hasTargetDependents(targets: Record<string, ResolvedTarget>, name: string): boolean {
   return Object.values(targets).some((t) => Object.values(t.contexts).some((c) => c.kind === 'target' && c.target === name));
 }
 
 /**
- * A target whose dependents take it as a `target:` context, on a builder without a shared image store,
- * hands its result over as one more exporter (an OCI layout): refused where the daemon allows one
- * exporter per solve and the target has outputs of its own. `handsOverByName`: its result reaches the
- * dependents by an image name instead (a push done during the build).
+ * A target that hands its result over to its `target:` dependents as one more exporter (a planned
+ * `handoff-layout`): refused where the daemon allows one exporter per solve and the target has outputs
+ * of its own.
  */
-export function handoffProblem(
-  t: ResolvedTarget,
-  targets: Record<string, ResolvedTarget>,
-  caps: DriverCapabilities,
-  handsOverByName: boolean,
-): string | undefined {
-  if (handsOverByName || engineStoreRef(t.exports) !== undefined || !hasTargetDependents(targets, t.name)) return undefined;
-  if (t.exports.some((e) => e.kind === 'oci-layout')) return undefined;
-  const own = t.exports.filter((e) => e.kind !== 'cache-only').length;
+export function handoffProblem(t: ResolvedTarget, caps: DriverCapabilities): string | undefined {
+  if (!t.exports.some((e) => e.kind === 'handoff-layout')) return undefined;
+  const own = t.exports.filter((e) => e.kind !== 'cache-only' && e.kind !== 'handoff-layout').length;
   if (own === 0 || caps.buildkitMinor === undefined || caps.buildkitMinor >= 13) return undefined;
   return (
     `target ${t.name}: its dependents take it as a target: context, which needs one more exporter (an OCI layout) next to its ` +

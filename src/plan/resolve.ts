@@ -12,7 +12,7 @@ import { resolveInherits } from './inherits.js';
 import { expandMatrices } from './matrix.js';
 import { applyOverrides } from './overrides.js';
 import { planOutputs } from './outputs.js';
-import { planExports } from './exports.js';
+import { planExports, targetContextNames } from './exports.js';
 import { Problems, listNames, suggest } from './problems.js';
 import { resolveTarget } from './target.js';
 import type { DriverCapabilities, GraphEdge, Plan, PlanOptions, ResolvedBuilder, ResolvedTarget } from './types.js';
@@ -153,11 +153,19 @@ export function resolvePlan(loaded: LoadedConfig, options: PlanOptions): Plan {
       problems,
     );
     if (builder) {
-      const planned = planExports(t, origin(name), { resultStore: drivers.descriptors[builder.driver]!.resultStore });
+      const planned = planExports(t, origin(name), { resultStore: drivers.descriptors[builder.driver]!.resultStore, pushMode: builder.push ?? 'all' });
       t.exports = planned.exports;
       for (const p of planned.problems) problems.error('capability', p.path, p.message);
     }
     targets[name] = t;
+  }
+
+  // A target's `target:` dependents are known once every target is resolved: their hand-over is planned then.
+  const dependedOn = targetContextNames(targets);
+  for (const t of Object.values(targets)) {
+    const builder = builders[t.builder];
+    if (!builder || !dependedOn.has(t.name)) continue;
+    t.exports = planExports(t, origin(t.name), { resultStore: drivers.descriptors[builder.driver]!.resultStore, pushMode: builder.push ?? 'all', hasDependents: true }).exports;
   }
 
   const graph = computeGraph(Object.keys(targets), edges);

@@ -73,22 +73,36 @@ export interface ResolvedTarget {
  * into one BuildKit exporter without deciding anything. `attrs` are the exporter's attributes.
  */
 export type PlannedExport =
-  /** Into the builder's own engine image store (BuildKit's `moby` exporter); `push=true` pushes too. */
-  | { kind: 'engine-store'; attrs: Record<string, string> }
+  /**
+   * Into the builder's own engine image store (BuildKit's `moby` exporter); `push=true` pushes too.
+   * `push` (set when it pushes): `now` during the build, `held` after every target of the run built.
+   */
+  | { kind: 'engine-store'; attrs: Record<string, string>; push?: PushTiming }
   /** A tarball streamed back and loaded into the local Docker engine. */
   | { kind: 'load'; format: 'docker' | 'oci'; attrs: Record<string, string> }
   /** BuildKit's image exporter: into the daemon's image store, pushed with `push=true` (`name` is the ref). */
-  | { kind: 'image'; attrs: Record<string, string> }
+  | { kind: 'image'; attrs: Record<string, string>; push?: PushTiming }
   /** The result's files, into a directory. */
   | { kind: 'local'; dest: string; attrs: Record<string, string> }
   /** A tarball (an image as docker/OCI, or the files as tar) written to a file, or to stdout for `-`. */
   | { kind: 'tarball'; format: 'docker' | 'oci' | 'tar'; dest: string; attrs: Record<string, string> }
-  /** An OCI layout directory (tar=false), written through the session's content store. */
-  | { kind: 'oci-layout'; format: 'docker' | 'oci'; dir: string; attrs: Record<string, string> }
+  /**
+   * An OCI layout directory (tar=false), written through the session's content store. `handoff`: it
+   * also hands the result over to the target's `target:` dependents.
+   */
+  | { kind: 'oci-layout'; format: 'docker' | 'oci'; dir: string; attrs: Record<string, string>; handoff?: true }
+  /**
+   * One more OCI layout, in the run's temp dir, that hands the result over to the target's `target:`
+   * dependents (no image name reaches them; src/exec/oci-context.ts). Exec fills in the directory.
+   */
+  | { kind: 'handoff-layout' }
   /** Built for the cache (and `target:` dependents) only. */
   | { kind: 'cache-only' }
   /** An exporter tsbake does not know, sent as written. */
   | { kind: 'exporter'; type: string; attrs: Record<string, string> };
+
+/** When an image export's push happens: during the build, or held until every target of the run built (src/exec/push.ts). */
+export type PushTiming = 'now' | 'held';
 
 export interface GraphEdge {
   from: string; // dependent

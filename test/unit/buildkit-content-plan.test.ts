@@ -38,7 +38,7 @@ const caps = (minor?: number): DriverCapabilities => ({
   multipleExporters: minor === undefined || minor >= 13, ...(minor !== undefined ? { buildkitMinor: minor } : {}),
 });
 function input(t: ResolvedTarget, p: Plan, extra: Partial<ContentStoreInput> = {}): ContentStoreInput {
-  return { target: t, plan: p, caps: caps(), results: new Map(), tmpDir: root, internalRef: undefined, frontendAttrs: {}, cacheImports: [], cacheExports: [], exporters: [], layoutDirs: [], ...extra };
+  return { target: t, plan: p, caps: caps(), results: new Map(), tmpDir: root, frontendAttrs: {}, cacheImports: [], cacheExports: [], exporters: [], layoutDirs: [], ...extra };
 }
 
 describe('planContentStores', () => {
@@ -68,32 +68,28 @@ describe('planContentStores', () => {
     expect(index.manifests.map((m) => m.digest)).toEqual([`sha256:${'b'.repeat(64)}`]);
   });
 
-  test('a dependency with target: dependents gets an extra OCI exporter into the run dir; a daemon known to allow one exporter is refused before the solve', async () => {
+  test('a planned hand-over (handoff-layout) gets its store in the run dir; a daemon known to allow one exporter is refused before the solve', async () => {
     const base = target('base');
     const app = target('app', { contexts: { base: { kind: 'target', target: 'base' } } });
     const p = plan([base, app]);
-    const inp = input(base, p, { exporters: [{ type: 'oci', attrs: {}, output: { kind: 'stdout' } }] });
+    // The exporter is the plan's (solve-request.ts exporterSpecFor of `handoff-layout`); exec fills in the directory.
+    const inp = input(base, p, { exporters: [{ type: 'oci', attrs: {}, output: { kind: 'stdout' } }, { type: 'oci', attrs: { tar: 'false' } }], handoff: 'temp-dir' });
     const res = await planContentStores(inp);
-    expect(inp.exporters[1]).toEqual({ type: 'oci', attrs: { tar: 'false' } });
+    expect(inp.exporters).toEqual([{ type: 'oci', attrs: {}, output: { kind: 'stdout' } }, { type: 'oci', attrs: { tar: 'false' } }]);
     expect(res.stores['export']?.dir.startsWith(root)).toBe(true);
     await res.discard();
 
     // The refusal is the planner's (plan/exports.ts), made by the runner before any solve.
-    const withImage = { ...base, exports: [{ kind: 'image' as const, attrs: {} }] };
-    expect(handoffProblem(withImage, p.targets, caps(12), false)).toMatch(/allows one exporter per solve \(BuildKit v0\.13\+ allows several\)/);
-    expect(handoffProblem(withImage, p.targets, caps(13), false)).toBeUndefined();
-    expect(handoffProblem(withImage, p.targets, caps(12), true)).toBeUndefined();
-    expect(handoffProblem({ ...base, exports: [{ kind: 'engine-store', attrs: { name: 'tsbake-local/base:latest' } }] }, p.targets, caps(12), false)).toBeUndefined();
-    expect(handoffProblem({ ...app, exports: withImage.exports }, p.targets, caps(12), false)).toBeUndefined();
+    const withImage = { ...base, exports: [{ kind: 'image' as const, attrs: {} }, { kind: 'handoff-layout' as const }] };
+    expect(handoffProblem(withImage, caps(12))).toMatch(/allows one exporter per solve \(BuildKit v0\.13\+ allows several\)/);
+    expect(handoffProblem(withImage, caps(13))).toBeUndefined();
+    // No planned hand-over (dependents reach it by name, or it has none): nothing to refuse.
+    expect(handoffProblem({ ...base, exports: [{ kind: 'image', attrs: {} }] }, caps(12))).toBeUndefined();
     // No other output: one exporter is enough, on any daemon.
-    expect(handoffProblem({ ...base, exports: [{ kind: 'cache-only' }] }, p.targets, caps(12), false)).toBeUndefined();
-    const alone = input(base, p, { caps: caps(12) });
-    await planContentStores(alone);
-    expect(alone.exporters).toEqual([{ type: 'oci', attrs: { tar: 'false' } }]);
-    // An image ref dependents can use (docker driver, pushed image): no handoff.
-    const withRef = input(base, p, { internalRef: 'tsbake-local/base:latest' });
-    await planContentStores(withRef);
-    expect(withRef.exporters).toEqual([]);
+    expect(handoffProblem({ ...base, exports: [{ kind: 'cache-only' }, { kind: 'handoff-layout' }] }, caps(12))).toBeUndefined();
+    // Without a planned hand-over no store is added.
+    const none = input(base, p);
+    expect((await planContentStores(none)).stores).toEqual({});
   });
 
   test('the dependent gets context:NAME=oci-layout://<store>@<digest> and a read-only oci:<store>; without a layout the dependency is refused clearly', async () => {

@@ -12,8 +12,9 @@
  * - `type=oci|docker,tar=false,dest=DIR`: the exporter copies the image into store `export`; tsbake
  *   writes it to a temp dir beside DIR, adds `index.json`, and swaps it into place at the end, so DIR
  *   is complete or untouched.
- * - `target:` contexts on builders without a shared image store: the dependency is ALSO exported as an
- *   OCI layout into the run's temp dir (one more exporter: BuildKit v0.13+), and the dependent gets
+ * - `target:` contexts whose dependency reaches them by no image name: the planner gives the dependency
+ *   a `handoff-layout` export (src/plan/exports.ts), one more exporter (BuildKit v0.13+) whose OCI layout
+ *   this puts in the run's temp dir (or it marks the target's own layout output), and the dependent gets
  *   `context:NAME=oci-layout://<store>@<digest>`, its blobs served from store `oci:<store>`.
  */
 import { createHash, randomBytes } from 'node:crypto';

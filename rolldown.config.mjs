@@ -9,6 +9,6 @@ export default {
   input: { cli: 'dist/cli/main.js' },
   platform: 'node',
   external: [/^node:/, /^dockerode(\/|$)/, /^@kubernetes\//, /^ssh2(\/|$)/, /^cpu-features(\/|$)/, /^protobufjs(\/|$)/],
-  output: { dir: 'dist/bundle', format: 'esm', chunkFileNames: '[name]-[hash].js' },
+  output: { dir: 'dist/bundle', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs' },
   logLevel: 'warn',
 };

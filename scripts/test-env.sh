@@ -8,7 +8,8 @@
 #   image     local/busybox:1 in both engines, 127.0.0.1:5000/busybox:1 in the registry
 # and write /var/lib/tsbake-test/env.sh with the addresses.
 # Needs root on Debian 12 with access to Debian's package mirror.
-# See /work/shared/reference/test-engines.md (what was verified on these machines).
+# See README.md ("Development") for what the tests run against, and test/helpers/env.ts for how
+# they find these systems and check that they are up.
 set -euo pipefail
 
 STATE=${TSBAKE_TEST_STATE:-/var/lib/tsbake-test}

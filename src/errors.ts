@@ -35,6 +35,10 @@ export type FailureReason =
   | 'daemon-error'
   | 'build-failed'
   | 'cancelled'
+  /** A target not built because a dependency did not build (a consequence, never the cause). */
+  | 'dependency-failed'
+  /** Watch: a target's context or Dockerfile is missing; it waits for it to come back. */
+  | 'missing-input'
   | 'not-implemented'
   | 'io';
 
@@ -63,6 +67,26 @@ export function exitCodeFor(reason: FailureReason): number {
     default:
       return 1;
   }
+}
+
+/**
+ * The exit code of a run from its targets' results: 130 when the run was interrupted, else the highest
+ * code of the failures' reasons (a refusal, 2, over a build failure, 1), 0 when every target built. A
+ * target skipped or cancelled because another failed is a consequence: it counts as 1, never as 130.
+ */
+export function exitCodeForResults(
+  results: readonly { state: string; failure?: { reason: FailureReason } }[],
+  interrupted: boolean,
+): number {
+  if (interrupted) return exitCodeFor('cancelled');
+  let code = 0;
+  for (const r of results) {
+    if (r.state === 'built' || r.state === 'cached') continue;
+    const reason = r.failure?.reason;
+    const c = reason === undefined || reason === 'cancelled' ? 1 : exitCodeFor(reason);
+    code = Math.max(code, c);
+  }
+  return code;
 }
 
 export function formatDiagnostic(d: Diagnostic): string {

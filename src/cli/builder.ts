@@ -1,9 +1,7 @@
 /** `tsbake builder …`: manage the declared builders. */
 import { Command, Option } from 'commander';
 import type { CliIO, CommonFlags } from './main.js';
-import { loadConfig } from '../config/index.js';
-import { parseVarFlags } from './bake-list.js';
-import { resolvePlan } from '../plan/index.js';
+import { loadConfigFor, resolveBuilderList } from './common.js';
 import type { ResolvedBuilder } from '../plan/types.js';
 import { TsbakeError } from '../errors.js';
 import { closest } from 'fastest-levenshtein';
@@ -19,8 +17,7 @@ function engineVersionOf(status: BuilderStatus): string | undefined {
 type Flags = CommonFlags & { format: 'text' | 'json' };
 
 async function declaredBuilders(flags: CommonFlags, ctx: CliIO): Promise<Record<string, ResolvedBuilder>> {
-  const loaded = await loadConfig({ files: flags.file, cwd: ctx.cwd, env: ctx.env, vars: parseVarFlags(flags.var) });
-  return resolvePlan({ ...loaded, config: { ...loaded.config, target: {}, group: {} } }, { names: [], env: ctx.env }).builders;
+  return resolveBuilderList(await loadConfigFor(flags, ctx), ctx.env);
 }
 
 async function pick(name: string, flags: CommonFlags, ctx: CliIO): Promise<ResolvedBuilder> {

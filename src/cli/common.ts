@@ -2,8 +2,9 @@
 import { loadConfig } from '../config/index.js';
 import { parseVarFlags } from './bake-list.js';
 import type { LoadedConfig } from '../config/types.js';
-import { checkCapabilities, resolvePlan, staticCapabilities } from '../plan/index.js';
-import type { DriverCapabilities, Plan, PlanOptions, ResolvedBuilder } from '../plan/types.js';
+import { checkCapabilities, resolvePlan } from '../plan/index.js';
+import type { Plan, PlanOptions } from '../plan/types.js';
+import { DRIVERS, checkBuilderConfig, descriptorOf, possibleCapabilities } from '../drivers/index.js';
 import { formatDiagnostic, type Diagnostic } from '../errors.js';
 import { listNames } from '../plan/problems.js';
 import type { CliIO, CommonFlags } from './main.js';
@@ -19,12 +20,13 @@ export async function loadAndPlan(
   ctx: CliIO,
   extra: Partial<PlanOptions> = {},
 ): Promise<Loaded> {
-  const loaded = await loadConfig({ files: flags.file, cwd: ctx.cwd, env: ctx.env, vars: parseVarFlags(flags.var) });
+  const loaded = await loadConfigFor(flags, ctx);
   const set = [...flags.set];
   if (flags.cache === false) set.push('*.no-cache=true');
   if (flags.pull) set.push('*.pull=true');
   const plan = resolvePlan(loaded, {
-    capabilities: runTimeCapabilities,
+    drivers: DRIVERS,
+    capabilities: possibleCapabilities,
     names: typeof names === 'function' ? names(loaded) : names,
     set,
     ...(flags.load ? { load: true } : {}),
@@ -34,10 +36,20 @@ export async function loadAndPlan(
     ...extra,
   });
   // What the docker driver can do depends on the engine's image store: say now what will be checked.
-  for (const d of checkCapabilities(plan, (b) => staticCapabilities(b.driver))) {
+  for (const d of checkCapabilities(plan, (b) => descriptorOf(b.driver).capabilities(b))) {
     plan.warnings.push({ ...d, severity: 'warning', message: `${d.message} (unless the engine uses the containerd image store; checked against the daemon before building)` });
   }
   return { loaded, plan };
+}
+
+/** The config files of the flags, with the drivers' own builder checks. */
+export function loadConfigFor(flags: CommonFlags, ctx: CliIO): Promise<LoadedConfig> {
+  return loadConfig({ files: flags.file, cwd: ctx.cwd, env: ctx.env, vars: parseVarFlags(flags.var), checkBuilder: checkBuilderConfig });
+}
+
+/** The builders as resolved (the implicit `default` included), without resolving any target. */
+export function resolveBuilderList(loaded: LoadedConfig, env: Record<string, string | undefined>): Plan['builders'] {
+  return resolvePlan({ ...loaded, config: { ...loaded.config, target: {}, group: {} } }, { names: [], env, drivers: DRIVERS }).builders;
 }
 
 export function printWarnings(plan: Plan, ctx: CliIO): void {
@@ -70,15 +82,4 @@ export function mergeGroupedWarnings(warnings: readonly Diagnostic[]): Diagnosti
     out.push({ file: sameFile ? w.file : '', line: 0, column: 0, severity: 'warning', message: w.group.summary.replace('{items}', names) });
   }
   return out;
-}
-
-/**
- * What a builder's daemon MAY be able to do. The docker driver gains tarballs, several outputs (v0.13+),
- * cache export and multi-platform on an engine with the containerd image store, which only the daemon
- * can tell, so those checks wait until the executor has asked it (before any build is sent).
- */
-export function runTimeCapabilities(b: ResolvedBuilder): DriverCapabilities {
-  const caps = staticCapabilities(b.driver);
-  if (b.driver !== 'docker') return caps;
-  return { ...caps, cacheExport: 'all', tarballOutput: true, multiPlatform: true, multipleExporters: true };
 }

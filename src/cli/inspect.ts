@@ -1,10 +1,8 @@
 /** `print`, `plan`, `list`, `validate`: read-only views of the config and the plan. */
-import { loadConfig } from '../config/index.js';
-import { resolvePlan, toBakePrint, formatBakePrint, formatPlan } from '../plan/index.js';
+import { toBakePrint, formatBakePrint, formatPlan } from '../plan/index.js';
 import type { CliIO, CommonFlags } from './main.js';
-import { loadAndPlan, printWarnings } from './common.js';
-import { formatTargetList, formatVariableList, parseListSpec, parseVarFlags } from './bake-list.js';
-import type { Plan } from '../plan/types.js';
+import { loadAndPlan, loadConfigFor, printWarnings, resolveBuilderList } from './common.js';
+import { formatTargetList, formatVariableList, parseListSpec } from './bake-list.js';
 
 export async function cmdPrint(names: string[], flags: CommonFlags, ctx: CliIO): Promise<number> {
   const { plan } = await loadAndPlan(names, flags, ctx, { printOnly: true });
@@ -22,17 +20,11 @@ export async function cmdPlan(names: string[], flags: CommonFlags & { format: 't
 }
 
 export async function cmdList(flags: CommonFlags & { format: 'text' | 'json' }, ctx: CliIO): Promise<number> {
-  const loaded = await loadConfig({ files: flags.file, cwd: ctx.cwd, env: ctx.env, vars: parseVarFlags(flags.var) });
+  const loaded = await loadConfigFor(flags, ctx);
   const cfg = loaded.config;
-  // The builders as resolved (implicit `default` included), without checking any target.
-  let builders: Plan['builders'] = {};
-  try {
-    builders = resolvePlan({ ...loaded, config: { ...cfg, target: {}, group: {} } }, { names: [], env: ctx.env }).builders;
-  } catch {
-    for (const [name, b] of Object.entries(cfg.builder ?? {}) as [string, import('../config/types.js').BuilderConfig][]) {
-      builders[name] = { name, driver: b.driver ?? 'docker', driverOpts: {}, platforms: [], defaultLoad: false, implicit: false };
-    }
-  }
+  // The builders as resolved (implicit `default` included), without checking any target. A builder the
+  // planner refuses is a config error here too: the list shows only what a run would use.
+  const builders = resolveBuilderList(loaded, ctx.env);
   const targets = (Object.entries(cfg.target ?? {}) as [string, import('../config/types.js').TargetConfig][]).map(([name, t]) => ({ name, description: t.description ?? '' }));
   const groups = (Object.entries(cfg.group ?? {}) as [string, import('../config/types.js').GroupConfig][]).map(([name, g]) => ({ name, description: g.description ?? '', targets: g.targets ?? [] }));
   const builderList = Object.values(builders).map((b) => ({ name: b.name, driver: b.driver, description: b.description ?? '' }));
@@ -63,7 +55,7 @@ export async function cmdValidate(flags: CommonFlags, ctx: CliIO): Promise<numbe
 /** `--list targets|variables`: buildx's lists, read from the files without resolving any target. */
 export async function cmdBakeList(flags: CommonFlags, ctx: CliIO): Promise<number> {
   const spec = parseListSpec(flags.list ?? '');
-  const loaded = await loadConfig({ files: flags.file, cwd: ctx.cwd, env: ctx.env, vars: parseVarFlags(flags.var) });
+  const loaded = await loadConfigFor(flags, ctx);
   ctx.stdout.write(spec.type === 'targets' ? formatTargetList(loaded.config, spec.format) : formatVariableList(loaded.variableList ?? [], spec.format));
   return 0;
 }

@@ -1,8 +1,8 @@
 /** `run` and `watch`: wire the plan to the executor and the progress renderer. */
 import type { CliIO, CommonFlags } from './main.js';
 import { loadAndPlan, printWarnings } from './common.js';
-import { TsbakeError, formatDiagnostic } from '../errors.js';
-import type { BuildEvent, TargetResult } from '../exec/events.js';
+import { TsbakeError, exitCodeFor, exitCodeForResults } from '../errors.js';
+import type { BuildEvent, TargetResult } from '../events.js';
 import type { Plan } from '../plan/types.js';
 import { trace, traceOn } from '../trace.js';
 import { fileDestinationProblem } from '../buildkit/destination.js';
@@ -87,8 +87,10 @@ export async function cmdRun(names: string[], flags: RunFlags, ctx: CliIO, signa
       throw new TsbakeError('io', `cannot write --metadata-file ${flags.metadataFile}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   }
-  if (summary.cancelled || signal.aborted) return 130;
-  return summary.ok && reportWritten ? 0 : 1;
+  const code = exitCodeForResults(summary.results, summary.cancelled || signal.aborted);
+  if (code !== 0) return code;
+  // Every target built, but the deferred pushes or the report did not complete.
+  return summary.ok ? (reportWritten ? 0 : exitCodeFor('io')) : exitCodeFor('build-failed');
 }
 
 function checkReportFlag(file: string | undefined): string | undefined {
@@ -105,7 +107,7 @@ async function openReport(file: string, plan: Plan, ctx: CliIO): Promise<import(
 }
 
 export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, signal: AbortSignal): Promise<number> {
-  const [{ runPlan }, { createRenderer, resolveProgressMode }, { createWatcher }, { BuilderPool }] = await Promise.all([
+  const [{ runPlan, checkPlanOnBuilders }, { createWatchRenderer, resolveProgressMode }, { createWatcher }, { BuilderPool }] = await Promise.all([
     import('../exec/runner.js'),
     import('../ui/index.js'),
     import('../watch/index.js'),
@@ -114,22 +116,24 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
   const reportFile = checkReportFlag(flags.report);
   let report: import('../ui/report/index.js').RunReport | undefined;
   let rebuilding = false;
-  const requested = resolveProgressMode(flags.progress, { isTTY: Boolean(ctx.stderr.isTTY), ci: Boolean(ctx.env.CI) });
-  // listr2's live rows do not suit an endless session: watch uses plain lines under its status lines.
-  const mode = requested === 'tty' ? 'plain' : requested;
+  const mode = resolveProgressMode(flags.progress, { isTTY: Boolean(ctx.stderr.isTTY), ci: Boolean(ctx.env.CI) });
+  const renderer = createWatchRenderer(mode, { stdout: ctx.stdout, stderr: ctx.stderr });
+  // The session ends on the user's signal, or when the daemon refuses the initial plan (as run would).
+  const session = new AbortController();
+  const sessionSignal = AbortSignal.any([signal, session.signal]);
+  let refusal: TsbakeError | undefined;
   // Connections belong to the watch (its signal), not to the build that first needs them (pool.ts).
-  const pool = new BuilderPool(ctx.env, (message) => ctx.stderr.write(`${message}\n`), { signal });
+  const pool = new BuilderPool(ctx.env, (message) => ctx.stderr.write(`${message}\n`), { signal: sessionSignal });
   const previous: Record<string, TargetResult> = {};
-  const line = (text: string): void => {
-    if (mode !== 'json' && mode !== 'quiet') ctx.stderr.write(`${text}\n`);
-  };
-  let firstPlan = true;
+  let initialPlan: Plan | undefined;
+  /** Plans their builders have accepted (checkPlanOnBuilders), checked again after a failed attempt. */
+  const accepted = new WeakSet<Plan>();
   const pollMs = flags.poll === undefined || flags.poll === false ? false : flags.poll === true ? 500 : Number(flags.poll);
   if (pollMs !== false && (!Number.isFinite(pollMs) || pollMs <= 0)) {
     throw new TsbakeError('usage', `--poll expects a positive interval in ms, got "${String(flags.poll)}"`);
   }
   const watcher = createWatcher({
-    signal,
+    signal: sessionSignal,
     debounceMs: flags.debounce,
     poll: pollMs,
     cancelInFlight: flags.cancel !== false,
@@ -142,34 +146,52 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
         report ??= await openReport(reportFile, plan, ctx);
         report.collector.setPlan(plan);
       }
+      const first = initialPlan === undefined;
       // Asked once, on the first plan; a config edit that needs more is refused (a config error).
-      await checkEntitlements(plan, ctx, { allow: flags.allow ?? [], set: flags.set, mayAsk: firstPlan, signal });
-      firstPlan = false;
+      await checkEntitlements(plan, ctx, { allow: flags.allow ?? [], set: flags.set, mayAsk: first, signal });
+      if (first) {
+        // Checked against the daemons by its first build: the watch must be ready before a connection is.
+        initialPlan = plan;
+      } else {
+        // A config edit the daemons refuse is a config error: the previous plan stays. Any other
+        // failure of the check (the daemon cannot be reached) is for the builds to report.
+        try {
+          await checkPlanOnBuilders(plan, { pool, env: ctx.env, signal: sessionSignal });
+          accepted.add(plan);
+        } catch (err) {
+          if (isRefusal(err)) throw err;
+        }
+      }
       return { plan, configFiles: loaded.files };
     },
     build: async (plan, target, buildSignal) => {
-      const renderer = createRenderer(mode, { stdout: ctx.stdout, stderr: ctx.stderr, targets: [target] });
-      let summary: Awaited<ReturnType<typeof runPlan>>;
-      try {
-        summary = await runPlan({
-          plan,
-          signal: buildSignal,
-          env: ctx.env,
-          only: [target],
-          pool,
-          previous,
-          onEvent: (e) => {
-            renderer.onEvent(e);
-            report?.onEvent(e);
-          },
-          ...(flags.parallelism ? { parallelism: flags.parallelism } : {}),
-          ...(flags.pushEach ? { pushMode: 'each' as const } : {}),
-        });
-      } catch (err) {
-        // The run failed before any target did (its builder could not be opened): say why, as for a build failure.
-        if (!buildSignal.aborted) line(`[${target}] ERROR: ${err instanceof Error ? err.message : String(err)}`);
-        throw err;
+      if (!accepted.has(plan)) {
+        try {
+          await checkPlanOnBuilders(plan, { pool, env: ctx.env, signal: buildSignal });
+          accepted.add(plan);
+        } catch (err) {
+          if (isRefusal(err) && plan === initialPlan && !refusal) {
+            refusal = err;
+            session.abort(err);
+          }
+          throw err;
+        }
       }
+      const build = renderer.build(target);
+      const summary = await runPlan({
+        plan,
+        signal: buildSignal,
+        env: ctx.env,
+        only: [target],
+        pool,
+        previous,
+        onEvent: (e) => {
+          build.onEvent(e);
+          report?.onEvent(e);
+        },
+        ...(flags.parallelism ? { parallelism: flags.parallelism } : {}),
+        ...(flags.pushEach ? { pushMode: 'each' as const } : {}),
+      });
       const result: TargetResult = summary.results[0] ?? {
         target,
         state: buildSignal.aborted ? 'cancelled' : 'failed',
@@ -178,34 +200,19 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
         steps: { total: 0, cached: 0 },
       };
       if (result.state === 'built' || result.state === 'cached') previous[target] = result;
-      if (result.state === 'failed') line(`[${target}] ERROR: ${result.error ?? 'build failed'}${result.location ? ` (${result.location})` : ''}`);
       return result;
     },
   });
-  watcher.on('changed', (e) => {
-    const shown = e.paths.slice(0, 3).join(', ');
-    line(`watch: ${e.count} change${e.count === 1 ? '' : 's'}: ${shown}${e.count > 3 ? ` and ${e.count - 3} more` : ''}`);
+  watcher.onEvent((e) => {
+    if (refusal) return; // the session is ending: the refusal is printed once, as run prints it
+    renderer.onEvent(e);
   });
-  watcher.on('config-error', (e) => {
-    for (const d of e.diagnostics) ctx.stderr.write(formatDiagnostic(d) + '\n');
-    line('watch: the config is invalid; keeping the previous plan until it is fixed');
-  });
-  watcher.on('planned', (e) => {
-    if (e.reason === 'config-changed') line('watch: config reloaded, plan updated');
-  });
-  watcher.on('warning', (e) => line(`watch: warning: ${e.message}`));
-  watcher.on('rebuild-summary', (e) => {
-    const parts = e.results.map((r) => `${r.target} ${r.state} ${(r.durationMs / 1000).toFixed(1)}s`);
-    const trigger = e.trigger.slice(0, 3).join(', ') + (e.count > 3 ? ` (+${e.count - 3})` : '');
-    line(`watch: ${trigger || 'start'} → ${parts.join(', ') || 'nothing to rebuild'} in ${(e.durationMs / 1000).toFixed(1)}s`);
-  });
-  watcher.on('ready', () => line('watch: watching for changes (Ctrl-C to stop)'));
   // --report: one rebuild per file version, rewritten when the watcher goes idle after it.
-  watcher.on('build-started', (e) => {
+  watcher.on('watch-build-started', (e) => {
     if (!rebuilding) report?.collector.beginRebuild(e.trigger);
     rebuilding = true;
   });
-  watcher.on('rebuild-summary', () => {
+  watcher.on('watch-rebuild-summary', () => {
     rebuilding = false;
     void report?.write();
   });
@@ -213,8 +220,8 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
   // released after 10 s without a build and reopened by the next one.
   const WATCH_IDLE_RELEASE_MS = 10_000;
   let idleTimer: NodeJS.Timeout | undefined;
-  watcher.on('build-started', () => clearTimeout(idleTimer));
-  watcher.on('rebuild-summary', () => {
+  watcher.on('watch-build-started', () => clearTimeout(idleTimer));
+  watcher.on('watch-rebuild-summary', () => {
     if (traceOn) {
       // Under `node --expose-gc` (benchmarks), the live heap after a full collection: what a leak grows.
       (globalThis as { gc?: () => void }).gc?.();
@@ -224,16 +231,6 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
     clearTimeout(idleTimer);
     idleTimer = setTimeout(() => void pool.close(), WATCH_IDLE_RELEASE_MS).unref();
   });
-  if (mode === 'json') {
-    for (const ev of ['changed', 'planned', 'config-error', 'build-started', 'build-finished', 'build-cancelled', 'rebuild-summary', 'warning', 'ready'] as const) {
-      watcher.on(ev, (payload: unknown) => {
-        const p = payload as Record<string, unknown>;
-        const { plan: _plan, ...rest } = p ?? {};
-        void _plan;
-        ctx.stderr.write(JSON.stringify({ type: `watch-${ev}`, ...rest, time: Date.now() }) + '\n');
-      });
-    }
-  }
   try {
     await watcher.start();
     await watcher.done;
@@ -244,5 +241,12 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
     if (rebuilding) await report?.write({ status: 'cancelled' });
     await report?.flush();
   }
-  return signal.aborted ? 130 : 0;
+  if (refusal && !signal.aborted) throw refusal;
+  // Build failures never end a watch: only the user's signal does.
+  return signal.aborted ? exitCodeFor('cancelled') : 0;
+}
+
+/** A refusal of the plan by its builders (exit 2), as opposed to a daemon that could not be reached. */
+function isRefusal(err: unknown): err is TsbakeError {
+  return err instanceof TsbakeError && exitCodeFor(err.reason) === 2;
 }

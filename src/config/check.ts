@@ -1,9 +1,9 @@
 /**
- * Checks that need the merged, interpolated config: builder settings that depend on the driver,
- * and references to builders. (Unknown target names in groups, contexts, inherits and depends-on
+ * Checks that need the merged, interpolated config: builder settings (with the driver's own checks,
+ * passed in: config/ knows no driver), and references to builders. (Unknown target names in groups, contexts, inherits and depends-on
  * are the planner's to report, using LoadedConfig.positionOf.)
  */
-import type { ConfigFile } from './types.js';
+import type { BuilderConfig, ConfigFile } from './types.js';
 import { suggest } from './suggest.js';
 
 export interface CheckIssue {
@@ -13,10 +13,9 @@ export interface CheckIssue {
   suggestion?: string;
 }
 
-const DOCKER_HOST = /^(unix|tcp|ssh|npipe):\/\//;
-const BUILDKIT_ADDR = /^(tcp|unix):\/\//;
+export type BuilderCheck = (name: string, builder: BuilderConfig) => CheckIssue[];
 
-export function checkConfig(config: ConfigFile): CheckIssue[] {
+export function checkConfig(config: ConfigFile, checkBuilder?: BuilderCheck): CheckIssue[] {
   const issues: CheckIssue[] = [];
   const builders = config.builder ?? {};
   const names = Object.keys(builders);
@@ -25,25 +24,7 @@ export function checkConfig(config: ConfigFile): CheckIssue[] {
     if (b['buildkitd-config'] !== undefined && b['buildkitd-config-inline'] !== undefined) {
       issues.push({ path: at('buildkitd-config-inline'), part: 'key', message: `builder "${name}" sets both buildkitd-config and buildkitd-config-inline: keep one` });
     }
-    const daemonManaged = b.driver === 'docker' || b.driver === 'remote';
-    if (daemonManaged) {
-      const why = b.driver === 'docker' ? 'the docker driver uses the Docker engine\'s own BuildKit' : 'a remote daemon is configured where it runs';
-      for (const key of ['buildkitd-config', 'buildkitd-config-inline', 'buildkitd-flags'] as const) {
-        if (b[key] !== undefined) issues.push({ path: at(key), part: 'key', message: `"${key}" is not supported by driver "${b.driver}" in builder "${name}": ${why}` });
-      }
-    }
-    const ep = b.endpoint;
-    if (b.driver === 'remote') {
-      if (ep === undefined) {
-        issues.push({ path: ['builder', name], part: 'key', message: `builder "${name}" (driver remote) needs an endpoint: tcp://host:port or unix:///path/to/buildkitd.sock` });
-      } else if (!BUILDKIT_ADDR.test(ep)) {
-        issues.push({ path: at('endpoint'), part: 'value', message: `endpoint of builder "${name}" must start with tcp:// or unix://, got "${ep}"` });
-      }
-    } else if (b.driver === 'kubernetes' && ep !== undefined) {
-      issues.push({ path: at('endpoint'), part: 'key', message: `"endpoint" is not used by driver "kubernetes" in builder "${name}": choose the cluster with driver-opts context and kubeconfig` });
-    } else if (ep !== undefined && !DOCKER_HOST.test(ep)) {
-      issues.push({ path: at('endpoint'), part: 'value', message: `endpoint of builder "${name}" must be a Docker host (unix://, tcp://, ssh:// or npipe://), got "${ep}"` });
-    }
+    if (checkBuilder) issues.push(...checkBuilder(name, b));
   }
   const ref = (path: (string | number)[], value: string, what: string): void => {
     if (Object.hasOwn(builders, value)) return;

@@ -2,4 +2,3 @@ export { loadConfig, findConfigFiles, DEFAULT_CONFIG_FILES, BUILDERS_FILES } fro
 export { parseConfigText, MAX_CONFIG_BYTES, type ParsedConfig, type KeyPath, type PositionPart } from './parse.js';
 export { MERGE_RULES } from './merge.js';
 export type * from './types.js';
-export { DRIVER_NAMES } from './types.js';

@@ -200,7 +200,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     return (sources[origin.file] as Source).positionOf(origin.path, part);
   };
 
-  for (const c of checkConfig(config)) {
+  for (const c of checkConfig(config, options.checkBuilder)) {
     const pos = positionOf(c.path, c.part);
     const d: Diagnostic = { file: pos?.file ?? '', line: pos?.line ?? 0, column: pos?.column ?? 0, message: c.message, key: formatKeyPath(c.path), severity: 'error' };
     if (c.suggestion !== undefined) d.suggestion = c.suggestion;

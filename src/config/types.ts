@@ -4,9 +4,6 @@
  * `default-builder`, and the target keys `builder` and `depends-on`.
  */
 
-export type DriverName = 'docker' | 'docker-container' | 'kubernetes' | 'remote';
-export const DRIVER_NAMES: readonly DriverName[] = ['docker', 'docker-container', 'kubernetes', 'remote'];
-
 export type Scalar = string | number | boolean;
 /** Bake accepts `type=local,dest=out` strings and objects for outputs, caches, secrets and ssh. */
 export type CsvOrObject = string | Record<string, Scalar>;
@@ -17,7 +14,8 @@ export interface VariableConfig {
 }
 
 export interface BuilderConfig {
-  driver?: DriverName;
+  /** One of the registry's drivers (the schema's enum, generated from src/drivers/registry.ts). */
+  driver?: string;
   'driver-opts'?: Record<string, Scalar | Record<string, Scalar>>;
   endpoint?: string;
   platforms?: string[];
@@ -115,4 +113,10 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
   /** --var NAME=VALUE: over the environment. */
   vars?: Record<string, string>;
+  /**
+   * The driver's own checks of each builder (endpoint forms, settings the driver cannot use), run with
+   * the file checks so they are reported with positions. The CLI passes the registry's
+   * (src/drivers/capabilities.ts checkBuilderConfig).
+   */
+  checkBuilder?: (name: string, builder: BuilderConfig) => { path: (string | number)[]; part: 'key' | 'value'; message: string }[];
 }

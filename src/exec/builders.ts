@@ -3,9 +3,8 @@
  * the run on that builder derives its own from, and the capabilities detected from the daemon.
  */
 import type { BuildkitClient, Session, WorkerInfo } from '../buildkit/index.js';
-import { createDriver } from '../drivers/index.js';
-import type { Driver } from '../drivers/types.js';
-import type { DriverCapabilities, ResolvedBuilder } from '../plan/types.js';
+import { createDriver, refineCapabilities } from '../drivers/index.js';
+import type { Driver, DriverCapabilities, ResolvedBuilder } from '../drivers/types.js';
 import { effectiveBuildkitVersion } from './versions.js';
 import { trace } from '../trace.js';
 
@@ -56,7 +55,7 @@ export async function openBuilder(builder: ResolvedBuilder, options: OpenBuilder
       session.start(client, options.signal).then(() => trace('session', builder.name)),
     ]);
     trace('workers', builder.name);
-    const caps = detectCapabilities(driver, workers, info?.version, details.engineVersion);
+    const caps = detectCapabilities(builder, workers, info?.version, details.engineVersion);
     const opened = session;
     return {
       builder,
@@ -78,48 +77,16 @@ export async function openBuilder(builder: ResolvedBuilder, options: OpenBuilder
   }
 }
 
-function minorOf(version: string): number {
-  const m = /^v?(\d+)\.(\d+)/.exec(version);
-  if (!m) return 99;
-  return Number(m[1]) > 0 ? 99 : Number(m[2]);
-}
-
-function versionAtLeast(version: string | undefined, minor: number): boolean {
-  if (!version) return false;
-  const m = /^v?(\d+)\.(\d+)/.exec(version);
-  if (!m) return true; // a development build: assume current
-  return Number(m[1]) > 0 || Number(m[2]) >= minor;
-}
-
-export function detectCapabilities(
-  driver: Driver,
+function detectCapabilities(
+  builder: ResolvedBuilder,
   workers: WorkerInfo[],
   infoVersion: string | undefined,
   engineVersion: string | undefined,
 ): DriverCapabilities {
-  const base = driver.staticCapabilities();
-  const version = effectiveBuildkitVersion(infoVersion, engineVersion);
-  const daemon =
-    driver.builder.driver === 'docker'
-      ? `BuildKit ${version ?? '(older than v0.11)'} in Docker ${engineVersion ?? 'engine'}`
-      : `BuildKit ${version ?? '(older than v0.11)'}`;
-  // Info exists from v0.11 on; without it (and without an engine version to go by) the daemon is older.
-  const known = version ?? 'v0.10';
-  const caps: DriverCapabilities = {
-    ...base,
-    ...(version ? { buildkitMinor: minorOf(version) } : {}),
-    namedContexts: versionAtLeast(known, 10),
-    multipleExporters: versionAtLeast(known, 13),
-    daemon,
-  };
-  if (driver.builder.driver === 'docker') {
-    const containerdStore = workers.some((w) => 'org.mobyproject.buildkit.worker.snapshotter' in w.labels);
-    caps.imageStore = containerdStore ? 'containerd' : 'classic';
-    if (containerdStore) {
-      caps.cacheExport = 'all';
-      caps.tarballOutput = true;
-      caps.multiPlatform = true;
-    }
-  }
-  return caps;
+  const buildkitVersion = effectiveBuildkitVersion(infoVersion, engineVersion);
+  return refineCapabilities(builder, {
+    ...(buildkitVersion ? { buildkitVersion } : {}),
+    ...(engineVersion ? { engineVersion } : {}),
+    workerLabels: workers.map((w) => w.labels),
+  });
 }

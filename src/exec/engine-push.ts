@@ -8,7 +8,7 @@
 import { TsbakeError } from '../errors.js';
 import type { AuthProvider } from '../buildkit/session.js';
 import { onJsonLines } from './docker-json-lines.js';
-import type { WorkerInfo } from '../buildkit/index.js';
+import type { DriverCapabilities } from '../drivers/types.js';
 
 export interface EnginePushInput {
   /** The engine's address (the docker builder's endpoint). */
@@ -22,13 +22,14 @@ export interface EnginePushInput {
 }
 
 /**
- * Whether the engine pushes: on the docker driver with the classic store always (its exporter cannot);
- * with the containerd store in the deferred push phase, where the built image is in the engine's store
- * already, so a push costs no second solve (measured: bench/push.js).
+ * Whether the engine pushes, for a builder whose results land in the engine's store (caps.imageStore
+ * set: the docker driver): with the classic store always (its exporter cannot); with the containerd
+ * store in the deferred push phase, where the built image is in the engine's store already, so a push
+ * costs no second solve (measured: bench/push.js).
  */
-export function pushesThroughEngine(driver: string, workers: WorkerInfo[], deferredPhase: boolean): boolean {
-  if (driver !== 'docker') return false;
-  return deferredPhase || !workers.some((w) => 'org.mobyproject.buildkit.worker.snapshotter' in w.labels);
+export function pushesThroughEngine(caps: Pick<DriverCapabilities, 'imageStore'>, deferredPhase: boolean): boolean {
+  if (caps.imageStore === undefined) return false;
+  return deferredPhase || caps.imageStore === 'classic';
 }
 
 /** Pushes every name; returns the manifest digest the registry took (the last name's, all equal). */

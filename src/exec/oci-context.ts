@@ -23,7 +23,7 @@ import { indexEntryFor, putIndexEntry, type ContentStoreDir, type ExporterSpec }
 import { moveDirIntoPlace } from '../buildkit/destination.js';
 import { TsbakeError } from '../errors.js';
 import type { DriverCapabilities, Plan, ResolvedTarget } from '../plan/types.js';
-import type { TargetResult } from './events.js';
+import type { TargetResult } from '../events.js';
 
 /** exporterResponse keys a dependency's result carries for its dependents. */
 export const OCI_LAYOUT_KEY = 'tsbake.oci-layout';

@@ -23,25 +23,11 @@
 import { existsSync } from 'node:fs';
 import type { Plan, ResolvedTarget } from '../plan/types.js';
 import type { ExportSpec } from './solve-request.js';
-import type { EventSink, TargetResult } from './events.js';
+import type { EventSink, PushSummary, TargetResult } from '../events.js';
 
 export type PushMode = 'all' | 'each';
 
-/** What happened to the run's deferred pushes; part of the RunSummary. */
-export interface PushSummary {
-  /**
-   * `pushed`: every deferred push went up. `withheld`: nothing was pushed because a target failed or
-   * the run was interrupted before the push phase. `failed`: some pushes failed (those in `pushed` are
-   * in the registry). `none`: no target of the run pushes (or all push as built).
-   */
-  state: 'pushed' | 'withheld' | 'failed' | 'none';
-  /** Targets whose push was deferred to the end of the run. */
-  deferred: string[];
-  /** Targets pushed in the push phase. */
-  pushed: string[];
-  /** Why nothing was pushed (withheld), or which pushes failed. */
-  reason?: string;
-}
+export type { PushSummary };
 
 export function isPushExporter(e: { type: string; attrs: Record<string, string> }): boolean {
   return (e.type === 'image' || e.type === 'moby') && e.attrs['push'] === 'true';
@@ -130,9 +116,11 @@ export async function runPushPhase(input: PushPhaseInput): Promise<PushSummary> 
         if (built) input.results.set(t.name, { ...built, exporterResponse: { ...built.exporterResponse, ...r.exporterResponse } });
         return;
       }
-      const error = r.state === 'cancelled' || input.signal.aborted ? 'push cancelled' : `push failed: ${r.error ?? 'unknown error'}`;
-      failures.push(`${t.name} (${error})`);
-      if (built) input.results.set(t.name, { ...built, state: r.state === 'cancelled' ? 'cancelled' : 'failed', error });
+      const cancelled = r.state === 'cancelled' || input.signal.aborted;
+      const message = cancelled ? 'push cancelled' : `push failed: ${r.failure?.message ?? 'unknown error'}`;
+      failures.push(`${t.name} (${message})`);
+      const failure = { reason: cancelled ? ('cancelled' as const) : (r.failure?.reason ?? 'build-failed'), message };
+      if (built) input.results.set(t.name, { ...built, state: r.state === 'cancelled' ? 'cancelled' : 'failed', failure });
     }),
   );
   pushed.sort();

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { setMaxListeners } from 'node:events';
 import type { Plan, ResolvedTarget } from '../plan/types.js';
 import { checkCapabilities } from '../plan/index.js';
-import type { BuildEvent, EventSink, TargetResult } from './events.js';
+import { isBuilt, type BuildEvent, type EventSink, type TargetFailure, type TargetResult } from '../events.js';
 import { solveTarget } from './solve-target.js';
 import type { BuilderHandle } from './builders.js';
 import { BuilderPool } from './pool.js';
@@ -20,6 +20,7 @@ import { Semaphore } from './semaphore.js';
 import { writeFileToDestination } from '../buildkit/destination.js';
 import { deferredPushTargets, holdBeforePush, runPushPhase, type PushMode, type PushSummary } from './push.js';
 import { trace } from '../trace.js';
+import { descriptorOf } from '../drivers/index.js';
 
 export interface RunOptions {
   plan: Plan;
@@ -83,24 +84,14 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
     for (const t of targets) emit({ type: 'target-queued', target: t.name, time: Date.now() });
 
     // Open every builder the run needs and check what its daemon can do before any build starts.
-    const handles = new Map<string, BuilderHandle>();
-    const builderNames = [...new Set(targets.map((t) => t.builder))].sort();
-    await Promise.all(
-      builderNames.map(async (name) => {
-        const b = plan.builders[name];
-        if (!b) throw new TsbakeError('invalid-config', `unknown builder "${name}"`);
-        handles.set(name, await pool.get(b, runAbort.signal));
-      }),
-    );
-    const subPlan: Plan = { ...plan, targets: Object.fromEntries(targets.map((t) => [t.name, t])) };
-    const problems = checkCapabilities(subPlan, (b) => handles.get(b.name)?.caps ?? handles.values().next().value!.caps);
+    const handles = await openBuilders(plan, targets, pool, runAbort.signal);
+    const builderNames = [...handles.keys()];
+    const problems = await daemonProblems(plan, targets, handles, env);
     const agents = await sshAgentsFor(targets, env, tmpDir, runAbort.signal);
     ssh = agents;
-    problems.push(...ssh.problems, ...(await loadProblems(targets, plan, env)));
-    const errors = problems.filter((d) => d.severity === 'error');
-    if (errors.length > 0) {
-      throw new TsbakeError('capability', errors.map(formatDiagnostic).join('\n'), { diagnostics: errors });
-    }
+    problems.push(...ssh.problems);
+    const refused = refusalOf(problems);
+    if (refused) throw refused;
 
     const global = new Semaphore(options.parallelism ?? Infinity);
     const perBuilder = new Map<string, Semaphore>();
@@ -128,15 +119,17 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
       const depResults = await Promise.all((deps.get(t.name) ?? []).map((d) => done.get(d)!));
       const failedDep = depResults.find((r) => r.state === 'failed' || r.state === 'cancelled' || r.state === 'skipped');
       if (failedDep || runAbort.signal.aborted) {
-        const reason = failedDep ? `dependency ${failedDep.target} ${failedDep.state}` : 'the run was cancelled';
-        emit({ type: 'target-skipped', target: t.name, reason, time: Date.now() });
-        return skipped(t.name, reason);
+        const failure: TargetFailure = failedDep
+          ? { reason: 'dependency-failed', message: `dependency ${failedDep.target} ${failedDep.state}` }
+          : CANCELLED;
+        emit({ type: 'target-skipped', target: t.name, failure, time: Date.now() });
+        return skipped(t.name, failure);
       }
       const release = [await global.acquire(runAbort.signal), await perBuilder.get(t.builder)!.acquire(runAbort.signal)];
       try {
         if (runAbort.signal.aborted) {
-          emit({ type: 'target-skipped', target: t.name, reason: 'the run was cancelled', time: Date.now() });
-          return skipped(t.name, 'the run was cancelled');
+          emit({ type: 'target-skipped', target: t.name, failure: CANCELLED, time: Date.now() });
+          return skipped(t.name, CANCELLED);
         }
         const result = await solveTarget({ ...solveInput(t), emit, holdPush: deferred.has(t.name) });
         if (result.state === 'failed' && !options.keepGoing) runAbort.abort(new Error(`target ${t.name} failed`));
@@ -148,13 +141,13 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
     for (const t of targets) {
       const p = runOne(t).catch((err: unknown): TargetResult => {
         if (runAbort.signal.aborted) {
-          emit({ type: 'target-skipped', target: t.name, reason: 'the run was cancelled', time: Date.now() });
-          return skipped(t.name, 'the run was cancelled');
+          emit({ type: 'target-skipped', target: t.name, failure: CANCELLED, time: Date.now() });
+          return skipped(t.name, CANCELLED);
         }
-        const message = err instanceof Error ? err.message : String(err);
-        emit({ type: 'target-failed', target: t.name, error: message, logTail: [], durationMs: 0, time: Date.now() });
+        const failure = failureOf(err);
+        emit({ type: 'target-failed', target: t.name, failure, logTail: [], durationMs: 0, time: Date.now() });
         if (!options.keepGoing) runAbort.abort(err);
-        return { target: t.name, state: 'failed', exporterResponse: {}, durationMs: 0, error: message, steps: { total: 0, cached: 0 } };
+        return { target: t.name, state: 'failed', exporterResponse: {}, durationMs: 0, failure, steps: { total: 0, cached: 0 } };
       });
       done.set(t.name, p);
       p.then((r) => {
@@ -213,8 +206,46 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
   };
 }
 
-function isBuilt(r: TargetResult | undefined): boolean {
-  return r !== undefined && (r.state === 'built' || r.state === 'cached');
+/** The open builders of `targets`, by name (opened through `pool`, which keeps them). */
+async function openBuilders(plan: Plan, targets: ResolvedTarget[], pool: BuilderPool, signal: AbortSignal): Promise<Map<string, BuilderHandle>> {
+  const handles = new Map<string, BuilderHandle>();
+  const names = [...new Set(targets.map((t) => t.builder))].sort();
+  await Promise.all(
+    names.map(async (name) => {
+      const b = plan.builders[name];
+      if (!b) throw new TsbakeError('invalid-config', `unknown builder "${name}"`);
+      handles.set(name, await pool.get(b, signal));
+    }),
+  );
+  return new Map(names.map((n) => [n, handles.get(n)!]));
+}
+
+/** What the builders' daemons refuse of `targets`: capabilities, and loads their engine cannot take. */
+async function daemonProblems(plan: Plan, targets: ResolvedTarget[], handles: Map<string, BuilderHandle>, env: Record<string, string | undefined>): Promise<Diagnostic[]> {
+  const subPlan: Plan = { ...plan, targets: Object.fromEntries(targets.map((t) => [t.name, t])) };
+  const problems = checkCapabilities(subPlan, (b) => handles.get(b.name)?.caps ?? handles.values().next().value!.caps);
+  problems.push(...(await loadProblems(targets, plan, env)));
+  return problems;
+}
+
+/** The error a run is refused with (exit 2), when some of `problems` are errors. */
+function refusalOf(problems: Diagnostic[]): TsbakeError | undefined {
+  const errors = problems.filter((d) => d.severity === 'error');
+  if (errors.length === 0) return undefined;
+  return new TsbakeError('capability', errors.map(formatDiagnostic).join('\n'), { diagnostics: errors });
+}
+
+/**
+ * The check runPlan makes before any build, for every target of `plan`: opens their builders (the pool
+ * keeps them) and throws the same refusal (TsbakeError 'capability') a run of the plan would. Watch
+ * calls it before the first build of each plan, so it refuses what `run` refuses before building
+ * anything. Errors other than a refusal (a daemon that cannot be reached) are thrown as they are.
+ */
+export async function checkPlanOnBuilders(plan: Plan, options: { pool: BuilderPool; env: Record<string, string | undefined>; signal: AbortSignal }): Promise<void> {
+  const targets = plan.order.map((n) => plan.targets[n]!);
+  const handles = await openBuilders(plan, targets, options.pool, options.signal);
+  const refused = refusalOf(await daemonProblems(plan, targets, handles, options.env));
+  if (refused) throw refused;
 }
 
 /**
@@ -223,7 +254,11 @@ function isBuilt(r: TargetResult | undefined): boolean {
  */
 async function loadProblems(targets: ResolvedTarget[], plan: Plan, env: Record<string, string | undefined>): Promise<Diagnostic[]> {
   const loading = targets.filter(
-    (t) => plan.builders[t.builder]?.driver !== 'docker' && t.platforms.length > 1 && t.outputs.some((o) => o.type === 'docker' && o.attrs['dest'] === undefined),
+    (t) => {
+      const b = plan.builders[t.builder];
+      const streamed = b !== undefined && descriptorOf(b.driver).resultStore === 'tarball';
+      return streamed && t.platforms.length > 1 && t.outputs.some((o) => o.type === 'docker' && o.attrs['dest'] === undefined);
+    },
   );
   if (loading.length === 0) return [];
   const host = env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
@@ -239,8 +274,16 @@ async function loadProblems(targets: ResolvedTarget[], plan: Plan, env: Record<s
   }));
 }
 
-function skipped(target: string, reason: string): TargetResult {
-  return { target, state: 'skipped', exporterResponse: {}, durationMs: 0, error: reason, steps: { total: 0, cached: 0 } };
+const CANCELLED: TargetFailure = { reason: 'cancelled', message: 'the run was cancelled' };
+
+function skipped(target: string, failure: TargetFailure): TargetResult {
+  return { target, state: 'skipped', exporterResponse: {}, durationMs: 0, failure, steps: { total: 0, cached: 0 } };
+}
+
+/** An error thrown for a target as its failure: a TsbakeError keeps its reason. */
+export function failureOf(err: unknown): TargetFailure {
+  const message = err instanceof Error ? err.message : String(err);
+  return { reason: err instanceof TsbakeError ? err.reason : 'build-failed', message };
 }
 
 /**

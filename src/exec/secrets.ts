@@ -21,8 +21,26 @@ export function secretProviderFor(target: ResolvedTarget, env: Record<string, st
     }
     try {
       return new Uint8Array(await fs.readFile(entry.source.path));
-    } catch {
-      return undefined;
+    } catch (err) {
+      // Thrown, not "not found": an optional mount would go on without the secret and say nothing. The
+      // session sends it to BuildKit as `secret ID: …`, which fails the step with it (buildx refuses a
+      // secret file it cannot stat before the build; tsbake reads it when BuildKit asks, so it says so then).
+      throw new Error(`cannot read the file ${entry.source.path} (${whyUnreadable(err)})`);
     }
   };
+}
+
+function whyUnreadable(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'it does not exist';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    default:
+      return err instanceof Error ? err.message : String(err);
+  }
 }

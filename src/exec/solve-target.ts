@@ -8,10 +8,11 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Plan, ResolvedTarget } from '../plan/types.js';
-import type { EventSink, TargetResult } from './events.js';
+import type { EventSink, TargetResult } from '../events.js';
 import type { BuilderHandle } from './builders.js';
 import { solveSpecFor, type ExportSpec } from './solve-request.js';
 import { BuildkitConnectionLostError, BuildkitSolveError } from '../buildkit/errors.js';
+import { TsbakeError } from '../errors.js';
 import { BuildkitClient, type ExporterSpec, type StatusUpdate } from '../buildkit/index.js';
 import { loadImageTarball, localEngineStore } from './load.js';
 import { secretProviderFor } from './secrets.js';
@@ -20,6 +21,7 @@ import { planContentStores, requireOciHandoff, type ContentStorePlan } from './o
 import { holdBackPushes, isPushExporter, pushingOnly } from './push.js';
 import { pushThroughEngine, pushesThroughEngine } from './engine-push.js';
 import { dockerConfigAuth } from '../buildkit/auth.js';
+import { descriptorOf } from '../drivers/index.js';
 import { trace } from '../trace.js';
 
 export interface SolveTargetInput {
@@ -73,7 +75,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
     }
     const spec = solveSpecFor({
       target: t,
-      mobyExporter: handle.builder.driver === 'docker',
+      mobyExporter: descriptorOf(handle.builder.driver).resultStore === 'engine',
       dependencyRefs,
       ...(inlineDockerfileDir ? { inlineDockerfileDir } : {}),
     });
@@ -86,7 +88,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
     }
     // The docker driver: on a classic-store engine the engine pushes, after the solve; in the deferred
     // push phase it pushes on every store, as the image is in the engine already (engine-push.ts).
-    const engineNames = pushesThroughEngine(handle.builder.driver, handle.workers, input.phase === 'push')
+    const engineNames = pushesThroughEngine(handle.caps, input.phase === 'push')
       ? [...new Set(spec.exporters.filter(isPushExporter).flatMap((e) => (e.attrs['name'] ?? '').split(',').filter(Boolean)))]
       : [];
     const enginePush = async (): Promise<Record<string, string>> => {
@@ -117,7 +119,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       internalRef = pushed?.attrs['name']?.split(',')[0];
     }
 
-    let imageStore = handle.builder.driver === 'docker' ? handle.caps.imageStore : undefined;
+    let imageStore = handle.caps.imageStore;
     if (spec.exporters.some((e) => e.output?.kind === 'load')) {
       const store = await localEngineStore(input.env);
       imageStore = store;
@@ -199,11 +201,13 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       (err instanceof BuildkitSolveError ? err.locationText() : undefined) ??
       (failedVertex ? await locateStep(t, failedVertex[1].name) : undefined);
     const tail = failedVertex ? (logTail.get(failedVertex[0]) ?? []) : [];
+    // A refusal raised inside the solve (a TsbakeError) keeps its reason, and so its exit code.
+    const reason = err instanceof TsbakeError ? err.reason : err instanceof BuildkitConnectionLostError ? 'daemon-error' : 'build-failed';
+    const failure = { reason, message, ...(location ? { location } : {}) };
     emit({
       type: 'target-failed',
       target: t.name,
-      error: message,
-      ...(location ? { location } : {}),
+      failure,
       logTail: tail,
       durationMs,
       contextBytes: transfer.bytesSent,
@@ -215,8 +219,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       exporterResponse: {},
       buildRef: ref,
       durationMs,
-      error: message,
-      ...(location ? { location } : {}),
+      failure,
       steps: stepsOf(),
       contextBytes: transfer.bytesSent,
     };

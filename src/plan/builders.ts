@@ -3,13 +3,11 @@
  * when none is declared; and which builder builds each target.
  */
 import path from 'node:path';
-import type { BuilderConfig, ConfigFile, DriverName, Scalar } from '../config/types.js';
-import { DRIVER_NAMES } from '../config/types.js';
+import type { BuilderConfig, ConfigFile, Scalar } from '../config/types.js';
 import { type Problems, suggest } from './problems.js';
-import type { ResolvedBuilder } from './types.js';
+import type { DriverSet, ResolvedBuilder } from './types.js';
 
 export const IMPLICIT_BUILDER = 'default';
-export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 
 function flattenOpts(opts: BuilderConfig['driver-opts']): Record<string, string> {
   const out: Record<string, string> = {};
@@ -21,14 +19,15 @@ function flattenOpts(opts: BuilderConfig['driver-opts']): Record<string, string>
   return out;
 }
 
-export function resolveBuilder(name: string, b: BuilderConfig, baseDir: string, problems: Problems): ResolvedBuilder {
+export function resolveBuilder(name: string, b: BuilderConfig, baseDir: string, drivers: DriverSet, problems: Problems): ResolvedBuilder {
   // Without `driver`, a builder is a BuildKit container as `docker buildx create` makes by default.
-  let driver: DriverName = 'docker-container';
+  let driver = drivers.defaultDriver;
   if (b.driver !== undefined) {
-    if ((DRIVER_NAMES as readonly string[]).includes(b.driver)) driver = b.driver;
+    const names = Object.keys(drivers.descriptors);
+    if (Object.hasOwn(drivers.descriptors, b.driver)) driver = b.driver;
     else {
-      problems.error('invalid-config', ['builder', name, 'driver'], `builder "${name}": unknown driver "${String(b.driver)}" (drivers: ${DRIVER_NAMES.join(', ')})`, {
-        suggestion: suggest(String(b.driver), DRIVER_NAMES),
+      problems.error('invalid-config', ['builder', name, 'driver'], `builder "${name}": unknown driver "${String(b.driver)}" (drivers: ${names.join(', ')})`, {
+        suggestion: suggest(String(b.driver), names),
       });
     }
   }
@@ -41,9 +40,6 @@ export function resolveBuilder(name: string, b: BuilderConfig, baseDir: string, 
     defaultLoad: driverOpts['default-load'] === 'true',
     implicit: false,
   };
-  if (driver === 'remote' && !b.endpoint) {
-    problems.error('invalid-config', ['builder', name], `builder "${name}": the remote driver needs an endpoint (tcp://host:port or unix:///path)`);
-  }
   if (b.endpoint !== undefined) r.endpoint = b.endpoint;
   if (b['buildkitd-config'] !== undefined) r.buildkitdConfig = path.resolve(baseDir, b['buildkitd-config']);
   if (b['buildkitd-config-inline'] !== undefined) r.buildkitdConfigInline = b['buildkitd-config-inline'];
@@ -54,16 +50,23 @@ export function resolveBuilder(name: string, b: BuilderConfig, baseDir: string, 
   return r;
 }
 
-export function resolveBuilders(config: ConfigFile, baseDir: string, env: Record<string, string | undefined>, problems: Problems): Record<string, ResolvedBuilder> {
+export function resolveBuilders(
+  config: ConfigFile,
+  baseDir: string,
+  env: Record<string, string | undefined>,
+  drivers: DriverSet,
+  problems: Problems,
+): Record<string, ResolvedBuilder> {
   const declared = config.builder ?? {};
   const out: Record<string, ResolvedBuilder> = {};
-  for (const name of Object.keys(declared).sort()) out[name] = resolveBuilder(name, declared[name]!, baseDir, problems);
+  for (const name of Object.keys(declared).sort()) out[name] = resolveBuilder(name, declared[name]!, baseDir, drivers, problems);
   if (Object.keys(out).length === 0) {
+    const endpoint = drivers.descriptors[drivers.implicitDriver]?.defaultEndpoint?.(env);
     out[IMPLICIT_BUILDER] = {
       name: IMPLICIT_BUILDER,
-      driver: 'docker',
+      driver: drivers.implicitDriver,
       driverOpts: {},
-      endpoint: env.DOCKER_HOST || DEFAULT_DOCKER_HOST,
+      ...(endpoint !== undefined ? { endpoint } : {}),
       platforms: [],
       defaultLoad: false,
       implicit: true,

@@ -1,43 +1,10 @@
 /**
- * What each driver can do, and the refusals made before anything is sent to a daemon. Messages use
+ * The refusals made before anything is sent to a daemon, from what each builder's driver can do (the
+ * descriptors' tables, src/drivers/<name>/descriptor.ts, passed in through PlanOptions). Messages use
  * buildx's words where buildx has them (build/build.go notSupported) and always name target and builder.
  */
-import type { DriverName } from '../config/types.js';
 import type { Diagnostic } from '../errors.js';
 import type { DriverCapabilities, Plan, ResolvedBuilder, TypedEntry } from './types.js';
-
-const ALL: DriverCapabilities = {
-  loadsByDefault: false,
-  cacheExport: 'all',
-  tarballOutput: true,
-  multiPlatform: true,
-  buildkitConfig: true,
-  namedContexts: true,
-  multipleExporters: true,
-};
-
-/** The plan-time table; at run time the CLI passes what the daemon reports instead. */
-export function staticCapabilities(driver: DriverName): DriverCapabilities {
-  switch (driver) {
-    case 'docker':
-      // The classic image store of the Docker engine.
-      return {
-        loadsByDefault: true,
-        cacheExport: 'inline',
-        tarballOutput: false,
-        multiPlatform: false,
-        buildkitConfig: false,
-        namedContexts: true,
-        multipleExporters: false,
-        daemon: 'the Docker engine',
-      };
-    case 'remote':
-      return { ...ALL, buildkitConfig: false };
-    case 'docker-container':
-    case 'kubernetes':
-      return { ...ALL };
-  }
-}
 
 const SWITCH = 'Switch to a different driver, or turn on the containerd image store, and try again.';
 
@@ -116,7 +83,7 @@ export function checkCapabilities(
   for (const [name, users] of [...builderUsers].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const b = plan.builders[name]!;
     if (caps(b).buildkitConfig) continue;
-    const why = b.driver === 'docker' ? 'BuildKit is managed by the Docker daemon' : 'the BuildKit daemon is managed externally';
+    const why = caps(b).buildkitConfigRefusal ?? 'the BuildKit daemon is managed externally';
     const fields: [string, unknown][] = [
       ['buildkitd-config', b.buildkitdConfig],
       ['buildkitd-config-inline', b.buildkitdConfigInline],

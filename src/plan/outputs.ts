@@ -2,8 +2,8 @@
  * The loading rules: what a target exports once the driver's default, the file's outputs, --load and
  * --push are combined.
  *
- * - docker driver: no output → `type=docker` (the engine's own image store, every tag). The engine's
- *   `image` exporter also stores the image, so on this driver an `image` output counts as loaded and
+ * - a driver whose results land in the engine's own store (docker): no output → `type=docker` (every
+ *   tag). The engine's `image` exporter also stores the image, so there an `image` output counts as loaded and
  *   --push turns the store output into `type=image,push=true` (one exporter, as BuildKit < v0.13 needs).
  * - other drivers: no output → nothing exported (with a warning) unless the builder has default-load.
  * - explicit outputs replace the default; `type=cacheonly` opts out of it.
@@ -26,6 +26,8 @@ export interface OutputInput {
   tags: readonly string[];
   builder: ResolvedBuilder;
   loadsByDefault: boolean;
+  /** Where the builder's driver puts a loaded image: `engine` exports into the engine's store itself. */
+  resultStore: 'engine' | 'tarball';
   load: boolean;
   push: boolean;
   /** Built only as another target's `target:` context: no "no output" warning (bake: cacheonly). */
@@ -44,8 +46,8 @@ function resolvePaths(entry: TypedEntry, baseDir: string): TypedEntry {
   return { type: entry.type, attrs };
 }
 
-function isLoaded(o: TypedEntry, driver: string): boolean {
-  return (o.type === 'docker' && o.attrs.dest === undefined) || (driver === 'docker' && o.type === 'image');
+function isLoaded(o: TypedEntry, resultStore: OutputInput['resultStore']): boolean {
+  return (o.type === 'docker' && o.attrs.dest === undefined) || (resultStore === 'engine' && o.type === 'image');
 }
 
 export function planOutputs(input: OutputInput, problems: Problems): TypedEntry[] {
@@ -101,7 +103,7 @@ export function planOutputs(input: OutputInput, problems: Problems): TypedEntry[
 
   if (input.push || input.load) outputs = outputs.filter((o) => o.type !== 'cacheonly');
   if (input.push) {
-    if (builder.driver === 'docker') {
+    if (input.resultStore === 'engine') {
       outputs = outputs.map((o) => (o.type === 'docker' && o.attrs.dest === undefined ? { type: 'image', attrs: {} } : o));
     }
     let found = false;
@@ -112,7 +114,7 @@ export function planOutputs(input: OutputInput, problems: Problems): TypedEntry[
     });
     if (!found) outputs.push({ type: 'image', attrs: { push: 'true' } });
   }
-  if (input.load && !outputs.some((o) => isLoaded(o, builder.driver))) outputs.push({ type: 'docker', attrs: {} });
+  if (input.load && !outputs.some((o) => isLoaded(o, input.resultStore))) outputs.push({ type: 'docker', attrs: {} });
 
   const pushes = outputs.some((o) => o.type === 'image' && o.attrs.push === 'true' && !o.attrs.name);
   if (pushes && input.tags.length === 0) {

@@ -4,7 +4,7 @@
  * collected across stages and thrown once. Pure: no daemon, no file reads.
  */
 import type { LoadedConfig, TargetConfig } from '../config/types.js';
-import { staticCapabilities, checkCapabilities } from './capabilities.js';
+import { checkCapabilities } from './capabilities.js';
 import { createBuilderChooser, resolveBuilders } from './builders.js';
 import { computeGraph, sortEdges } from './graph.js';
 import { createGroupExpander, requestedTargets, usedGroups } from './groups.js';
@@ -16,7 +16,7 @@ import { Problems, listNames, suggest } from './problems.js';
 import { resolveTarget } from './target.js';
 import type { DriverCapabilities, GraphEdge, Plan, PlanOptions, ResolvedBuilder, ResolvedTarget } from './types.js';
 
-export function resolvePlan(loaded: LoadedConfig, options: PlanOptions = {}): Plan {
+export function resolvePlan(loaded: LoadedConfig, options: PlanOptions): Plan {
   const problems = new Problems(loaded);
   const env = options.env ?? process.env;
   const config = loaded.config;
@@ -83,9 +83,10 @@ export function resolvePlan(loaded: LoadedConfig, options: PlanOptions = {}): Pl
   }
   sortEdges(edges);
 
-  const builders = resolveBuilders(config, loaded.baseDir, env, problems);
+  const { drivers } = options;
+  const builders = resolveBuilders(config, loaded.baseDir, env, drivers, problems);
   const chooseBuilder = createBuilderChooser(config, builders, options.builder, env, problems);
-  const caps = options.capabilities ?? ((b: ResolvedBuilder): DriverCapabilities => staticCapabilities(b.driver));
+  const caps = options.capabilities ?? ((b: ResolvedBuilder): DriverCapabilities => drivers.descriptors[b.driver]!.capabilities(b));
   const capsCache = new Map<string, DriverCapabilities>();
   const capsOf = (b: ResolvedBuilder): DriverCapabilities => {
     let c = capsCache.get(b.name);
@@ -128,6 +129,7 @@ export function resolvePlan(loaded: LoadedConfig, options: PlanOptions = {}): Pl
             tags: c.tags ?? [],
             builder,
             loadsByDefault: capsOf(builder).loadsByDefault,
+            resultStore: drivers.descriptors[builder.driver]!.resultStore,
             load: !linked && (load ?? false),
             push: !linked && (push ?? false),
             linked,
@@ -137,7 +139,7 @@ export function resolvePlan(loaded: LoadedConfig, options: PlanOptions = {}): Pl
           problems,
         )
       : [];
-    targets[name] = resolveTarget(
+    const t = resolveTarget(
       {
         name,
         origin: origin(name),
@@ -149,6 +151,7 @@ export function resolvePlan(loaded: LoadedConfig, options: PlanOptions = {}): Pl
       },
       problems,
     );
+    targets[name] = t;
   }
 
   const graph = computeGraph(Object.keys(targets), edges);

@@ -1,7 +1,10 @@
 /**
  * What was resolved: every field decided, camelCase. Produced by plan/, consumed by exec/, ui/, cli/.
  */
-import type { DriverName, TargetConfig } from '../config/types.js';
+import type { TargetConfig } from '../config/types.js';
+import type { DriverCapabilities, DriverSet, ResolvedBuilder } from '../drivers/types.js';
+
+export type { DriverCapabilities, DriverDescriptor, DriverSet, ResolvedBuilder } from '../drivers/types.js';
 import type { Diagnostic } from '../errors.js';
 
 /** `type=…` plus the remaining key=value attributes, all strings (bake's CSV form parsed). */
@@ -63,26 +66,6 @@ export interface ResolvedTarget {
   builder: string;
 }
 
-export interface ResolvedBuilder {
-  name: string;
-  driver: DriverName;
-  /** Driver options as strings (`env.FOO`, `requests.cpu` flattened with dots). */
-  driverOpts: Record<string, string>;
-  endpoint?: string;
-  platforms: string[];
-  /** Absolute path. */
-  buildkitdConfig?: string;
-  buildkitdConfigInline?: string;
-  buildkitdFlags?: string;
-  defaultLoad: boolean;
-  parallelism?: number;
-  /** `each`: push as soon as built (bake's way); absent or `all`: push after the whole run built. */
-  push?: 'all' | 'each';
-  description?: string;
-  /** True for the builder `default` made up when none is declared. */
-  implicit: boolean;
-}
-
 export interface GraphEdge {
   from: string; // dependent
   to: string; // dependency
@@ -127,25 +110,6 @@ export interface BakeTargetView {
   linked: boolean;
 }
 
-/** What a driver's daemon can do; static per driver at plan time, detected from the daemon at run time. */
-export interface DriverCapabilities {
-  loadsByDefault: boolean;
-  cacheExport: 'inline' | 'all';
-  tarballOutput: boolean;
-  multiPlatform: boolean;
-  buildkitConfig: boolean;
-  /** Dockerfile frontend `context:NAME` support (BuildKit >= v0.10). */
-  namedContexts: boolean;
-  /** Several exporters in one solve (BuildKit >= v0.13). */
-  multipleExporters: boolean;
-  /** BuildKit minor version when known at run time (8 for v0.8); undefined at plan time. */
-  buildkitMinor?: number;
-  /** Text naming the daemon, used in refusals ("BuildKit v0.8.2 in Docker 20.10.24"). */
-  daemon?: string;
-  /** docker driver at run time: the engine's image store, which decides what an image ID is. */
-  imageStore?: 'containerd' | 'classic';
-}
-
 export interface PlanOptions {
   /** Targets or groups named on the command line; empty → `default`. */
   names?: string[];
@@ -158,6 +122,8 @@ export interface PlanOptions {
   env?: Record<string, string | undefined>;
   /** For `print`: problems only a build would hit (pushing without a tag) are warnings, as bake prints them. */
   printOnly?: boolean;
-  /** Capabilities per builder name; when absent the static table for its driver is used. */
+  /** The drivers there are (src/drivers/registry.ts): names, option checks, static capabilities. */
+  drivers: DriverSet;
+  /** Capabilities per builder; when absent its driver's static table is used. */
   capabilities?: (builder: ResolvedBuilder) => DriverCapabilities;
 }

@@ -2,7 +2,7 @@
  * Pure text helpers shared by the renderers: durations, byte counts, the end-of-run summary,
  * warnings and failures.
  */
-import type { BuildEvent, TargetResult, TargetState } from '../exec/events.js';
+import type { BuildEvent, TargetResult, TargetState } from '../events.js';
 
 type WarningEvent = Extract<BuildEvent, { type: 'warning' }>;
 
@@ -117,14 +117,14 @@ export function formatSummary(results: TargetResult[], options: SummaryOptions =
     const state = p[STATE_COLOR[r.state]](r.state.padEnd(stateWidth));
     lines.push(`  ${r.target.padEnd(nameWidth)}  ${state}  ${duration}${steps}`.trimEnd());
     if (r.state === 'failed') {
-      const error = r.error ?? 'build failed';
+      const error = r.failure?.message ?? 'build failed';
       const [head = '', ...rest] = error.split('\n');
       lines.push(`    ${p.red(`ERROR: ${head}`)}`);
       for (const more of rest) if (more.trim()) lines.push(`    ${more}`);
-      if (r.location) lines.push(`    at ${r.location}`);
-    } else if (r.error) {
+      if (r.failure?.location) lines.push(`    at ${r.failure.location}`);
+    } else if (r.failure) {
       // skipped/cancelled targets carry the reason here
-      lines.push(`    ${p.dim(firstLine(r.error))}`);
+      lines.push(`    ${p.dim(firstLine(r.failure.message))}`);
     }
   }
   return lines.join('\n') + '\n';

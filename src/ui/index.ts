@@ -1,5 +1,5 @@
 /**
- * Progress output. Renderers consume the executor's typed events (src/exec/events.ts) and never see
+ * Progress output. Renderers consume the typed events (src/events.ts) and never see
  * anything the events do not carry (no secret values reach them).
  */
 import { createJsonRenderer } from './json.js';
@@ -10,6 +10,8 @@ import type { ProgressMode, Renderer, RendererOptions, ResolvedProgressMode } fr
 
 export type { OutputStream, ProgressMode, Renderer, RendererOptions, ResolvedProgressMode, RunSummaryLike } from './types.js';
 export type { RunSummaryLine } from './json.js';
+export { jsonLine } from './json.js';
+export { createWatchRenderer, type WatchRenderer, type WatchRendererOptions } from './watch.js';
 export { formatBytes, formatDuration, formatFailure, formatSummary, formatWarning, imageIdOf } from './format.js';
 export type { SummaryOptions } from './format.js';
 

@@ -4,7 +4,7 @@
  * `#3 DONE 0.4s`, `#3 0.123 hello`, `#3 ERROR: …`) with a `[target]` prefix; vertexes are numbered per
  * target in the order they are first shown.
  */
-import type { BuildEvent, StepInfo } from '../exec/events.js';
+import type { BuildEvent, StepInfo } from '../events.js';
 import { formatDuration, formatProgress, formatSummary, formatWarning } from './format.js';
 import { StepTracker, type TrackedStep } from './steps.js';
 import type { OutputStream, Renderer, RunSummaryLike } from './types.js';
@@ -111,8 +111,8 @@ export function createPlainRenderer(options: PlainRendererOptions): Renderer {
         case 'target-failed':
           flushTarget(e.target, e.time);
           write([
-            `[${e.target}] FAILED ${formatDuration(e.durationMs)}: ${e.error}`,
-            ...(e.location ? [`[${e.target}]   at ${e.location}`] : []),
+            `[${e.target}] FAILED ${formatDuration(e.durationMs)}: ${e.failure.message}`,
+            ...(e.failure.location ? [`[${e.target}]   at ${e.failure.location}`] : []),
           ]);
           return;
         case 'target-cancelled':
@@ -120,7 +120,7 @@ export function createPlainRenderer(options: PlainRendererOptions): Renderer {
           write([`[${e.target}] CANCELED`]);
           return;
         case 'target-skipped':
-          write([`[${e.target}] SKIPPED: ${e.reason}`]);
+          write([`[${e.target}] SKIPPED: ${e.failure.message}`]);
           return;
       }
     },

@@ -2,7 +2,7 @@
  * `--progress=quiet`: nothing while building but errors (on stderr); at the end the image ID of each
  * target that produced one, one per line on stdout, as `docker build -q` prints it.
  */
-import type { BuildEvent } from '../exec/events.js';
+import type { BuildEvent } from '../events.js';
 import { formatFailure, imageIdOf } from './format.js';
 import type { OutputStream, Renderer, RunSummaryLike } from './types.js';
 
@@ -14,11 +14,11 @@ export function createQuietRenderer(options: { stdout: OutputStream; stderr: Out
   };
   return {
     onEvent(e: BuildEvent) {
-      if (e.type === 'target-failed') fail(e.target, e.error, e.location, e.logTail);
+      if (e.type === 'target-failed') fail(e.target, e.failure.message, e.failure.location, e.logTail);
     },
     async finish(summary: RunSummaryLike) {
       for (const r of summary.results) {
-        if (r.state === 'failed' && !reported.has(r.target)) fail(r.target, r.error ?? 'build failed', r.location, []);
+        if (r.state === 'failed' && !reported.has(r.target)) fail(r.target, r.failure?.message ?? 'build failed', r.failure?.location, []);
       }
       // Targets in the order they were asked for, then any the run added.
       const rank = new Map(options.targets.map((t, i) => [t, i]));

@@ -2,7 +2,7 @@
  * Per-target bookkeeping of BuildKit vertexes ("steps"): numbering in order of display, merged state
  * (the daemon resends a vertex as it changes), and log lines reassembled from chunks.
  */
-import type { StepInfo } from '../exec/events.js';
+import type { StepInfo } from '../events.js';
 
 export interface TrackedStep {
   id: string;

@@ -6,7 +6,7 @@
  * On a non-terminal stderr, listr2's line-by-line "simple" renderer is used instead.
  */
 import { DefaultRenderer, Listr, ListrLogger, ProcessOutput, type ListrTaskWrapper, type SimpleRenderer } from 'listr2';
-import type { BuildEvent, TargetResult, TargetState } from '../exec/events.js';
+import type { BuildEvent, TargetResult, TargetState } from '../events.js';
 import { firstLine, formatDuration, formatFailure, formatProgress, formatSummary, formatWarning } from './format.js';
 import { StepTracker, type TrackedStep } from './steps.js';
 import type { OutputStream, Renderer, RunSummaryLike } from './types.js';
@@ -299,8 +299,8 @@ export function createTtyRenderer(options: TtyRendererOptions): Renderer {
         case 'target-failed':
           row.state = 'failed';
           row.durationMs = e.durationMs;
-          row.error = e.error;
-          row.location = e.location;
+          row.error = e.failure.message;
+          row.location = e.failure.location;
           row.logTail = e.logTail;
           settle(row);
           return;
@@ -310,7 +310,7 @@ export function createTtyRenderer(options: TtyRendererOptions): Renderer {
           return;
         case 'target-skipped':
           row.state = 'skipped';
-          row.reason = e.reason;
+          row.reason = e.failure.message;
           settle(row);
           return;
       }
@@ -330,9 +330,9 @@ export function createTtyRenderer(options: TtyRendererOptions): Renderer {
           const r = byTarget.get(row.name);
           row.state = r && r.state !== 'queued' && r.state !== 'running' ? r.state : 'cancelled';
           row.durationMs = r?.durationMs ?? row.durationMs;
-          row.error = r?.error ?? row.error;
-          row.location = r?.location ?? row.location;
-          if (row.state === 'skipped') row.reason = r?.error;
+          row.error = r?.failure?.message ?? row.error;
+          row.location = r?.failure?.location ?? row.location;
+          if (row.state === 'skipped') row.reason = r?.failure?.message;
         }
         settle(row); // or, when listr has not called the row's task yet, the task settles itself
       }

@@ -1,4 +1,4 @@
-import type { BuildEvent, TargetResult } from '../exec/events.js';
+import type { BuildEvent, TargetResult } from '../events.js';
 import type { PushSummary } from '../exec/push.js';
 
 /** What the user asks for with `--progress`. */

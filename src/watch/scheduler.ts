@@ -4,20 +4,26 @@
  * building; a dependency that failed skips its dependents. A new change to a building target aborts
  * that build and queues it again (or only queues it when cancelInFlight is false).
  */
-import type { TargetResult } from '../exec/events.js';
+import type { TargetFailure, TargetResult, WatchEvent } from '../events.js';
+import { TsbakeError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
-import type { TypedEmitter } from './emitter.js';
-import type { WatchEvents } from './events.js';
 import { createTargetGraph, type TargetGraph } from './graph.js';
 
 export interface SchedulerOptions {
   build: (plan: Plan, target: string, signal: AbortSignal) => Promise<TargetResult>;
-  emitter: TypedEmitter<WatchEvents>;
+  /** Reports a watch event (the watcher stamps its time). */
+  emit: WatchEmit;
+  /** The watch session's signal: it aborts every build (each build also has its own controller). */
+  signal: AbortSignal;
   cancelInFlight: boolean;
   concurrency: number;
   /** Returns why a target cannot be built right now (context or Dockerfile missing), or undefined. */
   precheck: (target: string) => string | undefined;
 }
+
+/** A watch event without its time. */
+export type UntimedWatchEvent = WatchEvent extends infer E ? (E extends unknown ? Omit<E, 'time'> : never) : never;
+export type WatchEmit = (event: UntimedWatchEvent) => void;
 
 interface Run {
   controller: AbortController;
@@ -103,7 +109,7 @@ export class Scheduler {
         run.controller.abort(new Error('superseded by a newer change'));
         this.#running.delete(name);
         this.#draining.add(run);
-        this.#opts.emitter.emit('build-cancelled', { target: name });
+        this.#opts.emit({ type: 'watch-build-cancelled', target: name });
       }
     }
     this.#pump();
@@ -120,7 +126,7 @@ export class Scheduler {
   }
 
   #pump(): void {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#opts.signal.aborted) return;
     for (const name of this.#graph.order) {
       if (!this.#pending.has(name) || this.#running.has(name)) continue;
       if (this.#running.size >= this.#opts.concurrency) break;
@@ -131,13 +137,13 @@ export class Scheduler {
         return r !== undefined && r.state !== 'built' && r.state !== 'cached';
       });
       if (failedDep !== undefined) {
-        this.#finishWithoutBuilding(name, `dependency ${failedDep} did not build`);
+        this.#finishWithoutBuilding(name, { reason: 'dependency-failed', message: `dependency ${failedDep} did not build` });
         continue;
       }
       const missing = this.#opts.precheck(name);
       if (missing !== undefined) {
-        this.#opts.emitter.emit('warning', { message: missing });
-        this.#finishWithoutBuilding(name, missing);
+        this.#opts.emit({ type: 'watch-warning', message: missing });
+        this.#finishWithoutBuilding(name, { reason: 'missing-input', message: missing });
         continue;
       }
       this.#start(name);
@@ -145,7 +151,8 @@ export class Scheduler {
     if (this.#pending.size === 0 && this.#running.size === 0 && this.#cycle) {
       const c = this.#cycle;
       this.#cycle = undefined;
-      this.#opts.emitter.emit('rebuild-summary', {
+      this.#opts.emit({
+        type: 'watch-rebuild-summary',
         trigger: c.trigger,
         count: c.count,
         targets: c.targets,
@@ -156,14 +163,14 @@ export class Scheduler {
     }
   }
 
-  #finishWithoutBuilding(name: string, why: string): void {
+  #finishWithoutBuilding(name: string, failure: TargetFailure): void {
     this.#pending.delete(name);
     const result: TargetResult = {
       target: name,
       state: 'skipped',
       exporterResponse: {},
       durationMs: 0,
-      error: why,
+      failure,
       steps: { total: 0, cached: 0 },
     };
     this.#record(name, result);
@@ -175,39 +182,51 @@ export class Scheduler {
       this.#cycle.targets.push(name);
       this.#cycle.results.push(result);
     }
-    this.#opts.emitter.emit('build-finished', { target: name, result });
+    this.#opts.emit({ type: 'watch-build-finished', target: name, result });
   }
 
   #start(name: string): void {
     const trigger = this.#pending.get(name) ?? [];
     this.#pending.delete(name);
     const controller = new AbortController();
+    // Linked to the session's signal: a build never outlives the watch, even before stop() runs. An
+    // explicit listener, removed when the build settles (a long session starts thousands of builds).
+    const session = this.#opts.signal;
+    const onSessionAbort = (): void => controller.abort(session.reason);
+    if (session.aborted) controller.abort(session.reason);
+    else session.addEventListener('abort', onSessionAbort, { once: true });
+    const { signal } = controller;
     const plan = this.#plan;
     const started = Date.now();
     const run: Run = { controller, promise: Promise.resolve(), superseded: false };
     this.#running.set(name, run);
-    this.#opts.emitter.emit('build-started', { target: name, trigger });
+    this.#opts.emit({ type: 'watch-build-started', target: name, trigger });
     run.promise = (async () => {
       let result: TargetResult;
       try {
-        result = await this.#opts.build(plan, name, controller.signal);
+        result = await this.#opts.build(plan, name, signal);
       } catch (err) {
         result = {
           target: name,
-          state: controller.signal.aborted ? 'cancelled' : 'failed',
+          state: signal.aborted ? 'cancelled' : 'failed',
           exporterResponse: {},
           durationMs: Date.now() - started,
-          error: err instanceof Error ? err.message : String(err),
+          failure: {
+            reason: signal.aborted ? 'cancelled' : err instanceof TsbakeError ? err.reason : 'build-failed',
+            message: err instanceof Error ? err.message : String(err),
+          },
           steps: { total: 0, cached: 0 },
         };
+      } finally {
+        session.removeEventListener('abort', onSessionAbort);
       }
       if (run.superseded) {
         this.#draining.delete(run);
         return;
       }
       if (this.#running.get(name) === run) this.#running.delete(name);
-      if (controller.signal.aborted || result.state === 'cancelled') {
-        this.#opts.emitter.emit('build-cancelled', { target: name });
+      if (signal.aborted || result.state === 'cancelled') {
+        this.#opts.emit({ type: 'watch-build-cancelled', target: name });
         // Cancelled by a newer change: it is pending again and will restart. Cancelled for another
         // reason (watch stopping, target removed): remember it so dependents do not build on it.
         if (!this.#pending.has(name) && name in this.#plan.targets) this.#last.set(name, { ...result, state: 'cancelled' });

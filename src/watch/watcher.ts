@@ -6,15 +6,14 @@
 import { existsSync, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { TsbakeError, isAbortError, type Diagnostic } from '../errors.js';
-import type { TargetResult } from '../exec/events.js';
+import type { TargetResult, WatchEvent, WatchEventOf, WatchEventType } from '../events.js';
 import type { Plan } from '../plan/types.js';
 import { trace } from '../trace.js';
 import { Batcher, settleFileEvents, type Batch } from './batcher.js';
 import { TypedEmitter, type Listener } from './emitter.js';
-import type { WatchEvents } from './events.js';
 import { FlushedStates } from './flushed-states.js';
 import { FsWatcher } from './fs-watcher.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler, type WatchEmit } from './scheduler.js';
 import { classifyPath, createWatchSet, reloadIgnores, type WatchSet } from './watch-set.js';
 
 /** chokidar's per-file throttle of change events (`_throttle('change', path, 50)`). */
@@ -47,18 +46,29 @@ export interface WatchOptions {
   signal: AbortSignal;
 }
 
+/** The watcher's events by type (src/events.ts). */
+export type WatchEventMap = { [K in WatchEventType]: WatchEventOf<K> };
+
 export interface Watcher {
   /** Initial load, starts watching, then schedules the build of everything selected; resolves once watching is ready. */
   start(): Promise<void>;
-  on<K extends keyof WatchEvents>(event: K, listener: Listener<WatchEvents[K]>): () => void;
-  /** The first `event` matching `predicate`; rejects when `signal` aborts. */
-  once<K extends keyof WatchEvents>(event: K, predicate?: (p: WatchEvents[K]) => boolean, signal?: AbortSignal): Promise<WatchEvents[K]>;
+  on<K extends WatchEventType>(type: K, listener: Listener<WatchEventMap[K]>): () => void;
+  /** Every watch event, in order. */
+  onEvent(listener: Listener<WatchEvent>): () => void;
+  /** The first event of `type` matching `predicate`; rejects when `signal` aborts. */
+  once<K extends WatchEventType>(type: K, predicate?: (e: WatchEventMap[K]) => boolean, signal?: AbortSignal): Promise<WatchEventMap[K]>;
   /** Resolves when the signal has aborted and every build, timer and file watcher is closed. */
   readonly done: Promise<void>;
 }
 
 export function createWatcher(options: WatchOptions): Watcher {
-  const emitter = new TypedEmitter<WatchEvents>();
+  const emitter = new TypedEmitter<WatchEventMap>();
+  const all = new TypedEmitter<{ event: WatchEvent }>();
+  const emit: WatchEmit = (e) => {
+    const event = { ...e, time: Date.now() } as WatchEvent;
+    emitter.emit(event.type, event as never);
+    all.emit('event', event);
+  };
   const debounceMs = options.debounceMs ?? 50;
   const maxWaitMs = options.maxWaitMs ?? Math.max(1000, 10 * debounceMs);
   const maxBatchMs = options.maxBatchMs ?? Math.max(10_000, 10 * maxWaitMs);
@@ -110,7 +120,7 @@ export function createWatcher(options: WatchOptions): Watcher {
   );
 
   function warn(message: string): void {
-    emitter.emit('warning', { message });
+    emit({ type: 'watch-warning', message });
   }
 
   function precheck(target: string): string | undefined {
@@ -134,7 +144,7 @@ export function createWatcher(options: WatchOptions): Watcher {
       loaded = await options.load(signal);
     } catch (err) {
       if (stopped || isAbortError(err)) return undefined;
-      emitter.emit('config-error', { diagnostics: diagnosticsOf(err) });
+      emit({ type: 'watch-config-error', diagnostics: diagnosticsOf(err) });
       return undefined;
     }
     const old = sched.plan;
@@ -145,7 +155,7 @@ export function createWatcher(options: WatchOptions): Watcher {
     }
     sched.setPlan(loaded.plan);
     configFiles = loaded.configFiles;
-    emitter.emit('planned', { plan: loaded.plan, reason: 'config-changed' });
+    emit({ type: 'watch-planned', plan: loaded.plan, reason: 'config-changed' });
     await rewatch(createWatchSet(loaded.plan, configFiles, cwd, options.ownFiles));
     return changed;
   }
@@ -172,7 +182,7 @@ export function createWatcher(options: WatchOptions): Watcher {
       }, CHOKIDAR_THROTTLE_MS + 10);
       timer.unref();
     }
-    emitter.emit('changed', { paths: batch.paths, count: batch.paths.length });
+    emit({ type: 'watch-changed', paths: batch.paths, count: batch.paths.length });
     const affected = new Set(batch.targets);
     if (batch.configChanged) {
       const changed = await reloadConfig();
@@ -216,24 +226,26 @@ export function createWatcher(options: WatchOptions): Watcher {
     const loaded = await options.load(signal);
     if (stopped) return;
     configFiles = loaded.configFiles;
-    emitter.emit('planned', { plan: loaded.plan, reason: 'initial' });
+    emit({ type: 'watch-planned', plan: loaded.plan, reason: 'initial' });
     await rewatch(createWatchSet(loaded.plan, configFiles, cwd, options.ownFiles));
     if (stopped) return;
     scheduler = new Scheduler(loaded.plan, {
       build: options.build,
-      emitter,
+      emit,
+      signal,
       cancelInFlight: options.cancelInFlight ?? true,
       concurrency: options.concurrency ?? Number.POSITIVE_INFINITY,
       precheck,
     });
-    emitter.emit('ready', {});
+    emit({ type: 'watch-ready' });
     scheduler.invalidate(loaded.plan.order, [], 0, true);
   }
 
   return {
     start,
-    on: (event, listener) => emitter.on(event, listener),
-    once: (event, predicate, s) => emitter.once(event, predicate, s),
+    on: (type, listener) => emitter.on(type, listener),
+    onEvent: (listener) => all.on('event', listener),
+    once: (type, predicate, s) => emitter.once(type, predicate, s),
     done,
   };
 }

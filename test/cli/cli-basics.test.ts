@@ -96,6 +96,16 @@ describe('tsbake CLI', () => {
     expect(text.stdout).toContain('the hello service');
   });
 
+  it('list reports a builder the planner refuses (exit 2) instead of making one up', async () => {
+    // HCL builder blocks are not schema-validated, so the planner is the one to refuse the driver.
+    const dir = await project({ 'docker-bake.hcl': 'builder "b" {\n  driver = "dokcer"\n}\ntarget "a" {}\n' });
+    const r = await runCli(['list'], { cwd: dir });
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('builder "b": unknown driver "dokcer" (drivers: docker, docker-container, kubernetes, remote) (did you mean "docker"?)');
+    noStack(r.stderr);
+  });
+
   it('validate: exit 0 on a good file', async () => {
     const r = await runCli(['validate', '-f', 'examples/monorepo/tsbake.yaml']);
     expect(r.code).toBe(0);

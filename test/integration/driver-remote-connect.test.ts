@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildkitClient, Session, defaultSharedKey, localName } from '../../src/buildkit/index.js';
 import { createRemoteDriver } from '../../src/drivers/remote/index.js';
+import { remoteDescriptor } from '../../src/drivers/remote/descriptor.js';
 import { probeBuildkit } from '../../src/drivers/remote/readiness.js';
 import { TsbakeError } from '../../src/errors.js';
 import type { ResolvedBuilder } from '../../src/plan/types.js';
@@ -82,7 +83,7 @@ describe('remote driver', () => {
     expect(status.status).toBe('running');
     expect(status.platforms).toContain('linux/amd64');
     expect(unixRelay.acceptedConnections()).toBeGreaterThan(0);
-    expect(driver.staticCapabilities().buildkitConfig).toBe(false);
+    expect(remoteDescriptor.capabilities(builder(unixRelay.address)).buildkitConfig).toBe(false);
   });
 
   it('reaches BuildKit over TLS on 127.0.0.1 (server auth, then mutual TLS)', async () => {

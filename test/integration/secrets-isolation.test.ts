@@ -7,7 +7,7 @@
  * not key RUN cache on secret values.)
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { engines, requireEngine, type EngineRef } from '../helpers/env.js';
 import { project, runCli } from '../helpers/cli.js';
@@ -81,5 +81,24 @@ describe.each([
     // v0.8: `secret tok not found`; v0.13: `secret tok: not found`.
     expect(both.stderr).toMatch(/secret tok:? not found/);
     expect(both.stderr).not.toContain(`file-of-a-${marker}`);
+  });
+
+  // Unreadable even as root (a chmod 000 file is readable by root): a directory, and a dangling symlink.
+  it.each([
+    ['a directory', 'it is a directory'],
+    ['a dangling symlink', 'it does not exist'],
+  ])('a secret file that cannot be read (%s) fails the build naming the file, even for an optional mount', async (kind, why) => {
+    const marker = uniq();
+    const dir = await project({
+      'tsbake.yaml': 'target:\n  a:\n    dockerfile: a.Dockerfile\n    secret: ["id=tok,src=secret"]\n    output: ["type=local,dest=out/a"]\n',
+      'a.Dockerfile': dockerfile('a', marker),
+    });
+    const file = path.join(dir, 'secret');
+    if (kind === 'a directory') mkdirSync(file);
+    else symlinkSync(path.join(dir, 'no-such-file'), file);
+    const r = await runCli(['run', 'a', '--progress', 'plain'], { cwd: dir, env: { DOCKER_HOST: engine.host } });
+    // Before: the optional mount was left out and the build "succeeded" with `absent`.
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`secret tok: cannot read the file ${file} (${why})`);
   });
 });

@@ -32,7 +32,7 @@ interface WatchEvent {
   reason?: string;
   message?: string;
   data?: string;
-  result?: { state: string; error?: string };
+  result?: { state: string; error?: string; failure?: { reason: string; message: string } };
   diagnostics?: { file: string; line: number; column: number; message: string }[];
 }
 
@@ -353,7 +353,9 @@ describe.each([
       const s = start(dir, ['app']);
       const { event: failed } = await s.wait((e) => e.type === 'watch-build-finished' && e.target === 'app', 0, 'first build');
       expect(failed.result?.state).toBe('failed');
-      expect(failed.result?.error).toMatch(/exit code: 3/);
+      expect(failed.result?.failure).toMatchObject({ reason: 'build-failed', message: expect.stringMatching(/exit code: 3/) });
+      // The field the json lines had before `failure`, kept for the tools that read it.
+      expect(failed.result?.error).toBe(failed.result?.failure?.message);
       await s.summary(0);
       const dockerfile = path.join(dir, 'Dockerfile');
       const from = s.mark();
@@ -433,5 +435,40 @@ describe.each([
       s.child.kill('SIGINT');
       expect(await s.exited).toBe(130);
     });
+  });
+});
+
+describe('tsbake watch refuses what run refuses, before building anything', () => {
+  beforeAll(async () => {
+    await requireEngine(engines.docker20);
+  });
+
+  /** examples/monorepo (named contexts) on Docker 20.10, whose BuildKit v0.8 has none. */
+  async function monorepoExample(): Promise<string> {
+    const root = path.join(path.dirname(new URL(import.meta.url).pathname), '../../examples/monorepo');
+    const files: Record<string, string> = {};
+    for (const rel of ['tsbake.yaml', 'base/Dockerfile', 'app/Dockerfile', 'app/main.sh', 'api/Dockerfile', 'api/main.sh']) {
+      files[rel] = readFileSync(path.join(root, rel), 'utf8').replace('$schema: ../../schema/tsbake.schema.json\n', '');
+    }
+    return project(files);
+  }
+
+  const messages = (stderr: string): string[] => stderr.split('\n').filter((l) => l !== '' && !l.startsWith('{'));
+
+  it.each(['json', 'plain'])('--progress %s: exit 2 with the message of run, and no solve', async (progress) => {
+    const dir = await monorepoExample();
+    const env = { DOCKER_HOST: engines.docker20.host };
+    const run = await runCli(['run', '--progress', progress], { cwd: dir, env });
+    expect(run.code, run.stderr).toBe(2);
+    const refusal = messages(run.stderr).filter((l) => l.includes('named contexts'));
+    expect(refusal, run.stderr).toHaveLength(2);
+    // Ends by itself (an old watch kept watching: the timeout fails the test instead of hanging it).
+    const watch = await runCli(['watch', '--progress', progress, '--debounce', String(DEBOUNCE)], { cwd: dir, env, timeoutMs: 60_000 });
+    expect(watch.code, watch.stderr).toBe(2);
+    const shown = messages(watch.stderr).filter((l) => !l.startsWith('watch: '));
+    expect(shown, watch.stderr).toEqual(messages(run.stderr).filter((l) => !l.startsWith('[')));
+    expect(shown).toEqual(expect.arrayContaining(refusal));
+    // Nothing was built: no solve started (json: no target-started; plain: no "[base] building" line).
+    expect(watch.stderr).not.toMatch(/"type":"target-started"|\] building with/);
   });
 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { putIndexEntry } from '../../src/buildkit/index.js';
 import { OCI_DIGEST_KEY, OCI_LAYOUT_KEY, planContentStores, requireOciHandoff, type ContentStoreInput } from '../../src/exec/oci-context.js';
-import type { TargetResult } from '../../src/exec/events.js';
+import type { TargetResult } from '../../src/events.js';
 import type { DriverCapabilities, Plan, ResolvedTarget } from '../../src/plan/types.js';
 
 let root: string;

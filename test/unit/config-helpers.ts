@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { checkBuilderConfig } from '../../src/drivers/index.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach } from 'vitest';
@@ -27,7 +28,8 @@ export async function tempDir(files: Record<string, string | Buffer>): Promise<s
 /** Runs loadConfig expecting an invalid-config (or given reason) failure; returns the error. */
 export async function loadError(options: LoadOptions, reason = 'invalid-config'): Promise<TsbakeError> {
   try {
-    await loadConfig({ env: {}, ...options });
+    // With the drivers' own builder checks, as the CLI loads.
+    await loadConfig({ env: {}, checkBuilder: checkBuilderConfig, ...options });
   } catch (err: unknown) {
     if (err instanceof TsbakeError && err.reason === reason) return err;
     throw err;

@@ -3,7 +3,8 @@ import { describe, expect, test } from 'vitest';
 import { formatDiagnostic } from '../../src/errors.js';
 import { parseFileText } from '../../src/config/parse.js';
 import { validateStructure } from '../../src/config/schema.js';
-import { GENERATED_FILE, generateValidatorSource } from '../../src/config/schema-codegen.js';
+import { GENERATED_FILE, SCHEMA_FILE, generateValidatorSource } from '../../src/config/schema-codegen.js';
+import { formatSchemaJson, withDriverParts } from '../../src/drivers/schema-parts.js';
 
 function check(text: string, kind: 'config' | 'builders' = 'config') {
   const parsed = parseFileText(text, 'c.yaml');
@@ -12,6 +13,14 @@ function check(text: string, kind: 'config' | 'builders' = 'config') {
 }
 
 describe('schema', () => {
+  // Before the validator: regenerating rewrites the schema's driver parts first, then the validator from it.
+  test("the schema's driver parts are generated from the driver descriptors (src/drivers/<name>/descriptor.ts)", () => {
+    const text = readFileSync(SCHEMA_FILE, 'utf8');
+    const fresh = formatSchemaJson(withDriverParts(JSON.parse(text) as Record<string, unknown>));
+    if (process.env.TSBAKE_UPDATE_VALIDATOR === '1') writeFileSync(SCHEMA_FILE, fresh);
+    expect(text).toBe(fresh);
+  });
+
   test('the generated validator matches schema/tsbake.schema.json', () => {
     const fresh = generateValidatorSource();
     if (process.env.TSBAKE_UPDATE_VALIDATOR === '1') writeFileSync(GENERATED_FILE, fresh);

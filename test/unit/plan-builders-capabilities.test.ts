@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ConfigFile, DriverName, TargetConfig } from '../../src/config/types.js';
-import { checkCapabilities, resolvePlan, staticCapabilities } from '../../src/plan/index.js';
+import type { ConfigFile, TargetConfig } from '../../src/config/types.js';
+import { checkCapabilities } from '../../src/plan/index.js';
+import { resolvePlan } from '../../src/index.js';
+import { DRIVERS } from '../../src/drivers/index.js';
+import type { DriverCapabilities } from '../../src/drivers/types.js';
 import { ENV, makeLoaded, planError } from '../fixtures/plan/make-loaded.js';
 
 describe('builders', () => {
@@ -90,6 +93,11 @@ describe('builders', () => {
   });
 });
 
+/** A driver's plan-time table, from its descriptor. */
+function staticCapabilities(driver: string): DriverCapabilities {
+  return DRIVERS.descriptors[driver]!.capabilities({ name: 'b', driver, driverOpts: {}, platforms: [], defaultLoad: false, implicit: false });
+}
+
 describe('capabilities', () => {
   it('static table', () => {
     expect(staticCapabilities('docker')).toMatchObject({ loadsByDefault: true, cacheExport: 'inline', tarballOutput: false, multiPlatform: false, buildkitConfig: false, namedContexts: true, multipleExporters: false });
@@ -99,13 +107,13 @@ describe('capabilities', () => {
     expect(staticCapabilities('remote')).toMatchObject({ loadsByDefault: false, cacheExport: 'all', tarballOutput: true, multiPlatform: true, buildkitConfig: false });
   });
 
-  const drivers: DriverName[] = ['docker', 'docker-container', 'kubernetes', 'remote'];
-  const builderFor = (driver: DriverName) => (driver === 'remote' ? { driver, endpoint: 'tcp://b:1' } : { driver });
-  const run = (driver: DriverName, target: TargetConfig, builderExtra: Record<string, unknown> = {}) =>
+  const drivers: string[] = ['docker', 'docker-container', 'kubernetes', 'remote'];
+  const builderFor = (driver: string) => (driver === 'remote' ? { driver, endpoint: 'tcp://b:1' } : { driver });
+  const run = (driver: string, target: TargetConfig, builderExtra: Record<string, unknown> = {}) =>
     resolvePlan(makeLoaded({ builder: { b: { ...builderFor(driver), ...builderExtra } }, target: { t: { tags: ['t'], ...target } } }), { names: ['t'], env: ENV });
 
   // One row of the capability table per case, each checked on every driver.
-  const rows: { row: string; target: TargetConfig; builder?: Record<string, unknown>; refusedOn: DriverName[]; message: string }[] = [
+  const rows: { row: string; target: TargetConfig; builder?: Record<string, unknown>; refusedOn: string[]; message: string }[] = [
     { row: 'cache export beyond inline', target: { 'cache-to': ['type=registry,ref=r:cache'] }, refusedOn: ['docker'], message: 'target "t" (builder "b"): Cache export is not supported for the docker driver. Switch to a different driver, or turn on the containerd image store, and try again.' },
     { row: 'tar output', target: { output: ['type=tar,dest=out.tar'] }, refusedOn: ['docker'], message: 'Tar exporter is not supported for the docker driver.' },
     { row: 'oci tarball', target: { output: ['type=oci,dest=out.tar'] }, refusedOn: ['docker'], message: 'OCI exporter is not supported for the docker driver.' },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfigFile } from '../../src/config/types.js';
-import { formatPlan, resolvePlan, toBakePrint } from '../../src/plan/index.js';
+import { formatPlan, toBakePrint } from '../../src/plan/index.js';
+import { resolvePlan } from '../../src/index.js';
 import { ENV, makeLoaded } from '../fixtures/plan/make-loaded.js';
 
 const config: ConfigFile = {

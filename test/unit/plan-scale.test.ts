@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../src/config/types.js';
-import { formatPlan, resolvePlan, toBakePrint } from '../../src/plan/index.js';
+import { formatPlan, toBakePrint } from '../../src/plan/index.js';
+import { resolvePlan } from '../../src/index.js';
 import { ENV, makeLoaded } from '../fixtures/plan/make-loaded.js';
 
 // No timing assertion: this catches quadratic behaviour (it would take minutes) and deep recursion

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfigFile } from '../../src/config/types.js';
-import { resolvePlan } from '../../src/plan/index.js';
+import { resolvePlan } from '../../src/index.js';
 import { ENV, makeLoaded, planError } from '../fixtures/plan/make-loaded.js';
 
 const config: ConfigFile = {

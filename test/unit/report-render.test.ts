@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { BuildEvent, TargetResult } from '../../src/exec/events.js';
+import type { BuildEvent, TargetResult } from '../../src/events.js';
 import {
   ReportCollector,
   criticalPath,
@@ -250,7 +250,7 @@ describe('ReportCollector', () => {
       { type: 'target-started', target: 'app', builder: 'default', time: T0 + 1020 },
       vertex('app', 'w1', '[1/1] RUN test', { started: T0 + 1100, completed: T0 + 1200, error: 'exit code: 1' }, T0 + 1200),
       { type: 'log', target: 'app', stepId: 'w1', stream: 'stderr', data: 'boom\n', time: T0 + 1150 },
-      { type: 'target-failed', target: 'app', error: 'exit code: 1', logTail: ['boom'], durationMs: 300, contextBytes: 55, time: T0 + 1320 },
+      { type: 'target-failed', target: 'app', failure: { reason: 'build-failed', message: 'exit code: 1' }, logTail: ['boom'], durationMs: 300, contextBytes: 55, time: T0 + 1320 },
     ];
     for (const e of events) c.onEvent(e);
     const d = c.snapshot({ now: T0 + 2000 });

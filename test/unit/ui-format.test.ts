@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TargetResult } from '../../src/exec/events.js';
+import type { TargetResult } from '../../src/events.js';
 import { formatBytes, formatDuration, formatSummary, imageIdOf, parseProgressMode, resolveProgressMode } from '../../src/ui/index.js';
 import { splitLogChunk, StepTracker } from '../../src/ui/steps.js';
 
@@ -74,9 +74,9 @@ describe('formatSummary', () => {
       [
         result('app', 'built'),
         result('base', 'cached', { durationMs: 200, steps: { total: 3, cached: 3 } }),
-        result('web', 'failed', { error: 'process "/bin/sh -c make" did not complete successfully: exit code: 2', location: 'Dockerfile:3' }),
+        result('web', 'failed', { failure: { reason: 'build-failed', message: 'process "/bin/sh -c make" did not complete successfully: exit code: 2', location: 'Dockerfile:3' } }),
         result('worker', 'cancelled', { durationMs: 0 }),
-        result('docs', 'skipped', { durationMs: 0, error: 'dependency web failed' }),
+        result('docs', 'skipped', { durationMs: 0, failure: { reason: 'dependency-failed', message: 'dependency web failed' } }),
       ],
       { durationMs: 4200 },
     );
@@ -93,7 +93,7 @@ describe('formatSummary', () => {
   });
 
   it('colours states only when asked', () => {
-    const rows = [result('web', 'failed', { error: 'boom' })];
+    const rows = [result('web', 'failed', { failure: { reason: 'build-failed', message: 'boom' } })];
     expect(formatSummary(rows)).not.toContain('\u001b[');
     expect(formatSummary(rows, { color: true })).toContain('\u001b[31m');
   });

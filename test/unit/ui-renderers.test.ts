@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { BuildEvent, TargetResult } from '../../src/exec/events.js';
-import { createRenderer, type OutputStream, type RunSummaryLike } from '../../src/ui/index.js';
+import type { BuildEvent, TargetResult } from '../../src/events.js';
+import { createRenderer, createWatchRenderer, jsonLine, type OutputStream, type RunSummaryLike } from '../../src/ui/index.js';
 
 /** A writable that keeps what was written: a stream, not a stand-in for Docker or BuildKit. */
 function collector(tty?: { columns: number; rows: number }): { stream: OutputStream; text(): string } {
@@ -40,7 +40,7 @@ function sampleEvents(): BuildEvent[] {
     { type: 'log', target: 'app', stepId: 'sha256:a2', stream: 'stdout', data: 'ld\n', time: at(300) },
     { type: 'warning', target: 'app', message: 'FromAsCasing: as and FROM keywords casing do not match', location: 'Dockerfile:1', url: 'https://docs.docker.com/go/dockerfile/rule/from-as-casing/', time: at(310) },
     { type: 'step', target: 'web', step: { id: 'sha256:w2', name: '[2/2] RUN exit 3', cached: false, started: at(200), completed: at(400), error: 'process "/bin/sh -c exit 3" did not complete successfully: exit code: 3' }, time: at(400) },
-    { type: 'target-failed', target: 'web', error: 'failed to solve: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3', location: 'Dockerfile:3', logTail: ['compiling', 'fatal: no such file'], durationMs: 399, time: at(400) },
+    { type: 'target-failed', target: 'web', failure: { reason: 'build-failed', message: 'failed to solve: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3', location: 'Dockerfile:3' }, logTail: ['compiling', 'fatal: no such file'], durationMs: 399, time: at(400) },
     { type: 'step', target: 'app', step: { id: 'sha256:a2', name: '[2/3] RUN make', cached: false, started: at(100), completed: at(500), current: 3_400_000, total: 3_400_000 }, time: at(500) },
     { type: 'info', target: 'app', message: 'exporting to image', time: at(510) },
     {
@@ -74,8 +74,7 @@ function sampleSummary(): RunSummaryLike {
         state: 'failed',
         exporterResponse: {},
         durationMs: 399,
-        error: 'failed to solve: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3',
-        location: 'Dockerfile:3',
+        failure: { reason: 'build-failed', message: 'failed to solve: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3', location: 'Dockerfile:3' },
         steps: { total: 2, cached: 1 },
       },
     ],
@@ -177,7 +176,8 @@ describe('json renderer', () => {
     expect(out.text()).toBe('');
     const parsed = err.text().trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(parsed).toHaveLength(events.length + 1);
-    expect(parsed.slice(0, -1)).toEqual(events);
+    // Each event as it is (plus the legacy fields of a failure, tested below).
+    expect(parsed.slice(0, -1)).toMatchObject(events);
     for (const p of parsed.slice(0, -1)) expect(['app', 'web']).toContain(p.target);
     const log = parsed.find((p) => p.type === 'log');
     expect(typeof log?.data).toBe('string');
@@ -185,6 +185,22 @@ describe('json renderer', () => {
       new Set(['target-queued', 'target-started', 'step', 'log', 'warning', 'info', 'target-failed', 'target-finished', 'run-summary']),
     );
     expect(parsed.at(-1)).toMatchObject({ type: 'run-summary', durationMs: 650, results: [{ target: 'app' }, { target: 'web' }] });
+  });
+
+  it('keeps the fields consumers read before `failure`: error and location beside it, reason on target-skipped', () => {
+    const failure = { reason: 'build-failed' as const, message: 'exit code: 3', location: 'Dockerfile:3' };
+    const failed = JSON.parse(jsonLine({ type: 'target-failed', target: 'web', failure, logTail: [], durationMs: 1, time: at(0) }));
+    expect(failed).toMatchObject({ failure, error: 'exit code: 3', location: 'Dockerfile:3' });
+    const skip = { reason: 'dependency-failed' as const, message: 'dependency web failed' };
+    const skipped = JSON.parse(jsonLine({ type: 'target-skipped', target: 'docs', failure: skip, time: at(0) }));
+    expect(skipped).toMatchObject({ failure: skip, reason: 'dependency web failed', error: 'dependency web failed' });
+    const result = { target: 'web', state: 'failed' as const, exporterResponse: {}, durationMs: 1, failure, steps: { total: 1, cached: 0 } };
+    const finished = JSON.parse(jsonLine({ type: 'watch-build-finished', target: 'web', result, time: at(0) }));
+    expect(finished.result).toMatchObject({ failure, error: 'exit code: 3', location: 'Dockerfile:3' });
+    const summary = JSON.parse(jsonLine({ type: 'run-summary', time: at(0), durationMs: 1, results: [result] }));
+    expect(summary.results[0]).toMatchObject({ failure, error: 'exit code: 3' });
+    // The watch-planned line leaves the plan out, as it always has.
+    expect(JSON.parse(jsonLine({ type: 'watch-planned', plan: {} as never, reason: 'initial', time: at(0) }))).toEqual({ type: 'watch-planned', reason: 'initial', time: at(0) });
   });
 
   it('can write to stdout instead', async () => {
@@ -270,7 +286,7 @@ describe('tty renderer', () => {
     expect(frame).toMatch(/→ #3 \[2\/3\] RUN make {2}1\.2MB \/ 3\.4MB/);
     expect(frame).toContain('hello');
     for (const e of events.slice(upTo + 1)) r.onEvent(e);
-    r.onEvent({ type: 'target-failed', target: 'web', error: 'boom', logTail: [], durationMs: 1, time: at(700) });
+    r.onEvent({ type: 'target-failed', target: 'web', failure: { reason: 'build-failed', message: 'boom' }, logTail: [], durationMs: 1, time: at(700) });
     await r.finish(sampleSummary());
     expect(stripAnsi(err.text())).toContain('Summary: 2 targets');
   });
@@ -292,7 +308,7 @@ describe('tty renderer', () => {
       true,
       [
         { type: 'target-started', target: 'app', builder: 'default', time: at(0) },
-        { type: 'target-skipped', target: 'docs', reason: 'dependency web failed', time: at(1) },
+        { type: 'target-skipped', target: 'docs', failure: { reason: 'dependency-failed', message: 'dependency web failed' }, time: at(1) },
       ],
       ['app', 'web', 'docs', 'late'],
     );
@@ -333,3 +349,79 @@ async function waitFor(read: () => string, ok: (text: string) => boolean, timeou
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+describe('watch renderer', () => {
+  const failure = { reason: 'build-failed' as const, message: 'exit code: 3', location: 'Dockerfile:2' };
+  const result = (target: string, state: TargetResult['state'], f?: TargetResult['failure']): TargetResult => ({
+    target,
+    state,
+    exporterResponse: {},
+    durationMs: 1200,
+    ...(f ? { failure: f } : {}),
+    steps: { total: 0, cached: 0 },
+  });
+
+  it('plain: a failure its build showed is not repeated; one no build event carried is printed with its reason', () => {
+    const err = collector();
+    const r = createWatchRenderer('plain', { stdout: collector().stream, stderr: err.stream });
+    r.onEvent({ type: 'watch-ready', time: at(0) });
+    const web = r.build('web');
+    web.onEvent({ type: 'target-failed', target: 'web', failure, logTail: [], durationMs: 1200, time: at(1) });
+    r.onEvent({ type: 'watch-build-finished', target: 'web', result: result('web', 'failed', failure), time: at(2) });
+    // The builder could not be opened: runPlan threw before any event of the target.
+    r.build('api');
+    const unreachable = { reason: 'daemon-unreachable' as const, message: 'cannot connect to unix:///nowhere.sock' };
+    r.onEvent({ type: 'watch-build-finished', target: 'api', result: result('api', 'failed', unreachable), time: at(3) });
+    const skip = { reason: 'dependency-failed' as const, message: 'dependency web did not build' };
+    r.onEvent({ type: 'watch-build-finished', target: 'app', result: result('app', 'skipped', skip), time: at(4) });
+    // A missing context was announced by a warning when found: no second line.
+    r.onEvent({ type: 'watch-warning', message: 'target "doc": context directory /x does not exist; waiting for it to come back', time: at(5) });
+    const missing = { reason: 'missing-input' as const, message: 'target "doc": context directory /x does not exist; waiting for it to come back' };
+    r.onEvent({ type: 'watch-build-finished', target: 'doc', result: result('doc', 'skipped', missing), time: at(5) });
+    r.onEvent({
+      type: 'watch-rebuild-summary',
+      trigger: [],
+      count: 0,
+      targets: ['web', 'api', 'app', 'doc'],
+      results: [result('web', 'failed', failure), result('api', 'failed', unreachable), result('app', 'skipped', skip), result('doc', 'skipped', missing)],
+      durationMs: 1500,
+      initial: true,
+      time: at(6),
+    });
+    const lines = linesOf(err.text());
+    expect(lines.filter((l) => l.includes('exit code: 3'))).toEqual(['[web] FAILED 1.2s: exit code: 3']);
+    expect(lines).toContain('[api] ERROR: cannot connect to unix:///nowhere.sock');
+    expect(lines).toContain('[app] SKIPPED: dependency web did not build');
+    expect(lines.filter((l) => l.includes('/x does not exist'))).toHaveLength(1);
+    expect(lines.at(-1)).toBe('watch: start → web failed 1.2s, api failed 1.2s, app skipped 1.2s, doc skipped 1.2s in 1.5s');
+  });
+
+  it('quiet: only failures, each once, as docker build prints them', () => {
+    const err = collector();
+    const out = collector();
+    const r = createWatchRenderer('quiet', { stdout: out.stream, stderr: err.stream });
+    r.onEvent({ type: 'watch-ready', time: at(0) });
+    r.build('api');
+    r.onEvent({ type: 'watch-build-finished', target: 'api', result: result('api', 'failed', failure), time: at(1) });
+    const web = r.build('web');
+    web.onEvent({ type: 'target-failed', target: 'web', failure, logTail: [], durationMs: 1, time: at(2) });
+    r.onEvent({ type: 'watch-build-finished', target: 'web', result: result('web', 'failed', failure), time: at(3) });
+    expect(linesOf(err.text())).toEqual(['ERROR: target "api": exit code: 3 (Dockerfile:2)', 'ERROR: target "web": exit code: 3 (Dockerfile:2)']);
+    expect(out.text()).toBe('');
+  });
+
+  it('json: watch events and build events as lines, the plan left out; config errors also as text', () => {
+    const err = collector();
+    const r = createWatchRenderer('json', { stdout: collector().stream, stderr: err.stream });
+    r.onEvent({ type: 'watch-planned', plan: {} as never, reason: 'initial', time: at(0) });
+    r.build('web').onEvent({ type: 'target-failed', target: 'web', failure, logTail: [], durationMs: 1, time: at(1) });
+    r.onEvent({ type: 'watch-build-finished', target: 'web', result: result('web', 'failed', failure), time: at(2) });
+    r.onEvent({ type: 'watch-config-error', diagnostics: [{ file: 'tsbake.yaml', line: 3, column: 5, message: 'unknown key "contxt"', severity: 'error' }], time: at(3) });
+    const lines = linesOf(err.text());
+    expect(lines.filter((l) => !l.startsWith('{'))).toEqual(['tsbake.yaml:3:5: unknown key "contxt"']);
+    const events = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; result?: { error?: string } });
+    expect(events.map((e) => e.type)).toEqual(['watch-planned', 'target-failed', 'watch-build-finished', 'watch-config-error']);
+    expect(events[0]).toEqual({ type: 'watch-planned', reason: 'initial', time: at(0) });
+    expect(events[2]?.result?.error).toBe('exit code: 3');
+  });
+});

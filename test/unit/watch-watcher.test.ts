@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TsbakeError } from '../../src/errors.js';
-import type { TargetResult } from '../../src/exec/events.js';
+import type { TargetResult } from '../../src/events.js';
 import type { Plan, ResolvedTarget } from '../../src/plan/types.js';
 import { resolvedTarget } from '../helpers/targets.js';
 import { createWatcher, createWatchSet, type Watcher } from '../../src/watch/index.js';
 import { FsWatcher, WATCH_LIMIT_HINT } from '../../src/watch/fs-watcher.js';
-import type { WatchEvents } from '../../src/watch/events.js';
+import type { WatchEventMap } from '../../src/watch/index.js';
 
 const DEBOUNCE = 50;
 
@@ -53,11 +53,11 @@ interface Harness {
   dir: string;
   watcher: Watcher;
   calls: BuildCall[];
-  events: { name: keyof WatchEvents; payload: unknown; at: number }[];
+  events: { name: keyof WatchEventMap; payload: unknown; at: number }[];
   /** Targets whose builds wait for `finish` instead of succeeding at once. */
   hold: Set<string>;
   write(rel: string, content?: string): void;
-  next<K extends keyof WatchEvents>(event: K, predicate?: (p: WatchEvents[K]) => boolean): Promise<WatchEvents[K]>;
+  next<K extends keyof WatchEventMap>(event: K, predicate?: (p: WatchEventMap[K]) => boolean): Promise<WatchEventMap[K]>;
   abort(): Promise<void>;
 }
 
@@ -151,8 +151,7 @@ async function createHarness(poll: number | false, opts: { cancelInFlight?: bool
       }),
   });
   const events: Harness['events'] = [];
-  const names: (keyof WatchEvents)[] = ['changed', 'planned', 'config-error', 'build-started', 'build-finished', 'build-cancelled', 'rebuild-summary', 'warning', 'ready'];
-  for (const name of names) watcher.on(name, (payload) => events.push({ name, payload, at: Date.now() }));
+  watcher.onEvent((e) => events.push({ name: e.type, payload: e, at: Date.now() }));
   const h: Harness = {
     dir,
     watcher,
@@ -167,7 +166,7 @@ async function createHarness(poll: number | false, opts: { cancelInFlight?: bool
     },
   };
   harnesses.push(h);
-  const initial = h.next('rebuild-summary', (s) => s.initial);
+  const initial = h.next('watch-rebuild-summary', (s) => s.initial);
   await watcher.start();
   await initial;
   return h;
@@ -185,15 +184,15 @@ describe.each([
     const h = await createHarness(poll);
     const order = h.calls.map((c) => c.target);
     expect(order.sort()).toEqual(['app', 'base', 'other']);
-    const started = h.events.filter((e) => e.name === 'build-started').map((e) => (e.payload as { target: string }).target);
+    const started = h.events.filter((e) => e.name === 'watch-build-started').map((e) => (e.payload as { target: string }).target);
     expect(started.indexOf('base')).toBeLessThan(started.indexOf('app'));
-    expect(h.events.some((e) => e.name === 'planned')).toBe(true);
+    expect(h.events.some((e) => e.name === 'watch-planned')).toBe(true);
   });
 
   it('rebuilds the changed target and its dependents, nothing else', async () => {
     const h = await createHarness(poll);
     const before = h.calls.length;
-    const summary = h.next('rebuild-summary');
+    const summary = h.next('watch-rebuild-summary');
     h.write('base/a.txt');
     const s = await summary;
     expect([...s.targets].sort()).toEqual(['app', 'base']);
@@ -201,15 +200,15 @@ describe.each([
     const rebuilt = h.calls.slice(before).map((c) => c.target);
     expect(rebuilt).toEqual(['base', 'app']);
     // The dependent starts after its dependency finished.
-    const baseDone = h.events.findIndex((e, i) => i > 0 && e.name === 'build-finished' && (e.payload as { target: string }).target === 'base' && e.at >= (h.calls[before]?.startedAt ?? 0));
-    const appStart = h.events.findIndex((e) => e.name === 'build-started' && (e.payload as { target: string }).target === 'app' && e.at >= (h.calls[before]?.startedAt ?? 0));
+    const baseDone = h.events.findIndex((e, i) => i > 0 && e.name === 'watch-build-finished' && (e.payload as { target: string }).target === 'base' && e.at >= (h.calls[before]?.startedAt ?? 0));
+    const appStart = h.events.findIndex((e) => e.name === 'watch-build-started' && (e.payload as { target: string }).target === 'app' && e.at >= (h.calls[before]?.startedAt ?? 0));
     expect(baseDone).toBeGreaterThanOrEqual(0);
     expect(appStart).toBeGreaterThan(baseDone);
   });
 
   it('ignores .dockerignore-excluded files, editor temp files and .git', async () => {
     const h = await createHarness(poll);
-    const changed = h.next('changed');
+    const changed = h.next('watch-changed');
     h.write('app/ignored/x.txt');
     h.write('app/ignored/new/y.txt');
     h.write('app/debug.log');
@@ -226,19 +225,19 @@ describe.each([
 
   it('re-watches when .dockerignore changes, and honours ! exceptions', async () => {
     const h = await createHarness(poll);
-    const summary = h.next('rebuild-summary');
+    const summary = h.next('watch-rebuild-summary');
     h.write('app/.dockerignore', '*.log\nignored\n!ignored/keep/**\n');
     expect((await summary).targets).toEqual(['app']);
-    const changed = h.next('changed');
+    const changed = h.next('watch-changed');
     h.write('app/ignored/x.txt');
     await new Promise((r) => setTimeout(r, DEBOUNCE * 4 + slack));
     h.write('app/ignored/keep/k.txt');
     expect((await changed).paths.map((p) => rel(h, p))).toEqual(['app/ignored/keep/k.txt']);
     // Dropping the rule makes the formerly pruned directory a trigger.
-    const dropped = h.next('rebuild-summary', (x) => x.trigger.some((p) => p.endsWith('.dockerignore')));
+    const dropped = h.next('watch-rebuild-summary', (x) => x.trigger.some((p) => p.endsWith('.dockerignore')));
     h.write('app/.dockerignore', '*.log\n');
     await dropped;
-    const again = h.next('changed');
+    const again = h.next('watch-changed');
     h.write('app/ignored/x.txt');
     expect((await again).paths.map((p) => rel(h, p))).toEqual(['app/ignored/x.txt']);
   });
@@ -246,7 +245,7 @@ describe.each([
   it('reports files written into a new directory at once (before its watch exists)', async () => {
     const h = await createHarness(poll);
     const file = path.join(h.dir, 'other', 'fresh', 'deep', 'f.txt');
-    const changed = h.next('changed', (c) => c.paths.includes(file));
+    const changed = h.next('watch-changed', (c) => c.paths.includes(file));
     h.write('other/fresh/deep/f.txt');
     const c = await changed;
     expect(c.paths.every((p) => p.startsWith(path.join(h.dir, 'other')))).toBe(true);
@@ -254,7 +253,7 @@ describe.each([
 
   it('never reacts to a target output destination inside its context', async () => {
     const h = await createHarness(poll);
-    const changed = h.next('changed');
+    const changed = h.next('watch-changed');
     h.write('app/out/result.txt');
     h.write('app/out/deep/more.txt');
     await new Promise((r) => setTimeout(r, DEBOUNCE * 4 + slack));
@@ -265,15 +264,15 @@ describe.each([
 
   it('coalesces a burst of 2,000 files into one batch', async () => {
     const h = await createHarness(poll);
-    const changedEvents: WatchEvents['changed'][] = [];
-    h.watcher.on('changed', (c) => changedEvents.push(c));
-    const summary = h.next('rebuild-summary');
+    const changedEvents: WatchEventMap['watch-changed'][] = [];
+    h.watcher.on('watch-changed', (c) => changedEvents.push(c));
+    const summary = h.next('watch-rebuild-summary');
     for (let i = 0; i < 2000; i++) h.write(`other/burst/f${i}.txt`, `${i}\n`);
     const s = await summary;
     expect(s.count).toBe(2000);
     expect(s.targets).toEqual(['other']);
     // Prove no second batch of the burst follows: the next batch is the sentinel alone.
-    const next = h.next('changed', (c) => c.paths.some((p) => p.endsWith('sentinel.txt')));
+    const next = h.next('watch-changed', (c) => c.paths.some((p) => p.endsWith('sentinel.txt')));
     h.write('other/sentinel.txt');
     await next;
     expect(changedEvents.map((c) => c.count)).toEqual([2000, 1]);
@@ -282,13 +281,13 @@ describe.each([
   it('aborts a running build on a new change and restarts it promptly', async () => {
     const h = await createHarness(poll);
     h.hold.add('other');
-    const started = h.next('build-started', (e) => e.target === 'other');
+    const started = h.next('watch-build-started', (e) => e.target === 'other');
     h.write('other/one.txt');
     await started;
     const running = h.calls[h.calls.length - 1];
     expect(running?.target).toBe('other');
-    const cancelled = h.next('build-cancelled', (e) => e.target === 'other');
-    const restarted = h.next('build-started', (e) => e.target === 'other');
+    const cancelled = h.next('watch-build-cancelled', (e) => e.target === 'other');
+    const restarted = h.next('watch-build-started', (e) => e.target === 'other');
     const writtenAt = Date.now();
     h.write('other/two.txt');
     await cancelled;
@@ -297,8 +296,8 @@ describe.each([
     const latency = Date.now() - writtenAt;
     expect(latency).toBeLessThan(DEBOUNCE + 200 + slack);
     // Unaffected targets were not touched.
-    expect(h.events.filter((e) => e.name === 'build-cancelled').map((e) => (e.payload as { target: string }).target)).toEqual(['other']);
-    const done = h.next('build-finished', (e) => e.target === 'other');
+    expect(h.events.filter((e) => e.name === 'watch-build-cancelled').map((e) => (e.payload as { target: string }).target)).toEqual(['other']);
+    const done = h.next('watch-build-finished', (e) => e.target === 'other');
     h.calls[h.calls.length - 1]?.finish('built');
     expect((await done).result.state).toBe('built');
   });
@@ -306,15 +305,15 @@ describe.each([
   it('queues instead of cancelling with cancelInFlight: false', async () => {
     const h = await createHarness(poll, { cancelInFlight: false });
     h.hold.add('other');
-    const started = h.next('build-started', (e) => e.target === 'other');
+    const started = h.next('watch-build-started', (e) => e.target === 'other');
     h.write('other/one.txt');
     await started;
     const first = h.calls[h.calls.length - 1];
-    const changed = h.next('changed', (c) => c.paths.some((p) => p.endsWith('two.txt')));
+    const changed = h.next('watch-changed', (c) => c.paths.some((p) => p.endsWith('two.txt')));
     h.write('other/two.txt');
     await changed;
     expect(first?.signal.aborted).toBe(false);
-    const restarted = h.next('build-started', (e) => e.target === 'other');
+    const restarted = h.next('watch-build-started', (e) => e.target === 'other');
     first?.finish('built');
     await restarted;
     expect(h.calls.filter((c) => c.target === 'other')).toHaveLength(3);
@@ -323,12 +322,12 @@ describe.each([
 
   it('keeps watching after a failed build and rebuilds once fixed', async () => {
     const h = await createHarness(poll);
-    const failed = h.next('rebuild-summary');
+    const failed = h.next('watch-rebuild-summary');
     h.write('base/Dockerfile', 'FROM scratch\nBROKEN\n');
     const f = await failed;
     const states = Object.fromEntries(f.results.map((r) => [r.target, r.state]));
     expect(states).toEqual({ base: 'failed', app: 'skipped' });
-    const fixed = h.next('rebuild-summary');
+    const fixed = h.next('watch-rebuild-summary');
     h.write('base/Dockerfile', 'FROM scratch\n');
     const g = await fixed;
     expect(Object.fromEntries(g.results.map((r) => [r.target, r.state]))).toEqual({ base: 'built', app: 'built' });
@@ -337,16 +336,16 @@ describe.each([
   it('keeps the old plan on an invalid config and re-plans once it is valid', async () => {
     const h = await createHarness(poll);
     const before = h.calls.length;
-    const error = h.next('config-error');
+    const error = h.next('watch-config-error');
     h.write('bake.json', '{ "appArg": ');
     const e = await error;
     expect(e.diagnostics[0]?.file).toBe(path.join(h.dir, 'bake.json'));
     // Still watching with the old plan.
-    const stillWorks = h.next('rebuild-summary');
+    const stillWorks = h.next('watch-rebuild-summary');
     h.write('other/x.txt');
     expect((await stillWorks).targets).toEqual(['other']);
-    const planned = h.next('planned', (p) => p.reason === 'config-changed');
-    const summary = h.next('rebuild-summary');
+    const planned = h.next('watch-planned', (p) => p.reason === 'config-changed');
+    const summary = h.next('watch-rebuild-summary');
     h.write('bake.json', JSON.stringify({ appArg: 'two' }));
     expect((await planned).plan.targets.app?.args.A).toBe('two');
     // Only the target whose resolved definition changed (and its dependents) rebuilds.
@@ -356,23 +355,23 @@ describe.each([
 
   it('warns when the Dockerfile is deleted and rebuilds when it is restored', async () => {
     const h = await createHarness(poll);
-    const warning = h.next('warning', (w) => w.message.includes('Dockerfile'));
+    const warning = h.next('watch-warning', (w) => w.message.includes('Dockerfile'));
     const before = h.calls.length;
     rmSync(path.join(h.dir, 'other', 'Dockerfile'));
     const w = await warning;
     expect(w.message).toContain(path.join(h.dir, 'other', 'Dockerfile'));
     expect(h.calls.length).toBe(before);
-    const rebuilt = h.next('build-finished', (e) => e.target === 'other' && e.result.state === 'built');
+    const rebuilt = h.next('watch-build-finished', (e) => e.target === 'other' && e.result.state === 'built');
     h.write('other/Dockerfile', 'FROM scratch\n');
     await rebuilt;
   });
 
   it('warns when a context dir is deleted and rebuilds when it is restored', async () => {
     const h = await createHarness(poll);
-    const warning = h.next('warning', (w) => w.message.includes('context directory'));
+    const warning = h.next('watch-warning', (w) => w.message.includes('context directory'));
     rmSync(path.join(h.dir, 'base'), { recursive: true });
     await warning;
-    const rebuilt = h.next('rebuild-summary', (s) => s.results.some((r) => r.target === 'base' && r.state === 'built'));
+    const rebuilt = h.next('watch-rebuild-summary', (s) => s.results.some((r) => r.target === 'base' && r.state === 'built'));
     // Restore the way a checkout does: build it aside, then move it in.
     mkdirSync(path.join(h.dir, 'tmp-base'));
     writeFileSync(path.join(h.dir, 'tmp-base', 'Dockerfile'), 'FROM scratch\n');
@@ -384,7 +383,7 @@ describe.each([
   it('cancels running builds and closes everything on abort', async () => {
     const h = await createHarness(poll);
     h.hold.add('other');
-    const started = h.next('build-started', (e) => e.target === 'other');
+    const started = h.next('watch-build-started', (e) => e.target === 'other');
     h.write('other/one.txt');
     await started;
     const running = h.calls[h.calls.length - 1];
@@ -431,20 +430,20 @@ describe('a short debounce', () => {
   it('--debounce 0: a second save inside chokidar’s 50 ms change throttle is still rebuilt', async () => {
     const h = await createHarness(false, { debounceMs: 0 });
     const file = path.join(h.dir, 'other', 'f.txt');
-    const added = h.next('changed', (c) => c.paths.includes(file));
+    const added = h.next('watch-changed', (c) => c.paths.includes(file));
     h.write('other/f.txt', 'new\n');
     await added;
     await new Promise((r) => setTimeout(r, 100));
-    const first = h.next('changed', (c) => c.paths.includes(file));
+    const first = h.next('watch-changed', (c) => c.paths.includes(file));
     h.write('other/f.txt', 'one\n');
     await first;
     // chokidar drops this file's change events for 50 ms after the one it delivered.
     await new Promise((r) => setTimeout(r, 15));
     const t2 = Date.now();
-    const second = h.next('changed', (c) => c.paths.includes(file));
+    const second = h.next('watch-changed', (c) => c.paths.includes(file));
     h.write('other/f.txt', 'second save\n');
     await second;
-    const after = h.events.filter((e) => e.name === 'changed' && e.at >= t2);
+    const after = h.events.filter((e) => e.name === 'watch-changed' && e.at >= t2);
     expect(after.length).toBeGreaterThanOrEqual(1);
   });
 });

@@ -7,7 +7,6 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
 import { TsbakeError } from '../../errors.js';
-import type { DriverCapabilities } from '../../plan/types.js';
 import { dockerCall, DockerTimeoutError, dockerErrorMessage, dockerFromHost, dockerStatusCode } from '../docker-api.js';
 import { probeBuildkit, waitForBuildkit } from '../remote/readiness.js';
 import type { BuilderStatus, Driver, DriverContext, DriverFactory } from '../types.js';
@@ -37,7 +36,6 @@ async function configArchive(text: string): Promise<Buffer> {
 
 class DockerContainerDriver implements Driver {
   readonly builder: DriverContext['builder'];
-  readonly loadsViaTarball = true;
   private readonly ctx: DriverContext;
   private readonly spec: ContainerSpec;
   private readonly dockerHost: string;
@@ -101,19 +99,6 @@ class DockerContainerDriver implements Driver {
 
   nodes(): number {
     return 1;
-  }
-
-  staticCapabilities(): DriverCapabilities {
-    return {
-      loadsByDefault: false,
-      cacheExport: 'all',
-      tarballOutput: true,
-      multiPlatform: true,
-      buildkitConfig: true,
-      namedContexts: true,
-      multipleExporters: true,
-      daemon: `BuildKit in container ${this.spec.containerName}`,
-    };
   }
 
   private async inspectContainer(signal?: AbortSignal): Promise<Docker.ContainerInspectInfo | undefined> {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ResolvedBuilder } from '../../plan/types.js';
+import type { ResolvedBuilder } from '../types.js';
 import { TsbakeError } from '../../errors.js';
 
 export const DEFAULT_IMAGE = 'moby/buildkit:buildx-stable-1';

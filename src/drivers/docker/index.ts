@@ -6,7 +6,6 @@
 import { dialDockerGrpc } from '../../buildkit/docker-upgrade.js';
 import http from 'node:http';
 import type { BuilderStatus, Driver, DriverFactory } from '../types.js';
-import { staticCapabilities } from '../../plan/index.js';
 import { TsbakeError } from '../../errors.js';
 
 export const createDockerDriver: DriverFactory = (ctx) => {
@@ -45,9 +44,7 @@ export const createDockerDriver: DriverFactory = (ctx) => {
 
   const driver: Driver = {
     builder: ctx.builder,
-    loadsViaTarball: false,
     endpoint: () => host,
-    staticCapabilities: () => staticCapabilities('docker'),
     async bootstrap(signal) {
       await versionFor(signal);
     },

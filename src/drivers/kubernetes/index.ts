@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { AppsV1Api, CoreV1Api, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { TsbakeError } from '../../errors.js';
-import type { DriverCapabilities, ResolvedBuilder } from '../../plan/types.js';
+import type { ResolvedBuilder } from '../types.js';
 import type { BuilderStatus, DialHint, Driver, DriverContext, DriverFactory } from '../types.js';
 import { pickPod } from './balance.js';
 import { ExecUpgradeError, openPodExec } from './exec-stream.js';
@@ -49,7 +49,6 @@ const POLL_MAX_MS = 1_000;
 
 export class KubernetesDriver implements Driver {
   readonly builder: ResolvedBuilder;
-  readonly loadsViaTarball = true;
   readonly options: KubernetesOptions;
   private readonly ctx: DriverContext;
   private access: ClusterAccess | undefined;
@@ -60,7 +59,7 @@ export class KubernetesDriver implements Driver {
   constructor(ctx: DriverContext) {
     this.ctx = ctx;
     this.builder = ctx.builder;
-    this.options = parseKubernetesOptions(ctx.builder.name, ctx.builder.driverOpts, ctx.builder.defaultLoad);
+    this.options = parseKubernetesOptions(ctx.builder.name, ctx.builder.driverOpts);
   }
 
   /** The cluster, loaded once; throws the one-line kubeconfig error. */
@@ -103,18 +102,6 @@ export class KubernetesDriver implements Driver {
 
   nodes(): number {
     return this.options.replicas;
-  }
-
-  staticCapabilities(): DriverCapabilities {
-    return {
-      loadsByDefault: false,
-      cacheExport: 'all',
-      tarballOutput: true,
-      multiPlatform: true,
-      buildkitConfig: true,
-      namedContexts: true,
-      multipleExporters: true,
-    };
   }
 
   /** Run an API call; a failure other than the codes the caller handles becomes the one-line error. */

@@ -42,7 +42,6 @@ export interface KubernetesOptions {
   qemuImage: string;
   timeoutMs: number;
   env: Record<string, string>;
-  defaultLoad: boolean;
 }
 
 const KNOWN = new Set([
@@ -124,7 +123,7 @@ export function parseDurationMs(builder: string, key: string, value: string): nu
   return Math.round(total);
 }
 
-export function parseKubernetesOptions(builder: string, opts: Record<string, string>, defaultLoad = false): KubernetesOptions {
+export function parseKubernetesOptions(builder: string, opts: Record<string, string>): KubernetesOptions {
   const requests: Record<string, string> = {};
   const limits: Record<string, string> = {};
   const env: Record<string, string> = {};
@@ -163,7 +162,6 @@ export function parseKubernetesOptions(builder: string, opts: Record<string, str
     qemuImage: opts['qemu.image'] || DEFAULT_QEMU_IMAGE,
     timeoutMs: opts.timeout ? parseDurationMs(builder, 'timeout', opts.timeout) : DEFAULT_TIMEOUT_MS,
     env,
-    defaultLoad: parseBool(builder, 'default-load', opts['default-load'], defaultLoad),
   };
   if (opts.namespace) result.namespace = opts.namespace;
   if (opts.context) result.context = opts.context;

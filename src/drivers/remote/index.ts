@@ -8,7 +8,6 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { TsbakeError } from '../../errors.js';
-import type { DriverCapabilities } from '../../plan/types.js';
 import type { BuilderStatus, Driver, DriverContext, DriverFactory } from '../types.js';
 import { probeBuildkit, waitForBuildkit } from './readiness.js';
 
@@ -72,7 +71,6 @@ const TLS_CODES = new Set([
 
 class RemoteDriver implements Driver {
   readonly builder: DriverContext['builder'];
-  readonly loadsViaTarball = true;
   private readonly ctx: DriverContext;
   private readonly endpointText: string;
   private tlsMaterial: TlsMaterial | undefined | null = null;
@@ -114,19 +112,6 @@ class RemoteDriver implements Driver {
 
   endpoint(): string {
     return this.endpointText;
-  }
-
-  staticCapabilities(): DriverCapabilities {
-    return {
-      loadsByDefault: false,
-      cacheExport: 'all',
-      tarballOutput: true,
-      multiPlatform: true,
-      buildkitConfig: false,
-      namedContexts: true,
-      multipleExporters: true,
-      daemon: `BuildKit at ${this.endpointText}`,
-    };
   }
 
   /** Certificates are read once, on first dial; a missing file is named. */

@@ -1,9 +1,9 @@
 /**
  * The build report's data: what `--report x.json` writes and what the HTML renderer draws. Built from
- * the executor's typed events (src/exec/events.ts) by ReportCollector, one more consumer beside the
+ * the executor's typed events (src/events.ts) by ReportCollector, one more consumer beside the
  * progress renderers; nothing here talks to a daemon.
  */
-import type { BuildEvent, TargetState } from '../../exec/events.js';
+import type { BuildEvent, TargetState } from '../../events.js';
 
 export const REPORT_VERSION = 1;
 
@@ -187,8 +187,8 @@ export class ReportCollector {
         r.state = 'failed';
         r.finishedAt = e.time;
         r.durationMs = e.durationMs;
-        r.error = e.error;
-        if (e.location) r.location = e.location;
+        r.error = e.failure.message;
+        if (e.failure.location) r.location = e.failure.location;
         r.logTail = [...e.logTail];
         if (e.contextBytes !== undefined) r.contextBytes = e.contextBytes;
         break;
@@ -199,7 +199,7 @@ export class ReportCollector {
         break;
       case 'target-skipped':
         r.state = 'skipped';
-        r.skipReason = e.reason;
+        r.skipReason = e.failure.message;
         break;
     }
   }

@@ -3,7 +3,7 @@
  * file on demand (at the end of a run, after each watch rebuild). Write failures are reported, not thrown:
  * a report must never hide the build's own result.
  */
-import type { BuildEvent } from '../../exec/events.js';
+import type { BuildEvent } from '../../events.js';
 import { ReportCollector, type ReportPlan, type ReportStatus } from './model.js';
 import { createReportWriter } from './write.js';
 

@@ -7,11 +7,12 @@
 // External: Node's modules; dockerode and @kubernetes/client-node (heavy, loaded lazily, with native and
 // optional parts of their own; the latter is an ES module, which the CommonJS chunks require() — Node
 // 20.19+, see bin/tsbake.js). protobufjs is bundled: its optional `require(name)` (long, buffer) is the
-// chunk's own require, Node's.
+// chunk's own require, Node's. `strict`: every chunk starts with "use strict", as the ES modules it is
+// made of are strict (and bundled CommonJS packages ran strict in the ESM bundle before).
 export default {
   input: { cli: 'dist/cli/main.js' },
   platform: 'node',
   external: [/^node:/, /^dockerode(\/|$)/, /^@kubernetes\//, /^ssh2(\/|$)/, /^cpu-features(\/|$)/],
-  output: { dir: 'dist/bundle', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs', cleanDir: true },
+  output: { dir: 'dist/bundle', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs', cleanDir: true, strict: true },
   logLevel: 'warn',
 };

@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { AuthProvider } from './session.js';
+import type { AuthProvider } from './types.js';
 
 const HUB_KEY = 'https://index.docker.io/v1/';
 const HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);

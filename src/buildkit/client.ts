@@ -1,26 +1,36 @@
 /**
- * The one BuildKit Control API client. Transport: every connection grpc-js opens goes through a
- * private unix-socket bridge to a fresh `dial()` stream (see bridge.ts).
+ * The one BuildKit Control API client: gRPC on Node's http2 over the byte stream the driver dials
+ * (grpc-client.ts), no bridge. Sessions open on the driver's own session endpoint when it has one
+ * (Docker's `POST /session`), else on Control.Session.
  */
-import * as grpc from '@grpc/grpc-js';
 import type { Duplex } from 'node:stream';
-import { DialBridge, type Dial } from './bridge.js';
 import { BuildkitConnectError, BuildkitConnectionLostError, BuildkitError, BuildkitSolveError, abortError } from './errors.js';
+import { GrpcChannel, type Dial } from './grpc-client.js';
+import { GrpcError, Status } from './grpc-wire.js';
 import { codec, protoType, type PbBuildkitVersion, type PbStatusResponse, type PbUsageRecord, type PbWorkerRecord } from './proto.js';
 import type { SourceLocation } from './errors.js';
+import type { Session, SessionHeaders } from './session.js';
+import { bytesStream } from './session-transport.js';
+import type { SshAgentProvider } from './sshforward.js';
+import type { ContentStoreDir } from './content-store.js';
 import { translateStatus } from './status.js';
 import type {
   BuildkitVersionInfo,
+  CacheSpec,
+  ExporterSpec,
   PruneOptions,
-  SolveParams,
+  SecretProvider,
   SolveResult,
+  SolveTransfer,
   StatusUpdate,
   UsageRecord,
   WorkerInfo,
 } from './types.js';
 
-const MAX_MESSAGE = 16 * 1024 * 1024;
 const CONTROL = '/moby.buildkit.v1.Control/';
+
+/** Opens a connection on which the daemon speaks HTTP/2 as the client, announced by `headers` (Docker's `POST /session`). */
+export type SessionDial = (headers: SessionHeaders, signal: AbortSignal) => Promise<Duplex>;
 
 export interface ConnectOptions {
   signal?: AbortSignal;
@@ -28,7 +38,40 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Endpoint text for error messages (`unix:///var/run/docker.sock`). */
   endpointName?: string;
+  /** The driver's own session endpoint; without one, sessions ride Control.Session. */
+  dialSession?: SessionDial;
 }
+
+export interface SolveParams {
+  /** Client-chosen build id (also used for Status); unique per solve. */
+  ref: string;
+  /** Default `dockerfile.v0`; ignored when `definition` is given. */
+  frontend?: string;
+  /** Marshalled LLB ops for a solve without a frontend. */
+  definition?: Uint8Array[];
+  frontendAttrs: Record<string, string>;
+  /** Marshalled LLB definitions (each op a Uint8Array) for `input:KEY` contexts. */
+  frontendInputs?: Record<string, Uint8Array[]>;
+  exporters: ExporterSpec[];
+  cacheImports: CacheSpec[];
+  cacheExports: CacheSpec[];
+  entitlements: string[];
+  session: Session;
+  /** This solve's own secrets (replacing the session's): what its target declares, nothing more. */
+  secrets?: SecretProvider;
+  /** This solve's own SSH agents by id (replacing the session's). */
+  ssh?: SshAgentProvider;
+  /** Local names this solve asks for → absolute directories (see localName()). */
+  localDirs: Record<string, string>;
+  /**
+   * Content stores served to the daemon for this solve, by store id: `local:<dest|src>` (local caches),
+   * `export` (oci/docker exporters with tar=false), `oci:<name>` (oci-layout:// contexts).
+   */
+  contentStores?: Record<string, ContentStoreDir>;
+  /** Filled in with the file bytes sent for this solve's local dirs as they go (also when it fails). */
+  transfer?: SolveTransfer;
+}
+
 
 const c = {
   listWorkersReq: codec<{ filter: string[] }>('moby.buildkit.v1.ListWorkersRequest'),
@@ -51,85 +94,63 @@ function tsToMs(ts: { seconds: number; nanos: number } | null | undefined): numb
   return ts.seconds * 1000 + Math.floor(ts.nanos / 1e6);
 }
 
-function isServiceError(err: unknown): err is grpc.ServiceError {
-  return err instanceof Error && typeof (err as Partial<grpc.ServiceError>).code === 'number';
+function isServiceError(err: unknown): err is GrpcError {
+  return err instanceof GrpcError;
 }
 
 export class BuildkitClient {
-  private readonly bridge: DialBridge;
-  private readonly grpcClient: grpc.Client;
+  private readonly channel: GrpcChannel;
+  private readonly dialSession: SessionDial | undefined;
   readonly endpointName: string;
   private closed = false;
 
-  private constructor(bridge: DialBridge, grpcClient: grpc.Client, endpointName: string) {
-    this.bridge = bridge;
-    this.grpcClient = grpcClient;
+  private constructor(channel: GrpcChannel, endpointName: string, dialSession: SessionDial | undefined) {
+    this.channel = channel;
     this.endpointName = endpointName;
+    this.dialSession = dialSession;
   }
 
   static async connect(dial: (signal: AbortSignal) => Promise<Duplex>, opts: ConnectOptions = {}): Promise<BuildkitClient> {
     const endpoint = opts.endpointName ?? 'the BuildKit daemon';
     opts.signal?.throwIfAborted();
-    const bridge = await DialBridge.start(dial as Dial);
-    const grpcClient = new grpc.Client(`unix://${bridge.socketPath}`, grpc.credentials.createInsecure(), {
-      'grpc.max_receive_message_length': MAX_MESSAGE,
-      'grpc.max_send_message_length': MAX_MESSAGE,
-      // No client keepalive pings: Go gRPC servers (BuildKit) allow one ping per 5 minutes by default and
-      // answer more with GOAWAY (too_many_pings), which would kill long solves and sessions.
-      'grpc.default_authority': 'buildkit',
-      // Session traffic (context uploads, export tarballs) rides the Control.Session stream: a large
-      // window keeps it from stalling on HTTP/2's default 64 KiB.
-      'grpc-node.flow_control_window': 32 * 1024 * 1024,
-    });
-    const client = new BuildkitClient(bridge, grpcClient, endpoint);
+    const channel = new GrpcChannel(dial as Dial);
+    const client = new BuildkitClient(channel, endpoint, opts.dialSession);
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? 20_000);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     try {
-      // Fail fast: an unreachable daemon should say so now, not after the timeout.
-      await client.listWorkers(signal, false);
+      // Fail fast: an unreachable daemon should say so now, not at the first solve. The daemon's HTTP/2
+      // SETTINGS say it is there; every caller's first call (ListWorkers) follows at once, so a gRPC
+      // call here would only add a round trip.
+      await channel.ready(signal);
       return client;
     } catch (err) {
       await client.close();
       if (opts.signal?.aborted) throw abortError(opts.signal);
-      const why = bridge.lastDialError?.message ?? (timeout.aborted ? `no answer within ${opts.timeoutMs ?? 20_000} ms` : errorText(err));
-      throw new BuildkitConnectError(endpoint, why, { cause: bridge.lastDialError ?? err });
+      const why = channel.lastDialError?.message ?? (timeout.aborted ? `no answer within ${opts.timeoutMs ?? 20_000} ms` : errorText(err));
+      throw new BuildkitConnectError(endpoint, why, { cause: channel.lastDialError ?? err });
     }
   }
 
-  private unary<Req, Res>(
-    method: string,
-    req: Req,
-    reqC: { serialize(v: Req): Buffer },
-    resC: { deserialize(b: Buffer): Res },
-    signal: AbortSignal,
-    waitForReady = true,
-  ): Promise<Res> {
-    return new Promise<Res>((resolve, reject) => {
-      if (signal.aborted) {
-        reject(abortError(signal));
-        return;
-      }
-      const call = this.grpcClient.makeUnaryRequest<Req, Res>(
-        CONTROL + method,
-        (v) => reqC.serialize(v),
-        (b) => resC.deserialize(b),
-        req,
-        new grpc.Metadata({ waitForReady }),
-        {},
-        (err, res) => {
-          signal.removeEventListener('abort', onAbort);
-          if (signal.aborted) reject(abortError(signal));
-          else if (err) reject(err);
-          else resolve(res as Res);
-        },
-      );
-      const onAbort = (): void => call.cancel();
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+  private async unary<Req, Res>(method: string, req: Req, reqC: { serialize(v: Req): Buffer }, resC: { deserialize(b: Buffer): Res }, signal: AbortSignal): Promise<Res> {
+    try {
+      return resC.deserialize(await this.channel.unary(CONTROL + method, reqC.serialize(req), signal));
+    } catch (err) {
+      if (signal.aborted) throw abortError(signal);
+      throw err;
+    }
   }
 
-  async listWorkers(signal: AbortSignal, waitForReady = true): Promise<WorkerInfo[]> {
-    const res = await this.unary('ListWorkers', { filter: [] }, c.listWorkersReq, c.listWorkersRes, signal, waitForReady);
+  /** The daemon's workers. A daemon that cannot be reached (or dropped the connection) is a BuildkitConnectError. */
+  async listWorkers(signal: AbortSignal): Promise<WorkerInfo[]> {
+    let res: { record: PbWorkerRecord[] };
+    try {
+      res = await this.unary('ListWorkers', { filter: [] }, c.listWorkersReq, c.listWorkersRes, signal);
+    } catch (err) {
+      if (isServiceError(err) && err.code === Status.UNAVAILABLE) {
+        throw new BuildkitConnectError(this.endpointName, this.channel.lastDialError?.message ?? errorText(err), { cause: this.channel.lastDialError ?? err });
+      }
+      throw wrapDaemonError('ListWorkers', err);
+    }
     return res.record.map((w) => ({
       id: w.ID,
       labels: { ...w.Labels },
@@ -144,7 +165,7 @@ export class BuildkitClient {
       const v = res.buildkitVersion;
       return v ? { version: v.version, package: v.package, revision: v.revision } : undefined;
     } catch (err) {
-      if (isServiceError(err) && err.code === grpc.status.UNIMPLEMENTED) return undefined;
+      if (isServiceError(err) && err.code === Status.UNIMPLEMENTED) return undefined;
       throw wrapDaemonError('Info', err);
     }
   }
@@ -165,48 +186,39 @@ export class BuildkitClient {
     if (opts.keepBytes !== undefined) req['keepBytes'] = opts.keepBytes;
     // keepDuration is a Go time.Duration: nanoseconds.
     if (opts.keepDurationMs !== undefined) req['keepDuration'] = String(BigInt(Math.round(opts.keepDurationMs)) * 1_000_000n);
-    const call = this.grpcClient.makeServerStreamRequest<Record<string, unknown>, PbUsageRecord>(
-      CONTROL + 'Prune',
-      (v) => c.pruneReq.serialize(v),
-      (b) => c.usage.deserialize(b),
-      req,
-      new grpc.Metadata({ waitForReady: true }),
-      {},
-    );
     const out: UsageRecord[] = [];
-    const onAbort = (): void => call.cancel();
-    signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await new Promise<void>((resolve, reject) => {
-        call.on('data', (r: PbUsageRecord) => {
-          const rec = toUsageRecord(r);
-          out.push(rec);
-          onRecord?.(rec);
-        });
-        call.on('error', reject);
-        call.on('end', () => resolve());
+      await this.channel.serverStream(CONTROL + 'Prune', c.pruneReq.serialize(req), signal, (m) => {
+        const rec = toUsageRecord(c.usage.deserialize(m));
+        out.push(rec);
+        onRecord?.(rec);
       });
     } catch (err) {
       if (signal.aborted) throw abortError(signal);
       throw wrapDaemonError('Prune', err);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
     }
     return out;
   }
 
   /**
-   * Open the Control.Session stream (used by Session.start). The returned duplex carries the raw
-   * HTTP/2 bytes of the session connection in BytesMessage frames.
+   * A connection for a session (used by Session.start), on which the daemon speaks HTTP/2 as the
+   * client: the driver's session endpoint (Docker's `POST /session`, the session then runs on a socket
+   * of its own), else a Control.Session call whose BytesMessages carry the bytes. `lifetime` ends it;
+   * `signal` only gives up the opening. `ended` settles when the daemon's side is gone (rejects with
+   * why, where it says).
    */
-  openSessionStream(metadata: grpc.Metadata): grpc.ClientDuplexStream<{ data: Buffer }, { data: Buffer }> {
-    return this.grpcClient.makeBidiStreamRequest<{ data: Buffer }, { data: Buffer }>(
-      CONTROL + 'Session',
-      (v) => c.bytes.serialize(v),
-      (b) => c.bytes.deserialize(b),
-      metadata,
-      {},
-    );
+  async openSessionConnection(
+    headers: SessionHeaders,
+    lifetime: AbortSignal,
+    signal: AbortSignal,
+  ): Promise<{ connection: Duplex; transport: 'session-endpoint' | 'control-session'; ended: Promise<void> }> {
+    if (this.dialSession) {
+      const connection = await this.dialSession(headers, AbortSignal.any([lifetime, signal]));
+      const ended = new Promise<void>((resolve) => connection.once('close', () => resolve()));
+      return { connection, transport: 'session-endpoint', ended };
+    }
+    const call = await this.channel.call(CONTROL + 'Session', lifetime, headers);
+    return { connection: bytesStream(call), transport: 'control-session', ended: call.done.then(() => undefined) };
   }
 
   async solve(params: SolveParams, signal: AbortSignal, onStatus: (s: StatusUpdate) => void): Promise<SolveResult> {
@@ -273,7 +285,7 @@ export class BuildkitClient {
       if (signal.aborted) throw abortError(signal);
       if (err instanceof Error && err.name === 'AbortError') throw err;
       // The transport failed, not the build: say where, so a dead daemon is not mistaken for a bad Dockerfile.
-      if (isServiceError(err) && err.code === grpc.status.UNAVAILABLE) throw new BuildkitConnectionLostError(this.endpointName, errorText(err), { cause: err });
+      if (isServiceError(err) && err.code === Status.UNAVAILABLE) throw new BuildkitConnectionLostError(this.endpointName, errorText(err), { cause: err });
       if (isServiceError(err)) {
         await Promise.race([statusDone, new Promise((r) => setTimeout(r, 500).unref())]);
         throw new BuildkitSolveError(cleanGrpcMessage(err), {
@@ -291,68 +303,35 @@ export class BuildkitClient {
     }
   }
 
-  /** Resolves undefined when `signal` aborted the call. */
-  private solveCall(req: Record<string, unknown>, signal: AbortSignal): Promise<{ ExporterResponse: Record<string, string> } | undefined> {
-    return new Promise((resolve, reject) => {
-      const call = this.grpcClient.makeUnaryRequest<Record<string, unknown>, { ExporterResponse: Record<string, string> }>(
-        CONTROL + 'Solve',
-        (v) => c.solveReq.serialize(v),
-        (b) => c.solveRes.deserialize(b),
-        req,
-        new grpc.Metadata({ waitForReady: true }),
-        {},
-        (err, res) => {
-          signal.removeEventListener('abort', onAbort);
-          if (signal.aborted) resolve(undefined);
-          else if (err) reject(err);
-          else resolve(res);
-        },
-      );
-      // Cancelling the call makes BuildKit cancel the job (its context is the request's).
-      const onAbort = (): void => call.cancel();
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+  /** Resolves undefined when `signal` aborted the call. Cancelling the call makes BuildKit cancel the job (its context is the request's). */
+  private async solveCall(req: Record<string, unknown>, signal: AbortSignal): Promise<{ ExporterResponse: Record<string, string> } | undefined> {
+    try {
+      return c.solveRes.deserialize(await this.channel.unary(CONTROL + 'Solve', c.solveReq.serialize(req), signal));
+    } catch (err) {
+      if (signal.aborted) return undefined;
+      throw err;
+    }
   }
 
   /** Follow Status for `ref` until the stream ends or `signal` aborts; errors end it quietly. */
-  private followStatus(ref: string, signal: AbortSignal, onUpdate: (u: StatusUpdate) => void): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const call = this.grpcClient.makeServerStreamRequest<{ Ref: string }, PbStatusResponse>(
-        CONTROL + 'Status',
-        (v) => c.statusReq.serialize(v),
-        (b) => c.statusRes.deserialize(b),
-        { Ref: ref },
-        new grpc.Metadata({ waitForReady: true }),
-        {},
-      );
-      const onAbort = (): void => call.cancel();
-      signal.addEventListener('abort', onAbort, { once: true });
-      const done = (): void => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      call.on('data', (r: PbStatusResponse) => {
+  private async followStatus(ref: string, signal: AbortSignal, onUpdate: (u: StatusUpdate) => void): Promise<void> {
+    try {
+      await this.channel.serverStream(CONTROL + 'Status', c.statusReq.serialize({ Ref: ref }), signal, (m) => {
         try {
-          onUpdate(translateStatus(r));
+          onUpdate(translateStatus(c.statusRes.deserialize(m)));
         } catch {
           // A consumer's exception must not break the build.
         }
       });
-      call.on('error', done);
-      call.on('end', done);
-    });
-  }
-
-  /** The private bridge socket (diagnostics; gone after close()). */
-  get bridgeSocketPath(): string {
-    return this.bridge.socketPath;
+    } catch {
+      // The solve's own result says what went wrong.
+    }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.grpcClient.close();
-    await this.bridge.close();
+    await this.channel.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -389,8 +368,8 @@ function wrapDaemonError(method: string, err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-/** grpc-js prefixes messages with `<code> <NAME>: `; the daemon's text is in `details`. */
-function cleanGrpcMessage(err: grpc.ServiceError): string {
+/** The daemon's own text (the error's message also names the code). */
+function cleanGrpcMessage(err: GrpcError): string {
   return err.details || err.message;
 }
 
@@ -401,11 +380,12 @@ const errSourceType = protoType('moby.buildkit.v1.ErrSource');
  * BuildKit attaches typed error details (grpc-status-details-bin: google.rpc.Status whose details are
  * Any values); the `…errdefs.Source` one names the Dockerfile and line ranges.
  */
-function sourceLocationFromStatus(err: grpc.ServiceError): SourceLocation | undefined {
+function sourceLocationFromStatus(err: GrpcError): SourceLocation | undefined {
   try {
-    const raw = err.metadata?.get('grpc-status-details-bin') ?? [];
+    const header = err.trailers['grpc-status-details-bin'];
+    const raw = header === undefined ? [] : Array.isArray(header) ? header : [header];
     for (const v of raw) {
-      const st = rpcStatusType.toObject(rpcStatusType.decode(Buffer.isBuffer(v) ? v : Buffer.from(v, 'base64')), { defaults: true, arrays: true }) as {
+      const st = rpcStatusType.toObject(rpcStatusType.decode(Buffer.from(v, 'base64')), { defaults: true, arrays: true }) as {
         details: { type_url: string; value: Uint8Array }[];
       };
       for (const d of st.details) {

@@ -1,7 +1,12 @@
 /**
- * Reach the BuildKit inside a Docker engine: `POST /grpc` with `Upgrade: h2c` on the engine API socket
- * answers `101 Switching Protocols`, after which the socket speaks gRPC (HTTP/2 with prior knowledge).
- * See buildkit-protocol.md, "Sessions" / "Docker engine".
+ * Reach the BuildKit inside a Docker engine with the engine API's HTTP/1.1 upgrades (`Upgrade: h2c`,
+ * answered `101 Switching Protocols`):
+ * - `POST /grpc`: the socket then speaks gRPC to the engine's BuildKit (HTTP/2 with prior knowledge,
+ *   tsbake the client) — moby api/server/router/grpc;
+ * - `POST /session` with the `X-Docker-Expose-Session-*` headers: the socket becomes the session's
+ *   HTTP/2 connection, the engine the client and tsbake the server — moby api/server/router/session,
+ *   as buildx's docker driver opens it. The session then runs on a socket of its own, not inside a
+ *   `/grpc` stream the engine must unwrap.
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -33,8 +38,33 @@ function connectSocket(dockerHost: string, options: DockerDialOptions): Duplex {
 }
 
 /** Open a fresh connection to the engine's BuildKit. The returned socket carries raw HTTP/2. */
-export async function dialDockerGrpc(dockerHost: string, signal: AbortSignal, options: DockerDialOptions = {}): Promise<Duplex> {
+export function dialDockerGrpc(dockerHost: string, signal: AbortSignal, options: DockerDialOptions = {}): Promise<Duplex> {
+  return upgrade(dockerHost, '/grpc', {}, signal, options);
+}
+
+/**
+ * Open a session connection (`POST /session`); `headers` are the session's `x-docker-expose-session-*`
+ * headers (repeated `…-grpc-method`). The returned socket carries the session's raw HTTP/2.
+ */
+export function dialDockerSession(dockerHost: string, headers: Record<string, string | string[]>, signal: AbortSignal, options: DockerDialOptions = {}): Promise<Duplex> {
+  return upgrade(dockerHost, '/session', headers, signal, options);
+}
+
+/** Header text for the request; a value with CR/LF is refused (it would split the request). */
+function headerLines(headers: Record<string, string | string[]>): string {
+  let out = '';
+  for (const [k, v] of Object.entries(headers)) {
+    for (const one of Array.isArray(v) ? v : [v]) {
+      if (/[\r\n]/.test(one) || /[\r\n:]/.test(k)) throw new Error(`invalid session header ${k}`);
+      out += `${k}: ${one}\r\n`;
+    }
+  }
+  return out;
+}
+
+async function upgrade(dockerHost: string, endpoint: '/grpc' | '/session', headers: Record<string, string | string[]>, signal: AbortSignal, options: DockerDialOptions): Promise<Duplex> {
   signal.throwIfAborted();
+  const extra = headerLines(headers);
   const sock = connectSocket(dockerHost, options);
   const prefix = options.apiVersion ? `/${options.apiVersion}` : '';
   return await new Promise<Duplex>((resolve, reject) => {
@@ -58,19 +88,19 @@ export async function dialDockerGrpc(dockerHost: string, signal: AbortSignal, op
       () =>
         fail(
           new Error(
-            `Docker at ${dockerHost} accepted the connection but did not answer the BuildKit upgrade (POST /grpc) within ${waitMs / 1000} s: ` +
+            `Docker at ${dockerHost} accepted the connection but did not answer the BuildKit upgrade (POST ${endpoint}) within ${waitMs / 1000} s: ` +
               'check that this address is a running Docker engine (TSBAKE_DOCKER_API_TIMEOUT_MS sets the wait)',
           ),
         ),
       waitMs,
     );
     const onError = (err: Error): void => fail(new Error(`cannot reach Docker at ${dockerHost}: ${err.message}`, { cause: err }));
-    const onClose = (): void => fail(new Error(`Docker at ${dockerHost} closed the connection during the /grpc upgrade`));
+    const onClose = (): void => fail(new Error(`Docker at ${dockerHost} closed the connection during the ${endpoint} upgrade`));
     const onData = (chunk: Buffer): void => {
       buf = Buffer.concat([buf, chunk]);
       const end = buf.indexOf('\r\n\r\n');
       if (end < 0) {
-        if (buf.length > 64 * 1024) fail(new Error(`Docker at ${dockerHost} sent an oversized response to /grpc`));
+        if (buf.length > 64 * 1024) fail(new Error(`Docker at ${dockerHost} sent an oversized response to ${endpoint}`));
         return;
       }
       const head = buf.subarray(0, end).toString('latin1');
@@ -78,7 +108,7 @@ export async function dialDockerGrpc(dockerHost: string, signal: AbortSignal, op
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(head);
       if (!status || status[1] !== '101') {
         const firstLine = head.split('\r\n')[0] ?? '';
-        fail(new Error(`Docker at ${dockerHost} refused the BuildKit upgrade (POST /grpc): ${firstLine} ${rest.toString('utf8').trim()}`.trim()));
+        fail(new Error(`Docker at ${dockerHost} refused the BuildKit upgrade (POST ${endpoint}): ${firstLine} ${rest.toString('utf8').trim()}`.trim()));
         return;
       }
       cleanup();
@@ -90,7 +120,7 @@ export async function dialDockerGrpc(dockerHost: string, signal: AbortSignal, op
     sock.on('error', onError);
     sock.on('close', onClose);
     signal.addEventListener('abort', onAbort, { once: true });
-    sock.write(`POST ${prefix}/grpc HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 0\r\n\r\n`);
+    sock.write(`POST ${prefix}${endpoint} HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n${extra}Content-Length: 0\r\n\r\n`);
   });
 }
 

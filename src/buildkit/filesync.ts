@@ -1,30 +1,92 @@
 /**
  * The fsutil DiffCopy sender (FileSync): tsbake streams a local directory to the daemon.
- * Protocol (buildkit-protocol.md, "fsutil DiffCopy"): one STAT per entry, depth-first, a directory
- * before its contents, names sorted by UTF-8 bytes, an empty STAT ends the walk; each REQ{id} is
- * answered with DATA chunks and an empty DATA; FIN is answered with FIN.
+ * Protocol (buildkit-protocol.md, "fsutil DiffCopy"): one STAT per entry (walk.ts gives fsutil's
+ * order), an empty STAT ends the walk; each REQ{id} is answered with DATA chunks and an empty DATA;
+ * FIN is answered with FIN.
+ *
+ * As fsutil's Go sender does (tonistiigi/fsutil send.go): the STATs are streamed without waiting for
+ * anything but transport back-pressure, and a REQ is answered as soon as it arrives, while the walk
+ * goes on. Packets are encoded straight into gRPC frames in a shared batch (packet-codec.ts
+ * FrameBatch) and handed to the transport a batch at a time; a small file is read synchronously into
+ * the batch in one call (from the page cache that is a few microseconds, where a promise-based read
+ * made four thread-pool round trips), a big one streams through bounded buffers.
  */
-import type { Dirent } from 'node:fs';
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import type { Duplex, Writable } from 'node:stream';
-import { cleanPath, createPatternMatcher, type PatternMatcher } from './pattern-matcher.js';
-import { GoMode, PacketType, type PbPacket, type PbStat } from './proto.js';
+import fs from 'node:fs';
+import type { Writable } from 'node:stream';
+import { DATA_HEADER_MAX, FrameBatch, frameDataInPlace, splitFrames } from './packet-codec.js';
+import { PacketType, type PbPacket } from './proto.js';
+import { TreeWalk, goMode, type WalkFilter } from './walk.js';
+import { trace } from '../trace.js';
 
-const CHUNK = 32 * 1024;
-const SEND_CONCURRENCY = 16;
-/** Entries of one directory lstat'ed at once. */
-const STAT_BATCH = 256;
-/** Files up to this size are read in one call and sent back to back. */
+export { goMode, walkDir, type WalkEntry, type WalkFilter } from './walk.js';
+
+/** Files up to this size are read in one call into the batch and sent as one DATA packet. */
 const WHOLE_FILE_MAX = 1024 * 1024;
+/** DATA packets of a bigger file: one read each, in a buffer of its own (well under gRPC's 4 MiB). */
+const STREAM_CHUNK = 1024 * 1024;
+/** A batch is handed to the transport once it holds this much (and at the end of every turn). */
+const FLUSH_BYTES = 256 * 1024;
+/** Entries walked per turn of the event loop: between turns, REQs and FIN are read. */
+const WALK_SLICE = 2000;
 
-export interface WalkFilter {
-  /** Docker ignore syntax; `!` exceptions. */
-  excludePatterns: string[];
-  /** fsutil include patterns (a path matching, or under a match, is included). */
-  includePatterns: string[];
-  /** Paths to include, symlinks along them resolved (the Dockerfile frontend's followpaths). */
-  followPaths: string[];
+/**
+ * What the sender needs from the transport under one FileSync DiffCopy call (a gRPC bidi stream of
+ * fsutil Packets). Kept this small so the gRPC server underneath can change (the session's ServerCall,
+ * grpc-server.ts, has it; a transport without it may pass a MessageCall instead):
+ * - `writeFrames`: whole gRPC messages, already length-prefixed (flag byte 0, 32-bit big-endian
+ *   length, the Packet), any number in one buffer, sent in order. Returns false when the caller
+ *   should wait for 'drain' before writing more.
+ * - events: 'data' (a decoded PbPacket from the daemon), 'drain', 'error', 'close', 'cancelled'.
+ * - `end()`: finish the call with an OK status once everything written is sent.
+ */
+export interface PacketCall extends PacketEvents {
+  writeFrames(frames: Buffer): boolean;
+}
+
+/** The events and ending both transport shapes share. */
+export interface PacketEvents {
+  end(): void;
+  readonly destroyed: boolean;
+  readonly writableEnded: boolean;
+  on(event: 'data', listener: (p: PbPacket) => void): unknown;
+  on(event: 'drain' | 'close' | 'cancelled', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  off(event: 'data', listener: (p: PbPacket) => void): unknown;
+  off(event: 'drain' | 'close' | 'cancelled', listener: () => void): unknown;
+  off(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/**
+ * The other shape a transport may offer: a Duplex of messages whose `write` takes a Packet's encoded
+ * bytes (its serializer passes bytes through, as packet-codec.ts `encodePacket` does). The sender
+ * then writes each frame's message; the transport frames them again.
+ */
+export interface MessageCall extends PacketEvents {
+  write(message: Uint8Array): boolean;
+}
+
+function asPacketCall(call: PacketCall | MessageCall): PacketCall {
+  if (typeof (call as Partial<PacketCall>).writeFrames === 'function') return call as PacketCall;
+  const c = call as MessageCall;
+  type AnyListener = (...args: never[]) => void;
+  const on = (c.on as (e: string, l: AnyListener) => unknown).bind(c);
+  const off = (c.off as (e: string, l: AnyListener) => unknown).bind(c);
+  return {
+    writeFrames(frames: Buffer): boolean {
+      let ok = true;
+      for (const m of splitFrames(frames)) ok = c.write(m);
+      return ok;
+    },
+    end: () => c.end(),
+    get destroyed() {
+      return c.destroyed;
+    },
+    get writableEnded() {
+      return c.writableEnded;
+    },
+    on: (e: string, l: AnyListener) => on(e, l),
+    off: (e: string, l: AnyListener) => off(e, l),
+  } as PacketCall;
 }
 
 export interface TransferStats {
@@ -37,234 +99,9 @@ export interface TransferStats {
   bytesSent: number;
 }
 
-export interface WalkEntry {
-  rel: string;
-  abs: string;
-  stat: PbStat;
-  isFile: boolean;
-}
-
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
 /**
- * Sorts by the names' UTF-8 bytes, as fsutil does. JavaScript compares UTF-16 code units, which gives
- * the same order unless a name holds a character from U+D800 up (surrogates sort below U+E000–U+FFFF
- * in UTF-16, above them in UTF-8): only then are bytes compared.
- */
-function sortByUtf8(entries: Dirent[]): void {
-  if (entries.some((e) => /[\uD800-\uFFFF]/.test(e.name))) entries.sort((a, b) => compareBytes(a.name, b.name));
-  else entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-/** Go os.FileMode from a Node stat mode. */
-export function goMode(mode: number): number {
-  let m = mode & 0o777;
-  const type = mode & 0o170000;
-  if (type === 0o040000) m |= GoMode.dir;
-  else if (type === 0o120000) m |= GoMode.symlink;
-  else if (type === 0o010000) m |= GoMode.namedPipe;
-  else if (type === 0o140000) m |= GoMode.socket;
-  else if (type === 0o020000) m |= GoMode.device | GoMode.charDevice;
-  else if (type === 0o060000) m |= GoMode.device;
-  if (mode & 0o4000) m |= GoMode.setuid;
-  if (mode & 0o2000) m |= GoMode.setgid;
-  if (mode & 0o1000) m |= GoMode.sticky;
-  return m >>> 0;
-}
-
-/**
- * Strip `./`, leading and trailing slashes, as fsutil cleans patterns. A backslash stays: on Linux it
- * is the patterns' escape character, not a separator.
- */
-function cleanPattern(p: string): string {
-  let s = p.trim();
-  const neg = s.startsWith('!');
-  if (neg) s = s.slice(1).trim();
-  s = cleanPath(s);
-  s = s.replace(/^\/+/, '');
-  if (s === '.') s = '';
-  return (neg ? '!' : '') + s;
-}
-
-/** The literal directory prefix of a glob pattern (`a/b/*.go` → `a/b`). */
-function literalPrefix(pattern: string): string {
-  const parts = pattern.split('/');
-  const out: string[] = [];
-  for (const p of parts) {
-    if (/[*?[\\]/.test(p)) break;
-    out.push(p);
-  }
-  return out.join('/');
-}
-
-/** Could something at or below `dir` be matched by `pattern`? (conservative: true when unsure) */
-function mayMatchBelow(dir: string, pattern: string): boolean {
-  if (pattern.startsWith('**') || pattern === '') return true;
-  const pre = literalPrefix(pattern);
-  if (pre === '') return true;
-  return pre === dir || pre.startsWith(dir + '/') || dir.startsWith(pre + '/');
-}
-
-class Matcher {
-  private readonly excludes: PatternMatcher | undefined;
-  private readonly negations: string[];
-  private readonly includes: PatternMatcher | undefined;
-  private readonly includeList: string[];
-
-  constructor(filter: WalkFilter, followResolved: string[]) {
-    const ex = filter.excludePatterns.map(cleanPattern).filter((p) => p !== '' && p !== '!');
-    this.excludes = ex.length > 0 ? createPatternMatcher(ex) : undefined;
-    this.negations = ex.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
-    const inc = [...filter.includePatterns, ...followResolved].map(cleanPattern).filter((p) => !p.startsWith('!'));
-    // An include of the root (`.`) includes everything.
-    this.includeList = inc.includes('') ? [] : inc;
-    this.includes = this.includeList.length > 0 ? createPatternMatcher(this.includeList) : undefined;
-  }
-
-  excluded(rel: string): boolean {
-    return this.excludes !== undefined && this.excludes.matches(rel);
-  }
-
-  /** An excluded directory must still be walked when an exception could re-include something in it. */
-  excludedDirNeedsWalk(rel: string): boolean {
-    return this.negations.some((n) => mayMatchBelow(rel, n));
-  }
-
-  /** undefined = no include filter. */
-  included(rel: string): boolean {
-    return this.includes === undefined || this.includes.matches(rel);
-  }
-
-  includeMayMatchBelow(rel: string): boolean {
-    return this.includes === undefined || this.includeList.some((p) => mayMatchBelow(rel, p));
-  }
-}
-
-/** Resolve followpaths: keep each path, and when a component is a symlink inside root, add its target too. */
-async function resolveFollowPaths(root: string, follow: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const f of follow) {
-    const clean = cleanPattern(f);
-    if (clean.startsWith('!')) continue;
-    out.push(clean);
-    let cur = clean;
-    for (let hops = 0; hops < 16 && cur !== ''; hops++) {
-      const abs = path.join(root, cur);
-      let st;
-      try {
-        st = await fs.lstat(abs, { bigint: true });
-      } catch {
-        break;
-      }
-      if (!st.isSymbolicLink()) break;
-      const target = await fs.readlink(abs);
-      const resolved = path.isAbsolute(target) ? path.join(root, target) : path.join(path.dirname(abs), target);
-      const rel = path.relative(root, resolved).split(path.sep).join('/');
-      if (rel.startsWith('..')) break;
-      out.push(rel);
-      cur = rel;
-    }
-  }
-  return out;
-}
-
-/**
- * Walk `root` in fsutil order, yielding the entries to send. Directories that are excluded with no
- * exception beneath them are never read; directories that only lead to included paths are emitted
- * lazily (just before their first included child), as fsutil does.
- */
-export async function* walkDir(root: string, filter: WalkFilter, counters?: { entriesVisited: number }): AsyncGenerator<WalkEntry> {
-  const follow = await resolveFollowPaths(root, filter.followPaths);
-  const m = new Matcher(filter, follow);
-  const pending: WalkEntry[] = [];
-
-  async function* walk(dirAbs: string, dirRel: string, parentIncluded: boolean): AsyncGenerator<WalkEntry> {
-    let dirents: Dirent[];
-    try {
-      dirents = await fs.readdir(dirAbs, { withFileTypes: true });
-    } catch (err) {
-      if (dirRel === '' && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new Error(`local directory ${root} does not exist`);
-      }
-      throw err;
-    }
-    sortByUtf8(dirents);
-    // Decide from the directory entry's type what is walked or sent, then lstat those in parallel: one
-    // thread-pool round trip after another was most of the walk (10,000 files: 0.6–2 s).
-    const chosen: { rel: string; abs: string; isDir: boolean; excluded: boolean; included: boolean }[] = [];
-    for (const d of dirents) {
-      const name = d.name;
-      const rel = dirRel === '' ? name : `${dirRel}/${name}`;
-      if (counters) counters.entriesVisited++;
-      const isDir = d.isDirectory();
-      const excluded = m.excluded(rel);
-      if (excluded && !(isDir && m.excludedDirNeedsWalk(rel))) continue;
-      const included = parentIncluded || m.included(rel);
-      if (!included && !(isDir && m.includeMayMatchBelow(rel))) continue;
-      chosen.push({ rel, abs: path.join(dirAbs, name), isDir, excluded, included });
-    }
-    for (let start = 0; start < chosen.length; start += STAT_BATCH) {
-      const batch = chosen.slice(start, start + STAT_BATCH);
-      const stats = await Promise.all(
-        batch.map((c) =>
-          fs.lstat(c.abs, { bigint: true }).catch((err: NodeJS.ErrnoException) => {
-            if (err.code === 'ENOENT') return undefined; // vanished during the walk
-            throw err;
-          }),
-        ),
-      );
-      for (let i = 0; i < batch.length; i++) {
-        const c = batch[i]!;
-        const st = stats[i];
-        if (!st) continue;
-        // The entry may have been replaced since readdir: the lstat is what is sent.
-        const isDir = st.isDirectory();
-        if (isDir !== c.isDir && c.excluded) continue;
-        const entry: WalkEntry = {
-          rel: c.rel,
-          abs: c.abs,
-          isFile: st.isFile(),
-          stat: {
-            path: c.rel,
-            mode: goMode(Number(st.mode)),
-            uid: 0,
-            gid: 0,
-            size: st.isFile() ? String(st.size) : 0,
-            modTime: String(st.mtimeNs),
-            linkname: st.isSymbolicLink() ? await fs.readlink(c.abs) : '',
-          },
-        };
-        if (isDir) {
-          const emitSelf = c.included && !c.excluded;
-          if (emitSelf) {
-            yield* flush();
-            yield entry;
-          } else {
-            pending.push(entry);
-          }
-          yield* walk(c.abs, c.rel, emitSelf);
-          if (!emitSelf && pending[pending.length - 1] === entry) pending.pop();
-        } else if (c.included && !c.excluded) {
-          yield* flush();
-          yield entry;
-        }
-      }
-    }
-  }
-
-  function* flush(): Generator<WalkEntry> {
-    while (pending.length > 0) yield pending.shift() as WalkEntry;
-  }
-
-  yield* walk(root, '', false);
-}
-
-/**
- * One wait per stream for 'drain' (or 'close'), shared by every writer that hit back-pressure: the 16
- * concurrent file senders each adding listeners of their own tripped Node's MaxListenersExceeded
- * warning on every large transfer.
+ * One wait per stream for 'drain' (or 'close'), shared by every writer that hit back-pressure
+ * (filesend.ts's receivers use it).
  */
 const drainWaits = new WeakMap<Writable, Promise<void>>();
 
@@ -296,151 +133,275 @@ export async function writeMsg(stream: Writable, msg: unknown): Promise<void> {
   if (!stream.write(msg)) await drained(stream);
 }
 
-/**
- * Serve one FileSync DiffCopy call: send `root` filtered by `filter` over `stream` (a grpc-js duplex
- * of Packets). Resolves when the receiver's FIN has been answered.
- */
-export async function sendDir(root: string, filter: WalkFilter, stream: Duplex, stats: TransferStats, signal: AbortSignal): Promise<void> {
-  /** File entries by STAT id: what a REQ asks for. */
-  const files = new Map<number, { abs: string; size: number }>();
-  const queue: number[] = [];
-  const idleWaiters: (() => void)[] = [];
-  let active = 0;
-  let bigChain: Promise<void> = Promise.resolve();
-  let failTransfer: (err: unknown) => void = () => undefined;
-  let finished = false;
-  let failure: Error | undefined;
-  let onAbort: () => void = () => undefined;
+/** A big file waiting to stream, or streaming: one read in flight at a time. */
+interface BigFile {
+  id: number;
+  abs: string;
+  /** Where reading starts (a small file that grew since its lstat continues past what was sent). */
+  position: number;
+  fd?: number;
+  reading?: boolean;
+}
 
-  const done = new Promise<void>((resolve, reject) => {
+/**
+ * Reads a whole file of `size` bytes into `buf` at `offset` (sync), in the one read call a file in the
+ * page cache needs. Returns the bytes read, and whether the file has grown past `size` since its lstat
+ * (one 1-byte read at that offset; fsutil sends what it reads).
+ */
+function readWhole(abs: string, buf: Buffer, offset: number, size: number): { n: number; grew: boolean } {
+  const fd = fs.openSync(abs, 'r');
+  try {
+    let n = 0;
+    while (n < size) {
+      const got = fs.readSync(fd, buf, offset + n, size - n, n);
+      if (got === 0) break;
+      n += got;
+    }
+    return { n, grew: n === size && fs.readSync(fd, probe, 0, 1, size) > 0 };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const probe = Buffer.allocUnsafe(1);
+
+/**
+ * Serve one FileSync DiffCopy call: send `root` filtered by `filter` over `call`. Resolves when the
+ * receiver's FIN has been answered; rejects (after sending ERR) on a failure or the signal's abort.
+ */
+export function sendDir(root: string, filter: WalkFilter, transport: PacketCall | MessageCall, stats: TransferStats, signal: AbortSignal): Promise<void> {
+  const call = asPacketCall(transport);
+  return new Promise<void>((resolve, reject) => {
+    const batch = new FrameBatch(FLUSH_BYTES + WHOLE_FILE_MAX);
+    /** Per STAT id: the file's path for a regular file not yet requested, else undefined. */
+    const paths: (string | undefined)[] = [];
+    const sizes: number[] = [];
+    /** REQs waiting while the transport is congested. */
+    const requests: number[] = [];
+    const bigFiles: BigFile[] = [];
+    let big: BigFile | undefined;
+    /** Set while a big file's chunk waits for 'drain' before it is written. */
+    let resumeBig: (() => void) | undefined;
+    let walk: TreeWalk | undefined;
+    let walking = true;
+    let congested = false;
+    let flushQueued = false;
+    let walkQueued = false;
+    let finRequested = false;
+    let settled = false;
+
+    const cleanup = (): void => {
+      call.off('data', onData);
+      call.off('drain', onDrain);
+      call.off('error', onError);
+      call.off('close', onGone);
+      call.off('cancelled', onGone);
+      signal.removeEventListener('abort', onAbort);
+      // A read in flight closes its file when it returns.
+      if (big?.fd !== undefined && !big.reading) fs.close(big.fd, () => undefined);
+    };
+
+    const fail = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      const failure = err instanceof Error ? err : new Error(String(err));
+      cleanup();
+      if (!call.destroyed && !call.writableEnded) {
+        batch.err(failure.message);
+        call.writeFrames(batch.take()!);
+        call.end();
+      }
+      reject(failure);
+    };
+
+    /** Hands the batch to the transport; false when it asks to wait. */
+    const flush = (): void => {
+      const frames = batch.take();
+      if (frames !== undefined && !call.writeFrames(frames)) congested = true;
+    };
+
+    /** What one turn of the event loop produced (REQ answers) goes out in one write at its end. */
+    const queueFlush = (): void => {
+      if (flushQueued) return;
+      flushQueued = true;
+      setImmediate(() => {
+        flushQueued = false;
+        if (!settled) flush();
+      });
+    };
+
+    const visit = (rel: string, abs: string, st: fs.BigIntStats, linkname: string): void => {
+      const isFile = st.isFile();
+      const size = isFile ? Number(st.size) : 0;
+      paths.push(isFile ? abs : undefined);
+      sizes.push(size);
+      batch.stat(rel, goMode(Number(st.mode)), size, st.mtimeNs, linkname);
+      stats.stats++;
+      if (batch.length >= FLUSH_BYTES) flush();
+    };
+
+    /** One slice of the walk per turn, so REQs are answered while it goes on. */
+    const walkOn = (): void => {
+      walkQueued = false;
+      if (settled || !walking) return;
+      try {
+        walk ??= new TreeWalk(root, filter, stats);
+        let more = true;
+        for (let n = 0; more && n < WALK_SLICE && !congested; n += 200) more = walk.step(200, visit);
+        if (!more) {
+          walking = false;
+          batch.endOfWalk();
+          trace('context-walked', `entries=${stats.stats} visited=${stats.entriesVisited}`);
+        }
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      flush();
+      if (walking) {
+        if (!congested) queueWalk();
+      } else maybeFinish();
+    };
+
+    const queueWalk = (): void => {
+      if (walkQueued) return;
+      walkQueued = true;
+      setImmediate(walkOn);
+    };
+
+    /** Answers one REQ: a small file at once, into the batch; a big one is queued to stream. */
+    const answer = (id: number): void => {
+      const abs = paths[id];
+      if (abs === undefined) throw new Error(`the daemon asked for unknown file id ${id}`);
+      paths[id] = undefined;
+      const size = sizes[id]!;
+      if (size > WHOLE_FILE_MAX) {
+        bigFiles.push({ id, abs, position: 0 });
+        return;
+      }
+      if (size === 0) {
+        batch.data(id);
+        return;
+      }
+      if (batch.length + size > FLUSH_BYTES) flush();
+      let grew = false;
+      const n = batch.dataFrom(id, size, (buf, offset) => {
+        const r = readWhole(abs, buf, offset, size);
+        grew = r.grew;
+        return r.n;
+      });
+      stats.bytesSent += n;
+      if (grew) bigFiles.push({ id, abs, position: n });
+      else batch.data(id);
+    };
+
+    /** Answers queued REQs while the transport takes more, and starts the next big file. */
+    const pump = (): void => {
+      try {
+        while (!congested && requests.length > 0) answer(requests.shift()!);
+        if (big === undefined && !congested) {
+          const next = bigFiles.shift();
+          if (next) {
+            next.fd = fs.openSync(next.abs, 'r');
+            big = next;
+            readChunk(next.position);
+          }
+        }
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      queueFlush();
+      maybeFinish();
+    };
+
+    const readChunk = (position: number): void => {
+      const file = big!;
+      const buf = Buffer.allocUnsafeSlow(DATA_HEADER_MAX + STREAM_CHUNK);
+      file.reading = true;
+      fs.read(file.fd!, buf, DATA_HEADER_MAX, STREAM_CHUNK, position, (err, n) => {
+        file.reading = false;
+        if (settled || err || n === 0) {
+          fs.close(file.fd!, () => undefined);
+          if (settled) return;
+          if (err) {
+            fail(err);
+            return;
+          }
+          big = undefined;
+          batch.data(file.id);
+          pump();
+          return;
+        }
+        stats.bytesSent += n;
+        const frame = frameDataInPlace(buf, DATA_HEADER_MAX, file.id, n);
+        // The next read starts as soon as this chunk is written (it overlaps the wait for 'drain'), so
+        // at most two chunks are held. Frames stay whole and in order: what the batch holds goes first.
+        const send = (): void => {
+          flush();
+          if (!call.writeFrames(frame)) congested = true;
+          readChunk(position + n);
+        };
+        if (congested) resumeBig = send;
+        else send();
+      });
+    };
+
+    const maybeFinish = (): void => {
+      if (!finRequested || settled || walking || requests.length > 0 || bigFiles.length > 0 || big !== undefined) return;
+      settled = true;
+      cleanup();
+      batch.fin();
+      flush();
+      call.end();
+      resolve();
+    };
+
     const onData = (p: PbPacket): void => {
+      if (settled) return;
       if (p.type === PacketType.REQ) {
         stats.requests++;
-        queue.push(p.ID);
-        pump();
+        if (congested || requests.length > 0) {
+          requests.push(p.ID);
+          return;
+        }
+        try {
+          answer(p.ID);
+        } catch (err) {
+          fail(err);
+          return;
+        }
+        if (big === undefined && bigFiles.length > 0) pump();
+        else queueFlush();
       } else if (p.type === PacketType.FIN) {
-        allSent().then(
-          async () => {
-            await writeMsg(stream, { type: PacketType.FIN, ID: 0 });
-            finished = true;
-            stream.end();
-            resolve();
-          },
-          (err: unknown) => fail(err),
-        );
+        finRequested = true;
+        maybeFinish();
       } else if (p.type === PacketType.ERR) {
         fail(new Error(`the daemon aborted the transfer: ${Buffer.from(p.data ?? []).toString('utf8')}`));
       }
     };
-    const fail = (err: unknown): void => {
-      if (failure) return;
-      failure = err instanceof Error ? err : new Error(String(err));
-      if (!stream.destroyed && !stream.writableEnded) {
-        stream.write({ type: PacketType.ERR, ID: 0, data: Buffer.from(failure.message) });
-        stream.end();
-      }
-      reject(failure);
+
+    const onDrain = (): void => {
+      congested = false;
+      if (settled) return;
+      const resume = resumeBig;
+      resumeBig = undefined;
+      if (resume) resume();
+      pump();
+      if (walking) queueWalk();
     };
-    failTransfer = fail;
-    onAbort = (): void => fail(new Error('cancelled'));
-    stream.on('data', onData);
-    stream.on('error', (err: Error) => fail(err));
-    const onGone = (): void => {
-      if (!finished) fail(new Error('the daemon closed the transfer early'));
-    };
-    stream.on('close', onGone);
-    // grpc-js server calls report the client's cancellation as 'cancelled'.
-    stream.on('cancelled', onGone);
+    const onError = (err: Error): void => fail(err);
+    // The session's ServerCall reports the daemon's reset as 'cancelled', then 'close'.
+    const onGone = (): void => fail(new Error('the daemon closed the transfer early'));
+    const onAbort = (): void => fail(new Error('cancelled'));
+
+    call.on('data', onData);
+    call.on('drain', onDrain);
+    call.on('error', onError);
+    call.on('close', onGone);
+    call.on('cancelled', onGone);
     signal.addEventListener('abort', onAbort, { once: true });
-
-    void (async () => {
-      try {
-        let id = 0;
-        for await (const e of walkDir(root, filter, stats)) {
-          if (failure) return;
-          if (e.isFile) files.set(id, { abs: e.abs, size: Number(e.stat.size ?? 0) });
-          await writeMsg(stream, { type: PacketType.STAT, stat: e.stat, ID: 0 });
-          stats.stats++;
-          id++;
-        }
-        await writeMsg(stream, { type: PacketType.STAT, ID: 0 });
-      } catch (err) {
-        fail(err);
-      }
-    })();
+    if (signal.aborted) onAbort();
+    else walkOn();
   });
-
-  // Requests are answered SEND_CONCURRENCY at a time: a small file is read whole (one fs call) and its
-  // DATA packets are written back to back, so each file's packets stay contiguous; large files stream
-  // one at a time. (Sequential answers cost a few fs round trips per file: 30 s for 10,000 files.)
-  function pump(): void {
-    while (active < SEND_CONCURRENCY && queue.length > 0) {
-      const id = queue.shift()!;
-      active++;
-      sendFile(id).then(
-        () => {
-          active--;
-          pump();
-          if (active === 0 && queue.length === 0) for (const w of idleWaiters.splice(0)) w();
-        },
-        (err: unknown) => failTransfer(err),
-      );
-    }
-  }
-
-  function allSent(): Promise<void> {
-    if (active === 0 && queue.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => idleWaiters.push(resolve));
-  }
-
-  async function sendFile(id: number): Promise<void> {
-    const file = files.get(id);
-    if (file === undefined) throw new Error(`the daemon asked for unknown file id ${id}`);
-    const { abs, size } = file;
-    if (process.env['TSBAKE_DEBUG_FILESYNC']) process.stderr.write(`filesync: REQ ${abs}\n`);
-    if (size <= WHOLE_FILE_MAX) {
-      const data = await fs.readFile(abs);
-      stats.bytesSent += data.length;
-      for (let off = 0; off < data.length; off += CHUNK) {
-        stream.write({ type: PacketType.DATA, ID: id, data: data.subarray(off, Math.min(off + CHUNK, data.length)) });
-      }
-      await writeMsg(stream, { type: PacketType.DATA, ID: id });
-      return;
-    }
-    const release = await bigFileTurn();
-    try {
-      await streamFile(id, abs);
-    } finally {
-      release();
-    }
-  }
-
-  function bigFileTurn(): Promise<() => void> {
-    const prev = bigChain;
-    let release: () => void = () => undefined;
-    bigChain = new Promise<void>((r) => (release = r));
-    return prev.then(() => release);
-  }
-
-  async function streamFile(id: number, abs: string): Promise<void> {
-    const fh = await fs.open(abs, 'r');
-    try {
-      const buf = Buffer.allocUnsafe(CHUNK);
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
-        if (bytesRead === 0) break;
-        stats.bytesSent += bytesRead;
-        await writeMsg(stream, { type: PacketType.DATA, ID: id, data: Buffer.from(buf.subarray(0, bytesRead)) });
-      }
-    } finally {
-      await fh.close();
-    }
-    await writeMsg(stream, { type: PacketType.DATA, ID: id });
-  }
-
-  try {
-    await done;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
 }

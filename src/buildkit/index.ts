@@ -1,17 +1,11 @@
-export { BuildkitClient, type ConnectOptions } from './client.js';
-export { Session, type SessionStats, defaultSharedKey, localName, type SessionOptions, type SecretProvider, type AuthProvider, type SourceProvider } from './session.js';
-export { dialDockerGrpc, type DockerDialOptions } from './docker-upgrade.js';
+export { BuildkitClient, type ConnectOptions, type SessionDial, type SolveParams } from './client.js';
+export { Session, type SessionStats, type SessionHeaders, defaultSharedKey, localName, type SessionOptions, type SecretProvider, type AuthProvider, type SourceProvider } from './session.js';
+export { dialDockerGrpc, dialDockerSession, type DockerDialOptions } from './docker-upgrade.js';
 export { BuildkitConnectError, BuildkitConnectionLostError, BuildkitSolveError, BuildkitError, type SourceLocation } from './errors.js';
-export { walkDir, type WalkFilter, type TransferStats } from './filesync.js';
+export { type TransferStats } from './filesync.js';
+export { walkDir, type WalkFilter } from './walk.js';
 export type * from './types.js';
 export { dockerConfigAuth, dockerConfigPath } from './auth.js';
-export {
-  LayoutContentStore,
-  addContentService,
-  putIndexEntry,
-  indexEntryFor,
-  CONTENT_METHODS,
-  STORE_ID_HEADER,
-  type ContentStoreDir,
-  type ContentStoreStats,
-} from './content-store.js';
+export { LayoutContentStore, type ContentStoreDir, type ContentStoreStats } from './content-store.js';
+export { contentMethods, CONTENT_METHODS, STORE_ID_HEADER } from './content-service.js';
+export { putIndexEntry, indexEntryFor } from './oci-index.js';

@@ -2,10 +2,9 @@
  * tsbake's own protobuf definitions for the subset of the BuildKit API it speaks. Written from the
  * public protocol facts (field names and numbers as in moby/buildkit's control.proto, worker.proto,
  * ops.proto, tonistiigi/fsutil's wire.proto/stat.proto, the session secrets/auth protos and
- * grpc.health.v1); see /work/shared/reference/buildkit-protocol.md. Field names keep upstream spelling
+ * grpc.health.v1); the facts they rely on are in src/buildkit/README.md. Field names keep upstream spelling
  * so JSON dumps compare easily with buildctl's debug output.
  */
-import type { MethodDefinition } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 
 const PROTO = `
@@ -297,29 +296,7 @@ export const GoMode = {
   sticky: 1 << 20,
 } as const;
 
-/**
- * A method tsbake serves (the daemon is the client inside a session): only the request is decoded and
- * the response encoded; the client-side halves are never used.
- */
-export function serverMethod<Req, Res>(
-  path: string,
-  req: { deserialize(b: Buffer): Req },
-  res: { serialize(v: Res): Buffer },
-  requestStream: boolean,
-  responseStream: boolean,
-): MethodDefinition<Req, Res> {
-  return {
-    path,
-    requestStream,
-    responseStream,
-    requestSerialize: () => Buffer.alloc(0),
-    requestDeserialize: (b: Buffer) => req.deserialize(b),
-    responseSerialize: (v: Res) => res.serialize(v),
-    responseDeserialize: () => undefined as Res,
-  };
-}
-
-/** Encode/decode helpers for grpc-js custom serializers. Decoding yields plain objects (longs as numbers, bytes as Buffers). */
+/** Encode/decode helpers for the gRPC layer (grpc-client.ts, grpc-server.ts). Decoding yields plain objects (longs as numbers, bytes as Buffers). */
 export interface Codec<T> {
   serialize(value: T): Buffer;
   deserialize(buf: Buffer): T;

@@ -1,6 +1,13 @@
 /**
  * A BuildKit session: the daemon's gRPC client calls back into tsbake (file sync, exports, secrets,
- * registry credentials) over a Control.Session stream that carries raw HTTP/2 bytes.
+ * registry credentials, SSH agents, the content store) over an HTTP/2 connection on which the daemon is
+ * the client. Transports (chosen by the BuildkitClient, see start()):
+ * - the Docker engine's `POST /session` upgrade (docker driver): the session's HTTP/2 runs directly on
+ *   a socket of its own, read by nghttp2 with no JavaScript stream in between, and the daemon unwraps
+ *   no extra layer;
+ * - Control.Session (remote, docker-container, kubernetes): the daemon's HTTP/2 bytes travel in
+ *   BytesMessage messages of a bidi call on the Control connection (session-transport.ts).
+ * Either way the server is Node's own http2 with tsbake's method table (grpc-server.ts).
  *
  * Routing: FileSync/FileSend calls carry no solve id, and the Dockerfile frontend asks for its build
  * context as `context` even when `contextkey` renames it (seen on BuildKit v0.8 and v0.13: `contextkey`
@@ -8,27 +15,33 @@
  * apart; every solve runs on a session of its own, derived from the run's Session (same providers,
  * shared counters), with a shared key derived from the context path so BuildKit's incremental transfer
  * keeps one cached copy per directory.
+ *
+ * The call object FileSync/FileSend handlers (filesync.ts sendDir, filesend.ts receiveDir/receiveTar)
+ * get is a `ServerCall` (grpc-server.ts), a Duplex in object mode:
+ * - `write(msg)` (a Packet for FileSync, a raw Buffer for FileSend) → false when full, then 'drain';
+ * - 'data' (one decoded message each), 'end' (the daemon half-closed), 'error';
+ * - 'cancelled', then 'close', when the daemon reset the call or the connection went away;
+ * - `end()` finishes the call with OK; `destroyed`, `writableEnded` as on any Duplex.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import http2 from 'node:http2';
+import type http2 from 'node:http2';
 import os from 'node:os';
-import { Duplex } from 'node:stream';
-import * as grpc from '@grpc/grpc-js';
+import type { Duplex } from 'node:stream';
 import type { BuildkitClient } from './client.js';
-import { addContentService, CONTENT_METHODS, LayoutContentStore, type ContentStoreDir, type ContentStoreStats } from './content-store.js';
+import { contentMethods, CONTENT_METHODS } from './content-service.js';
+import { LayoutContentStore, type ContentStoreDir, type ContentStoreStats } from './content-store.js';
 import { abortError, BuildkitError } from './errors.js';
 import { receiveDir, receiveTar } from './filesend.js';
 import { sendDir, type TransferStats, type WalkFilter } from './filesync.js';
+import { GrpcServer, streamMethod, unaryMethod, type ServerCall } from './grpc-server.js';
+import { GrpcError, Status, type Metadata } from './grpc-wire.js';
 import { encodePacket } from './packet-codec.js';
-import { codec, serverMethod, type PbPacket } from './proto.js';
-import { addSshService, SSH_METHODS, type SshAgentProvider } from './sshforward.js';
-import type { ExportTarget, SolveTransfer } from './types.js';
+import { codec, type PbPacket } from './proto.js';
+import { sshMethods, SSH_METHODS, type SshAgentProvider } from './sshforward.js';
+import type { AuthProvider, ExportTarget, SecretProvider, SolveTransfer, SourceProvider } from './types.js';
 import { trace } from '../trace.js';
 
-export type SecretProvider = (id: string) => Promise<Uint8Array | undefined>;
-export type AuthProvider = (host: string) => Promise<{ username: string; secret: string } | undefined>;
-/** Fallback lookup for local names no solve registered. */
-export type SourceProvider = (dirName: string) => string | undefined;
+export type { AuthProvider, SecretProvider, SourceProvider } from './types.js';
 
 export interface SessionOptions {
   name?: string;
@@ -57,6 +70,9 @@ export interface SolveRegistration {
   contentStores: Map<string, LayoutContentStore>;
 }
 
+/** The session headers (`x-docker-expose-session-*`), as metadata of Control.Session or headers of `POST /session`. */
+export type SessionHeaders = Record<string, string | string[]>;
+
 /** A stable shared key for this machine (hostname-derived), as buildx derives one per node. */
 export function defaultSharedKey(): string {
   return createHash('sha256').update(`tsbake:${os.hostname()}`).digest('hex').slice(0, 32);
@@ -80,46 +96,19 @@ const METHODS = {
 
 /** How long close() waits for export receivers to clean up after its abort. */
 const RECEIVER_CLOSE_DEADLINE_MS = 10_000;
+/** How long start() waits for the daemon's side of the session connection (its HTTP/2 settings). */
+const ACCEPT_TIMEOUT_MS = 20_000;
 
-const SESSION_WINDOW = 32 * 1024 * 1024;
-const STREAM_WINDOW = 8 * 1024 * 1024;
+const raw = (b: Buffer): Buffer => b;
 
-/** Metadata keys whose repeated values must be read separately (Node's HTTP/2 joins them with ", "). */
-const MULTI_KEYS = ['include-patterns', 'exclude-patterns', 'followpaths'];
-
-/**
- * The daemon sends each `.dockerignore` pattern as a separate `exclude-patterns` header of its FileSync
- * call (fsutil's metadata; buildctl's Go server reads them the same way), so a large file is a large
- * header list. Node's HTTP/2 defaults (128 header pairs, a 64 KiB list) reset such a call with
- * ENHANCE_YOUR_CALM; grpc-go's server takes 16 MiB (defaultServerMaxHeaderListSize), and so does this
- * one. Every header costs at least 32 bytes in the list size, so the pair limit never binds first.
- */
-const MAX_HEADER_LIST_BYTES = 16 * 1024 * 1024;
-const MAX_HEADER_PAIRS = MAX_HEADER_LIST_BYTES / 32;
-
-/**
- * grpc-js creates its http2 server from its (private) `commonServerOptions` and has no option for the
- * header limits: set them there before the injector's server is created (Node copies the options then).
- */
-function allowLargeHeaderLists(server: grpc.Server): void {
-  const common = (server as unknown as { commonServerOptions?: http2.ServerOptions }).commonServerOptions;
-  if (!common) return;
-  common.maxHeaderListPairs = MAX_HEADER_PAIRS;
-  common.settings = { ...common.settings, maxHeaderListSize: MAX_HEADER_LIST_BYTES };
-}
-
-const raw: { serialize(b: Buffer): Buffer; deserialize(b: Buffer): Buffer } = { serialize: (b) => b, deserialize: (b) => b };
-
-function firstValue(md: grpc.Metadata, key: string): string | undefined {
-  const v = md.get(key)[0];
-  return v === undefined ? undefined : v.toString();
+function firstValue(md: Metadata, key: string): string | undefined {
+  return md.get(key)?.[0];
 }
 
 /** Values of a metadata key, URL-unescaped when `<key>-encoded: 1` is set (BuildKit v0.12+). */
-function values(md: grpc.Metadata, key: string): string[] {
+function values(md: Metadata, key: string): string[] {
   const encoded = firstValue(md, `${key}-encoded`) === '1';
-  return md.get(key).map((v) => {
-    const s = v.toString();
+  return (md.get(key) ?? []).map((s) => {
     if (!encoded) return s;
     try {
       return decodeURIComponent(s);
@@ -138,9 +127,9 @@ export class Session {
   private readonly pendingExports = new Map<string, Promise<void>[]>();
   /** Export receivers still running, with what they write: close() waits for them, so their temp files are gone when it returns. */
   private readonly receiving = new Map<Promise<void>, string>();
-  private server: grpc.Server | undefined;
-  private injector: ReturnType<grpc.Server['createConnectionInjector']> | undefined;
-  private call: grpc.ClientDuplexStream<{ data: Buffer }, { data: Buffer }> | undefined;
+  private server: GrpcServer | undefined;
+  /** The session connection's own resources (the Control.Session call, the /session socket). */
+  private connection: Duplex | undefined;
   private readonly closeController = new AbortController();
   private started = false;
   /** Transfer counters, cumulative over the session and the sessions derived from it (tests, `--debug`). */
@@ -268,100 +257,50 @@ export class Session {
     return list;
   }
 
+  /** The `x-docker-expose-session-*` headers announcing this session and the methods it serves. */
+  headers(): SessionHeaders {
+    return {
+      'x-docker-expose-session-uuid': this.id,
+      'x-docker-expose-session-name': this.name,
+      'x-docker-expose-session-sharedkey': this.sharedKey,
+      'x-docker-expose-session-grpc-method': this.methods(),
+    };
+  }
+
+  /**
+   * Open the session with the daemon behind `client` and serve it; resolves once the daemon's HTTP/2
+   * client has spoken (its SETTINGS), so the Solve that names this session finds it registered.
+   */
   async start(client: BuildkitClient, signal: AbortSignal): Promise<void> {
     if (this.started) throw new Error('session already started');
     this.started = true;
     signal.throwIfAborted();
-
-    const md = new grpc.Metadata({ waitForReady: true });
-    md.set('x-docker-expose-session-uuid', this.id);
-    md.set('x-docker-expose-session-name', this.name);
-    md.set('x-docker-expose-session-sharedkey', this.sharedKey);
-    for (const m of this.methods()) md.add('x-docker-expose-session-grpc-method', m);
-    const call = client.openSessionStream(md);
-    this.call = call;
-
-    // HTTP/2 writes one small frame per call (a STAT packet is ~100 bytes): frames written in the same
-    // turn of the event loop go out as one BytesMessage, so 10,000 STATs are not 10,000 messages.
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    let scheduled = false;
-    let blocked = false;
-    const waiting: (() => void)[] = [];
-    const flush = (): void => {
-      scheduled = false;
-      if (pending.length === 0) return;
-      const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-      pending = [];
-      pendingBytes = 0;
-      if (!call.write({ data }) && !blocked) {
-        blocked = true;
-        call.once('drain', () => {
-          blocked = false;
-          for (const cb of waiting.splice(0)) cb();
-        });
-      }
-    };
-    const duplex = new Duplex({
-      write(chunk: Buffer, _enc, cb): void {
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        if (pendingBytes >= 1024 * 1024) flush();
-        else if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
-        if (blocked) waiting.push(cb);
-        else cb();
-      },
-      final(cb): void {
-        flush();
-        call.end();
-        cb();
-      },
-      read(): void {
-        call.resume();
-      },
-      destroy(err, cb): void {
-        call.cancel();
-        cb(err);
-      },
-    });
-    let gotFirstBytes: () => void = () => undefined;
-    const firstBytes = new Promise<void>((resolve) => (gotFirstBytes = resolve));
-    call.on('data', (m: { data: Buffer }) => {
-      gotFirstBytes();
-      if (!duplex.push(m.data)) call.pause();
-    });
-    const ended = new Promise<never>((_, reject) => {
-      call.on('error', (err: Error) => {
-        duplex.destroy();
-        reject(err);
-      });
-      call.on('end', () => {
-        duplex.push(null);
-        reject(new Error('the daemon ended the session'));
-      });
-    });
-    ended.catch(() => undefined);
-
-    this.serve(duplex);
-
-    // The daemon opens its HTTP/2 client connection (the preface) as soon as it accepts the session.
     let timer: NodeJS.Timeout | undefined;
     let onAbort: () => void = () => undefined;
-    const stopped = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new BuildkitError('the daemon did not accept the session within 20 s')), 20_000);
-      onAbort = () => reject(abortError(signal));
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-    stopped.catch(() => undefined);
     try {
-      await Promise.race([firstBytes, ended, stopped]);
+      const opened = await client.openSessionConnection(this.headers(), this.closeController.signal, signal);
+      this.connection = opened.connection;
+      const h2 = this.serve(opened.connection);
+      trace('session-open', `${this.transfer?.label ?? this.name} via=${opened.transport}`);
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(() => reject(new BuildkitError(`the daemon did not accept the session within ${ACCEPT_TIMEOUT_MS / 1000} s`)), ACCEPT_TIMEOUT_MS);
+        onAbort = () => reject(abortError(signal));
+        signal.addEventListener('abort', onAbort, { once: true });
+        h2.once('remoteSettings', () => resolve());
+        h2.once('close', () => {
+          void opened.ended.then(
+            () => reject(new Error('the daemon ended the session')),
+            (err: unknown) => reject(err),
+          );
+        });
+        opened.ended.catch((err: unknown) => reject(err));
+      });
     } catch (err) {
       await this.close();
       if (err instanceof Error && (err.name === 'AbortError' || err instanceof BuildkitError)) throw err;
-      throw new BuildkitError(`cannot open a session with the daemon: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      if (signal.aborted) throw abortError(signal);
+      const why = err instanceof GrpcError ? err.details : err instanceof Error ? err.message : String(err);
+      throw new BuildkitError(`cannot open a session with the daemon: ${why}`, { cause: err });
     } finally {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
@@ -370,62 +309,17 @@ export class Session {
 
   /**
    * Serve the session's methods on `connection`, a byte stream on which the daemon speaks HTTP/2 as
-   * the client. start() uses it with the Control.Session stream; tests and other transports (Docker's
-   * /session upgrade) can hand it any duplex.
+   * the client. start() uses it with the connection the client opened; tests hand it any duplex.
    */
-  serve(connection: Duplex): void {
-    if (!this.injector) {
-      const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, 'grpc.max_send_message_length': 16 * 1024 * 1024 });
-      this.server = server;
-      this.addHandlers(server);
-      allowLargeHeaderLists(server);
-      this.injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-      this.patchRawHeaders(server);
+  serve(connection: Duplex): http2.ServerHttp2Session {
+    if (!this.server) {
+      this.server = new GrpcServer();
+      this.addHandlers(this.server);
     }
-    this.injector.injectConnection(connection);
+    return this.server.serve(connection);
   }
 
-  /**
-   * grpc-js builds call metadata from Node's joined header object (`"a, b"` for repeated keys), which
-   * is ambiguous for patterns containing ", ". Node passes the raw header list to the http2 server's
-   * 'stream' listeners along with the same headers object; a listener added before grpc-js's replaces
-   * the joined values of the multi-valued keys by arrays, which grpc-js turns into separate values.
-   * The http2 server is reached through grpc-js's (private) `http2Servers` map.
-   */
-  private patchRawHeaders(server: grpc.Server): void {
-    const servers = (server as unknown as { http2Servers?: Map<http2.Http2Server, unknown> }).http2Servers;
-    if (!servers) return;
-    for (const h2 of servers.keys()) {
-      if ((h2 as unknown as { tsbakePatched?: boolean }).tsbakePatched) continue;
-      (h2 as unknown as { tsbakePatched?: boolean }).tsbakePatched = true;
-      // Exports (tarballs for --load, local dirs) flow from the daemon to this server: HTTP/2's default
-      // 64 KiB windows would make every few chunks wait for a round trip through the bridge.
-      h2.prependListener('session', (session: http2.ServerHttp2Session) => {
-        session.on('localSettings', () => undefined);
-        try {
-          session.setLocalWindowSize(SESSION_WINDOW);
-          session.settings({ initialWindowSize: STREAM_WINDOW });
-        } catch {
-          // a session already closing
-        }
-      });
-      h2.prependListener('stream', (_stream: unknown, headers: http2.IncomingHttpHeaders, _flags: unknown, rawHeaders?: string[]) => {
-        if (!Array.isArray(rawHeaders)) return;
-        const multi = new Map<string, string[]>();
-        for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-          const k = (rawHeaders[i] ?? '').toLowerCase();
-          if (MULTI_KEYS.includes(k)) {
-            const list = multi.get(k) ?? [];
-            list.push(rawHeaders[i + 1] ?? '');
-            multi.set(k, list);
-          }
-        }
-        for (const [k, list] of multi) (headers as Record<string, string | string[]>)[k] = list;
-      });
-    }
-  }
-
-  private addHandlers(server: grpc.Server): void {
+  private addHandlers(server: GrpcServer): void {
     const packet = codec<PbPacket>('fsutil.types.Packet');
     const health = {
       req: codec<{ service: string }>('grpc.health.v1.HealthCheckRequest'),
@@ -439,90 +333,65 @@ export class Session {
       req: codec<{ ID: string }>('moby.buildkit.secrets.v1.GetSecretRequest'),
       res: codec<{ data: Uint8Array }>('moby.buildkit.secrets.v1.GetSecretResponse'),
     };
-
-    server.addService(
-      { Check: serverMethod(METHODS.health, health.req, health.res, false, false) },
-      {
-        Check: (_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<{ status: number }>) => cb(null, { status: 1 }),
-      },
+    // SERVING
+    server.add(METHODS.health, unaryMethod(health.req.deserialize, health.res.serialize, () => ({ status: 1 })));
+    server.add(
+      METHODS.fileSync,
+      streamMethod(packet.deserialize, encodePacket, (call) => void this.serveFileSync(call)),
     );
-
-    server.addService(
-      { DiffCopy: serverMethod(METHODS.fileSync, packet, { serialize: encodePacket }, true, true) },
-      {
-        DiffCopy: (call: grpc.ServerDuplexStream<PbPacket, PbPacket>) => {
-          void this.serveFileSync(call);
-        },
-      },
+    server.add(
+      METHODS.fileSend,
+      streamMethod(raw, raw, (call) => void this.serveFileSend(call)),
     );
-
-    server.addService(
-      { DiffCopy: serverMethod(METHODS.fileSend, raw, raw, true, true) },
-      {
-        DiffCopy: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
-          void this.serveFileSend(call);
-        },
-      },
+    server.add(
+      METHODS.credentials,
+      unaryMethod(creds.req.deserialize, creds.res.serialize, async (req) => {
+        const provider = this.opts.auth;
+        if (!provider) return { Username: '', Secret: '' };
+        let c: Awaited<ReturnType<AuthProvider>>;
+        try {
+          c = await provider(req.Host);
+        } catch (err) {
+          throw new GrpcError(Status.INTERNAL, `credentials for ${req.Host}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        return c ? { Username: c.username, Secret: c.secret } : { Username: '', Secret: '' };
+      }),
     );
-
-    const unimplemented = (_call: unknown, cb: grpc.sendUnaryData<Buffer>): void =>
-      cb({ code: grpc.status.UNIMPLEMENTED, details: 'not implemented by tsbake' } as grpc.ServiceError, null);
-    server.addService(
-      {
-        Credentials: serverMethod(METHODS.credentials, creds.req, creds.res, false, false),
-        FetchToken: serverMethod(METHODS.fetchToken, raw, raw, false, false),
-        GetTokenAuthority: serverMethod(METHODS.getTokenAuthority, raw, raw, false, false),
-        VerifyTokenAuthority: serverMethod(METHODS.verifyTokenAuthority, raw, raw, false, false),
-      },
-      {
-        Credentials: (call: grpc.ServerUnaryCall<{ Host: string }, unknown>, cb: grpc.sendUnaryData<{ Username: string; Secret: string }>) => {
-          const provider = this.opts.auth;
-          if (!provider) {
-            cb(null, { Username: '', Secret: '' });
-            return;
-          }
-          provider(call.request.Host).then(
-            (c) => cb(null, c ? { Username: c.username, Secret: c.secret } : { Username: '', Secret: '' }),
-            (err: unknown) => cb({ code: grpc.status.INTERNAL, details: `credentials for ${call.request.Host}: ${err instanceof Error ? err.message : String(err)}` } as grpc.ServiceError, null),
-          );
-        },
-        FetchToken: unimplemented,
-        GetTokenAuthority: unimplemented,
-        VerifyTokenAuthority: unimplemented,
-      },
-    );
-
-    addContentService(server, (id) => this.lookupStore(id), this.stats.content);
-    if (this.opts.ssh) addSshService(server, this.opts.ssh);
-
-    server.addService(
-      { GetSecret: serverMethod(METHODS.secret, secret.req, secret.res, false, false) },
-      {
-        GetSecret: (call: grpc.ServerUnaryCall<{ ID: string }, unknown>, cb: grpc.sendUnaryData<{ data: Uint8Array }>) => {
-          const provider = this.opts.secrets;
-          const id = call.request.ID;
-          const notFound = (): void => cb({ code: grpc.status.NOT_FOUND, details: `secret ${id} not found` } as grpc.ServiceError, null);
-          if (!provider) {
-            notFound();
-            return;
-          }
-          provider(id).then(
-            (data) => (data === undefined ? notFound() : cb(null, { data })),
-            // Never echo a secret's value; the id is enough.
-            (err: unknown) => cb({ code: grpc.status.INTERNAL, details: `secret ${id}: ${err instanceof Error ? err.message : String(err)}` } as grpc.ServiceError, null),
-          );
-        },
-      },
+    // The token-authority methods answer UNIMPLEMENTED, which BuildKit treats as "no authority" and
+    // falls back to Credentials.
+    const unimplemented = unaryMethod(raw, raw, () => {
+      throw new GrpcError(Status.UNIMPLEMENTED, 'not implemented by tsbake');
+    });
+    server.add(METHODS.fetchToken, unimplemented);
+    server.add(METHODS.getTokenAuthority, unimplemented);
+    server.add(METHODS.verifyTokenAuthority, unimplemented);
+    for (const [path, m] of contentMethods((id) => this.lookupStore(id), this.stats.content)) server.add(path, m);
+    if (this.opts.ssh) for (const [path, m] of sshMethods(this.opts.ssh)) server.add(path, m);
+    server.add(
+      METHODS.secret,
+      unaryMethod(secret.req.deserialize, secret.res.serialize, async (req) => {
+        const provider = this.opts.secrets;
+        const id = req.ID;
+        let data: Uint8Array | undefined;
+        try {
+          data = await provider?.(id);
+        } catch (err) {
+          // Never echo a secret's value; the id is enough.
+          throw new GrpcError(Status.INTERNAL, `secret ${id}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        if (data === undefined) throw new GrpcError(Status.NOT_FOUND, `secret ${id} not found`);
+        return { data };
+      }),
     );
   }
 
-  private async serveFileSync(call: grpc.ServerDuplexStream<PbPacket, PbPacket>): Promise<void> {
+  private async serveFileSync(call: ServerCall<PbPacket, PbPacket>): Promise<void> {
     const md = call.metadata;
     const dirName = firstValue(md, 'dir-name') ?? '';
     const dir = this.lookupDir(dirName);
     this.stats.fileSyncCalls++;
     if (dir === undefined) {
-      call.emit('error', { code: grpc.status.NOT_FOUND, details: `no local directory registered as "${dirName}"` });
+      call.sendStatus(Status.NOT_FOUND, `no local directory registered as "${dirName}"`);
       return;
     }
     // `override-excludes` (v0.8–v0.11) tells a client with its own excludes to use the daemon's instead;
@@ -538,10 +407,10 @@ export class Session {
     const traceName = `${this.transfer?.label ?? this.name} dir=${dirName}`;
     trace('context-start', traceName);
     try {
-      await sendDir(dir, filter, call as unknown as Duplex, mine, this.closeController.signal);
+      await sendDir(dir, filter, call, mine, this.closeController.signal);
     } catch (err) {
       if (!call.destroyed && !call.writableEnded) {
-        call.emit('error', { code: grpc.status.UNKNOWN, details: err instanceof Error ? err.message : String(err) });
+        call.sendStatus(Status.UNKNOWN, err instanceof Error ? err.message : String(err));
       }
     } finally {
       this.stats.stats += mine.stats;
@@ -554,15 +423,15 @@ export class Session {
     }
   }
 
-  private async serveFileSend(call: grpc.ServerDuplexStream<Buffer, Buffer>): Promise<void> {
+  private async serveFileSend(call: ServerCall<Buffer, Buffer>): Promise<void> {
     const idText = firstValue(call.metadata, 'buildkit-attachable-exporter-id');
     const index = idText === undefined ? undefined : Number(idText);
     const found = this.lookupExport(Number.isFinite(index) ? index : undefined);
     if (!found) {
-      call.emit('error', { code: grpc.status.NOT_FOUND, details: 'no export destination registered for this session' });
+      call.sendStatus(Status.NOT_FOUND, 'no export destination registered for this session');
       return;
     }
-    const stream = call as unknown as Duplex;
+    const stream = call;
     const work = found.target.kind === 'dir' ? receiveDir(found.target.path, stream, this.closeController.signal) : receiveTar(found.target, stream, this.closeController.signal);
     const settled = work.then(
       () => undefined,
@@ -578,20 +447,18 @@ export class Session {
       call.end();
     } catch (err) {
       if (!call.destroyed && !call.writableEnded) {
-        call.emit('error', { code: grpc.status.UNKNOWN, details: err instanceof Error ? err.message : String(err) });
+        call.sendStatus(Status.UNKNOWN, err instanceof Error ? err.message : String(err));
       }
     }
   }
 
   async close(): Promise<void> {
     this.closeController.abort();
-    this.call?.cancel();
-    this.call = undefined;
     const server = this.server;
     this.server = undefined;
-    this.injector?.destroy();
-    this.injector = undefined;
-    if (server) server.forceShutdown();
+    server?.close();
+    this.connection?.destroy();
+    this.connection = undefined;
     // The receivers end on closeController's abort and only clean up local files, so this is quick;
     // still, a receiver that missed the abort must not hold the run forever.
     if (this.receiving.size === 0) return;

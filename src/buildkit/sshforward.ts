@@ -13,8 +13,9 @@
  * request → response), so answers given here never overtake the agent's.
  */
 import net from 'node:net';
-import * as grpc from '@grpc/grpc-js';
-import { codec, serverMethod } from './proto.js';
+import { streamMethod, unaryMethod, type MethodHandler, type ServerCall } from './grpc-server.js';
+import { decodeBytesMessage, encodeBytesMessage, GrpcError, Status } from './grpc-wire.js';
+import { codec } from './proto.js';
 
 /** The agent socket forwarded under `id`, or undefined when none is. */
 export type SshAgentProvider = (id: string) => string | undefined;
@@ -48,40 +49,38 @@ export function takeMessage(buf: Buffer): [Buffer | undefined, Buffer] {
   return [buf.subarray(0, 4 + len), buf.subarray(4 + len)];
 }
 
-export function addSshService(server: grpc.Server, provider: SshAgentProvider): void {
-  const bytes = codec<BytesMessage>('moby.sshforward.v1.BytesMessage');
+/** The SSH service's methods by path. */
+export function sshMethods(provider: SshAgentProvider): [string, MethodHandler][] {
   const check = {
     req: codec<{ ID: string }>('moby.sshforward.v1.CheckAgentRequest'),
     res: codec<Record<string, never>>('moby.sshforward.v1.CheckAgentResponse'),
   };
-  server.addService(
-    {
-      CheckAgent: serverMethod(SSH_METHODS.checkAgent, check.req, check.res, false, false),
-      ForwardAgent: serverMethod(SSH_METHODS.forwardAgent, bytes, bytes, true, true),
-    },
-    {
-      CheckAgent: (call: grpc.ServerUnaryCall<{ ID: string }, unknown>, cb: grpc.sendUnaryData<Record<string, never>>) => {
-        const id = call.request.ID || DEFAULT_SSH_ID;
-        if (provider(id) === undefined) cb(notForwarded(id), null);
-        else cb(null, {});
-      },
-      ForwardAgent: (call: grpc.ServerDuplexStream<BytesMessage, BytesMessage>) => forward(call, provider),
-    },
-  );
+  const bytes = {
+    decode: (b: Buffer): BytesMessage => ({ data: decodeBytesMessage(b) }),
+    encode: (m: BytesMessage): Buffer => encodeBytesMessage(m.data),
+  };
+  return [
+    [
+      SSH_METHODS.checkAgent,
+      unaryMethod(check.req.deserialize, check.res.serialize, (req) => {
+        const id = req.ID || DEFAULT_SSH_ID;
+        if (provider(id) === undefined) throw notForwarded(id);
+        return {};
+      }),
+    ],
+    [SSH_METHODS.forwardAgent, streamMethod(bytes.decode, bytes.encode, (call) => forward(call, provider))],
+  ];
 }
 
-function notForwarded(id: string): grpc.ServiceError {
-  return {
-    code: grpc.status.NOT_FOUND,
-    details: `no SSH agent forwarded as "${id}": add ssh: ["${id}"] to the target (or --set TARGET.ssh=${id})`,
-  } as grpc.ServiceError;
+function notForwarded(id: string): GrpcError {
+  return new GrpcError(Status.NOT_FOUND, `no SSH agent forwarded as "${id}": add ssh: ["${id}"] to the target (or --set TARGET.ssh=${id})`);
 }
 
-function forward(call: grpc.ServerDuplexStream<BytesMessage, BytesMessage>, provider: SshAgentProvider): void {
-  const id = String(call.metadata.get(SSH_ID_KEY)[0] ?? '') || DEFAULT_SSH_ID;
+function forward(call: ServerCall<BytesMessage, BytesMessage>, provider: SshAgentProvider): void {
+  const id = call.metadata.get(SSH_ID_KEY)?.[0] || DEFAULT_SSH_ID;
   const socket = provider(id);
   if (socket === undefined) {
-    call.emit('error', notForwarded(id));
+    call.sendStatus(Status.NOT_FOUND, notForwarded(id).details);
     return;
   }
   const agent = net.createConnection(socket);
@@ -94,7 +93,7 @@ function forward(call: grpc.ServerDuplexStream<BytesMessage, BytesMessage>, prov
     if (done) return;
     done = true;
     agent.destroy();
-    if (err) call.emit('error', { code: grpc.status.UNAVAILABLE, details: `SSH agent "${id}" (${socket}): ${err.message}` });
+    if (err) call.sendStatus(Status.UNAVAILABLE, `SSH agent "${id}" (${socket}): ${err.message}`);
     else call.end();
   };
   /** The next complete message of `buf` and the rest; on an oversized frame ends the stream, returns undefined. */

@@ -1,7 +1,13 @@
+/**
+ * The data shapes of the BuildKit client's API. Imports nothing of the client or the session (their
+ * own types live with them: SolveParams in client.ts, SessionOptions in session.ts).
+ */
 import type { Readable } from 'node:stream';
-import type { SecretProvider, Session } from './session.js';
-import type { SshAgentProvider } from './sshforward.js';
-import type { ContentStoreDir } from './content-store.js';
+
+export type SecretProvider = (id: string) => Promise<Uint8Array | undefined>;
+export type AuthProvider = (host: string) => Promise<{ username: string; secret: string } | undefined>;
+/** Fallback lookup for local names no solve registered. */
+export type SourceProvider = (dirName: string) => string | undefined;
 
 export interface WorkerInfo {
   id: string;
@@ -57,36 +63,6 @@ export interface ExporterSpec {
 export interface CacheSpec {
   type: string;
   attrs: Record<string, string>;
-}
-
-export interface SolveParams {
-  /** Client-chosen build id (also used for Status); unique per solve. */
-  ref: string;
-  /** Default `dockerfile.v0`; ignored when `definition` is given. */
-  frontend?: string;
-  /** Marshalled LLB ops for a solve without a frontend. */
-  definition?: Uint8Array[];
-  frontendAttrs: Record<string, string>;
-  /** Marshalled LLB definitions (each op a Uint8Array) for `input:KEY` contexts. */
-  frontendInputs?: Record<string, Uint8Array[]>;
-  exporters: ExporterSpec[];
-  cacheImports: CacheSpec[];
-  cacheExports: CacheSpec[];
-  entitlements: string[];
-  session: Session;
-  /** This solve's own secrets (replacing the session's): what its target declares, nothing more. */
-  secrets?: SecretProvider;
-  /** This solve's own SSH agents by id (replacing the session's). */
-  ssh?: SshAgentProvider;
-  /** Local names this solve asks for → absolute directories (see localName()). */
-  localDirs: Record<string, string>;
-  /**
-   * Content stores served to the daemon for this solve, by store id: `local:<dest|src>` (local caches),
-   * `export` (oci/docker exporters with tar=false), `oci:<name>` (oci-layout:// contexts).
-   */
-  contentStores?: Record<string, ContentStoreDir>;
-  /** Filled in with the file bytes sent for this solve's local dirs as they go (also when it fails). */
-  transfer?: SolveTransfer;
 }
 
 export interface SolveTransfer {

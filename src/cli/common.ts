@@ -19,6 +19,11 @@ export async function loadAndPlan(
   flags: CommonFlags & { cache?: boolean; pull?: boolean },
   ctx: CliIO,
   extra: Partial<PlanOptions> = {},
+  /**
+   * `print`, `plan`, `validate`: warn now about what only the daemon can allow. `run` and `watch` ask
+   * the daemon before building and refuse then, so the refusal is printed once, as the error.
+   */
+  view: { warnDaemonChecks?: boolean } = {},
 ): Promise<Loaded> {
   const loaded = await loadConfigFor(flags, ctx);
   const set = [...flags.set];
@@ -35,9 +40,11 @@ export async function loadAndPlan(
     env: ctx.env,
     ...extra,
   });
-  // What the docker driver can do depends on the engine's image store: say now what will be checked.
-  for (const d of checkCapabilities(plan, (b) => descriptorOf(b.driver).capabilities(b))) {
-    plan.warnings.push({ ...d, severity: 'warning', message: `${d.message} (unless the engine uses the containerd image store; checked against the daemon before building)` });
+  // What some drivers can do depends on the daemon (the docker driver: the engine's image store).
+  if (view.warnDaemonChecks) {
+    for (const d of checkCapabilities(plan, (b) => descriptorOf(b.driver).capabilities(b))) {
+      plan.warnings.push({ ...d, severity: 'warning', message: `${d.message} (unless the engine uses the containerd image store; checked against the daemon before building)` });
+    }
   }
   return { loaded, plan };
 }

@@ -5,14 +5,14 @@ import { loadAndPlan, loadConfigFor, printWarnings, resolveBuilderList } from '.
 import { formatTargetList, formatVariableList, parseListSpec } from './bake-list.js';
 
 export async function cmdPrint(names: string[], flags: CommonFlags, ctx: CliIO): Promise<number> {
-  const { plan } = await loadAndPlan(names, flags, ctx, { printOnly: true });
+  const { plan } = await loadAndPlan(names, flags, ctx, { printOnly: true }, { warnDaemonChecks: true });
   printWarnings(plan, ctx);
   ctx.stdout.write(formatBakePrint(toBakePrint(plan)) + '\n');
   return 0;
 }
 
 export async function cmdPlan(names: string[], flags: CommonFlags & { format: 'text' | 'dot' | 'mermaid' | 'json' }, ctx: CliIO): Promise<number> {
-  const { plan } = await loadAndPlan(names, flags, ctx);
+  const { plan } = await loadAndPlan(names, flags, ctx, {}, { warnDaemonChecks: true });
   printWarnings(plan, ctx);
   const out = formatPlan(plan, flags.format);
   ctx.stdout.write(out.endsWith('\n') ? out : out + '\n');
@@ -46,7 +46,7 @@ export async function cmdList(flags: CommonFlags & { format: 'text' | 'json' }, 
 
 export async function cmdValidate(flags: CommonFlags, ctx: CliIO): Promise<number> {
   // Resolving every target checks names, inherits, matrix, graph and capabilities too.
-  const { loaded, plan } = await loadAndPlan((l) => Object.keys(l.config.target ?? {}), flags, ctx);
+  const { loaded, plan } = await loadAndPlan((l) => Object.keys(l.config.target ?? {}), flags, ctx, {}, { warnDaemonChecks: true });
   printWarnings(plan, ctx);
   ctx.stdout.write(`${loaded.files.join(', ')}: valid (${Object.keys(plan.targets).length} targets, ${Object.keys(plan.builders).length} builders)\n`);
   return 0;

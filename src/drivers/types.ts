@@ -85,6 +85,12 @@ export interface Driver {
   bootstrap(signal: AbortSignal): Promise<void>;
   /** A fresh byte stream speaking HTTP/2 (gRPC) to the daemon. Called per connection. */
   dial(signal: AbortSignal, hint?: DialHint): Promise<Duplex>;
+  /**
+   * A session connection of the driver's own (the Docker engine's `POST /session`): the daemon speaks
+   * HTTP/2 as the client on it. `headers` are the session's `x-docker-expose-session-*` headers.
+   * Without it, sessions ride the Control API's Control.Session stream.
+   */
+  dialSession?(headers: Record<string, string | string[]>, signal: AbortSignal): Promise<Duplex>;
   /** Human-readable address for messages ("unix:///var/run/docker.sock"). */
   endpoint(): string;
   inspect(signal: AbortSignal): Promise<BuilderStatus>;

@@ -37,6 +37,7 @@ export async function openBuilder(builder: ResolvedBuilder, options: OpenBuilder
   const client = await BuildkitClient.connect((s) => driver.dial(s), {
     signal: options.signal,
     endpointName: driver.endpoint(),
+    ...(driver.dialSession ? { dialSession: driver.dialSession.bind(driver) } : {}),
   });
   let session: Session | undefined;
   try {

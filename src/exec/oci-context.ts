@@ -42,8 +42,13 @@ export interface ContentStoreInput {
   /** Mutated: local entries get store keys (and a digest). */
   cacheImports: { type: string; attrs: Record<string, string> }[];
   cacheExports: { type: string; attrs: Record<string, string> }[];
-  /** Mutated: tar=false layouts lose their FileSend output; the handoff exporter is appended. */
+  /** Mutated: the handoff exporter is appended. */
   exporters: ExporterSpec[];
+  /**
+   * The planned OCI layout outputs' directories (tar=false, src/plan/exports.ts): at most one, its
+   * exporter sent without a FileSend output. The planner refused a second one.
+   */
+  layoutDirs: string[];
 }
 
 export interface ContentStorePlan {
@@ -134,17 +139,13 @@ export async function planContentStores(input: ContentStoreInput): Promise<Conte
   else delete input.frontendAttrs['cache-imports'];
 
   // OCI layout outputs (tar=false): through store `export` (one per solve: BuildKit names it so).
-  for (const e of input.exporters) {
-    if ((e.type !== 'oci' && e.type !== 'docker') || e.attrs['tar'] !== 'false' || e.output?.kind !== 'dir') continue;
-    if (layoutOutput) {
-      throw new TsbakeError('capability', `target ${t.name}: only one output with tar=false per target (BuildKit writes every OCI layout of a solve through one store)`);
-    }
-    const dest = path.resolve(e.output.path);
+  for (const dir of input.layoutDirs) {
+    if (layoutOutput) throw new Error(`internal: target ${t.name}: a second OCI layout output reached the solve`);
+    const dest = path.resolve(dir);
     await fs.mkdir(path.dirname(dest), { recursive: true });
     const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.tmp-${randomBytes(4).toString('hex')}`);
     await fs.mkdir(tmp);
     temps.push(tmp);
-    delete e.output;
     layoutOutput = { dest, tmp };
     addStore('export', { dir: tmp, writable: true });
   }
@@ -153,14 +154,8 @@ export async function planContentStores(input: ContentStoreInput): Promise<Conte
   if (!input.internalRef && hasTargetDependents(input.plan, t.name)) {
     if (layoutOutput) handoff = { dir: layoutOutput.tmp, finalDir: layoutOutput.dest };
     else {
-      if (input.exporters.length > 0 && input.caps.buildkitMinor !== undefined && input.caps.buildkitMinor < 13) {
-        throw new TsbakeError(
-          'capability',
-          `target ${t.name}: its dependents take it as a target: context, which needs one more exporter (an OCI layout) next to its ` +
-            `output${input.exporters.length > 1 ? 's' : ''}, and ${input.caps.daemon ?? 'this daemon'} allows one exporter per solve (BuildKit v0.13+ allows several). ` +
-            `Remove ${t.name}'s outputs, push it to a registry and use docker-image://, or use a newer builder`,
-        );
-      }
+      // A daemon with one exporter per solve cannot add this one next to the target's own outputs: the
+      // runner refused that before any solve (plan/exports.ts handoffProblem).
       const dir = path.join(input.tmpDir, `oci-${t.name.replace(/[^A-Za-z0-9._-]/g, '_')}-${randomBytes(3).toString('hex')}`);
       await fs.mkdir(dir, { recursive: true });
       handoff = { dir, finalDir: dir };

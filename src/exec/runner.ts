@@ -7,8 +7,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setMaxListeners } from 'node:events';
-import type { Plan, ResolvedTarget } from '../plan/types.js';
-import { checkCapabilities } from '../plan/index.js';
+import type { DriverCapabilities, Plan, ResolvedTarget } from '../plan/types.js';
+import { checkCapabilities, handoffProblem, planExports } from '../plan/index.js';
 import { isBuilt, type BuildEvent, type EventSink, type TargetFailure, type TargetResult } from '../events.js';
 import { solveTarget } from './solve-target.js';
 import type { BuilderHandle } from './builders.js';
@@ -61,7 +61,8 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
   const env = options.env ?? process.env;
   const emit: EventSink = options.onEvent ?? (() => undefined);
   const selected = options.only ? plan.order.filter((t) => options.only!.includes(t)) : plan.order;
-  const targets = selected.map((n) => plan.targets[n]!);
+  // Replaced by the exports re-planned against the daemons before any solve (replanExports).
+  let targets = selected.map((n) => plan.targets[n]!);
 
   const ownPool = options.pool === undefined || options.closePool === true;
   const pool = options.pool ?? new BuilderPool(env, (message) => emit({ type: 'info', message, time: Date.now() }), { signal: options.signal });
@@ -86,7 +87,9 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
     // Open every builder the run needs and check what its daemon can do before any build starts.
     const handles = await openBuilders(plan, targets, pool, runAbort.signal);
     const builderNames = [...handles.keys()];
-    const problems = await daemonProblems(plan, targets, handles, env);
+    const checked = await daemonProblems(plan, targets, handles, env, deferred);
+    targets = checked.targets;
+    const problems = checked.problems;
     const agents = await sshAgentsFor(targets, env, tmpDir, runAbort.signal);
     ssh = agents;
     problems.push(...ssh.problems);
@@ -220,12 +223,22 @@ async function openBuilders(plan: Plan, targets: ResolvedTarget[], pool: Builder
   return new Map(names.map((n) => [n, handles.get(n)!]));
 }
 
-/** What the builders' daemons refuse of `targets`: capabilities, and loads their engine cannot take. */
-async function daemonProblems(plan: Plan, targets: ResolvedTarget[], handles: Map<string, BuilderHandle>, env: Record<string, string | undefined>): Promise<Diagnostic[]> {
+/**
+ * What the builders' daemons refuse of `targets` (capabilities, and the exports re-planned against
+ * them), and the targets with those exports: what the run carries out.
+ */
+async function daemonProblems(
+  plan: Plan,
+  targets: ResolvedTarget[],
+  handles: Map<string, BuilderHandle>,
+  env: Record<string, string | undefined>,
+  deferred: ReadonlySet<string>,
+): Promise<{ problems: Diagnostic[]; targets: ResolvedTarget[] }> {
   const subPlan: Plan = { ...plan, targets: Object.fromEntries(targets.map((t) => [t.name, t])) };
   const problems = checkCapabilities(subPlan, (b) => handles.get(b.name)?.caps ?? handles.values().next().value!.caps);
-  problems.push(...(await loadProblems(targets, plan, env)));
-  return problems;
+  const replanned = await replanExports(targets, plan, env, (t) => handles.get(t.builder)!.caps, deferred);
+  problems.push(...replanned.problems);
+  return { problems, targets: replanned.targets };
 }
 
 /** The error a run is refused with (exit 2), when some of `problems` are errors. */
@@ -244,34 +257,43 @@ function refusalOf(problems: Diagnostic[]): TsbakeError | undefined {
 export async function checkPlanOnBuilders(plan: Plan, options: { pool: BuilderPool; env: Record<string, string | undefined>; signal: AbortSignal }): Promise<void> {
   const targets = plan.order.map((n) => plan.targets[n]!);
   const handles = await openBuilders(plan, targets, options.pool, options.signal);
-  const refused = refusalOf(await daemonProblems(plan, targets, handles, options.env));
+  const refused = refusalOf((await daemonProblems(plan, targets, handles, options.env, deferredPushTargets(targets, plan, undefined))).problems);
   if (refused) throw refused;
 }
 
 /**
- * A multi-platform result can be loaded only into an engine with the containerd image store (an OCI
- * index); the classic store takes one platform. Checked before any build, like the capabilities.
+ * The planner's exports again, now that the daemons can be asked (src/plan/exports.ts): a load's format
+ * follows the local engine's image store (OCI for the containerd store, which also takes multi-platform
+ * images; the classic store refuses those), and a `target:` handoff that needs one more exporter is
+ * refused where the builder's daemon allows one per solve. Every refusal here comes before any solve.
  */
-async function loadProblems(targets: ResolvedTarget[], plan: Plan, env: Record<string, string | undefined>): Promise<Diagnostic[]> {
-  const loading = targets.filter(
-    (t) => {
-      const b = plan.builders[t.builder];
-      const streamed = b !== undefined && descriptorOf(b.driver).resultStore === 'tarball';
-      return streamed && t.platforms.length > 1 && t.outputs.some((o) => o.type === 'docker' && o.attrs['dest'] === undefined);
-    },
-  );
-  if (loading.length === 0) return [];
+async function replanExports(
+  targets: ResolvedTarget[],
+  plan: Plan,
+  env: Record<string, string | undefined>,
+  capsOf: (t: ResolvedTarget) => DriverCapabilities,
+  deferred: ReadonlySet<string>,
+): Promise<{ targets: ResolvedTarget[]; problems: Diagnostic[] }> {
   const host = env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
-  if ((await localEngineStore(env)) === 'containerd') return [];
-  return loading.map((t) => ({
-    file: '',
-    line: 0,
-    column: 0,
-    severity: 'error' as const,
-    message:
-      `target "${t.name}": a multi-platform image (${t.platforms.join(', ')}) cannot be loaded into the Docker engine at ${host}: ` +
-      `its classic image store cannot hold an image index. Turn on the containerd image store, build a single platform, or push to a registry instead`,
-  }));
+  // An engine that cannot be asked fails the load itself, in the solve, with its own message.
+  const localStore = targets.some((t) => t.exports.some((e) => e.kind === 'load')) ? await localEngineStore(env).catch(() => undefined) : undefined;
+  const problems: Diagnostic[] = [];
+  const refuse = (message: string): void => {
+    problems.push({ file: '', line: 0, column: 0, severity: 'error', message });
+  };
+  const replanned = targets.map((t) => {
+    const b = plan.builders[t.builder];
+    if (!b) return t;
+    const planned = planExports(t, t.name, { resultStore: descriptorOf(b.driver).resultStore, ...(localStore ? { localStore } : {}), localEngine: host });
+    for (const p of planned.problems) refuse(p.message);
+    const next: ResolvedTarget = { ...t, exports: planned.exports };
+    // A push made during the build hands the result over by name (not when the push waits for the run's end).
+    const byName = !deferred.has(t.name) && next.exports.some((e) => 'attrs' in e && e.attrs['push'] === 'true' && Boolean(e.attrs['name']));
+    const handoff = handoffProblem(next, plan.targets, capsOf(t), byName);
+    if (handoff) refuse(handoff);
+    return next;
+  });
+  return { targets: replanned, problems };
 }
 
 const CANCELLED: TargetFailure = { reason: 'cancelled', message: 'the run was cancelled' };

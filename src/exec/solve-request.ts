@@ -5,15 +5,20 @@
  */
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import type { ResolvedTarget, TypedEntry } from '../plan/types.js';
+import type { PlannedExport, ResolvedTarget, TypedEntry } from '../plan/types.js';
+import { engineStoreRef } from '../plan/exports.js';
 
 export interface ExportSpec {
   /** BuildKit exporter type (`moby`, `image`, `docker`, `oci`, `local`, `tar`). */
   type: string;
   attrs: Record<string, string>;
-  /** Where the exporter's stream goes: a dir (local), a file or stdout (tarballs), or the docker engine (load). */
+  /**
+   * Where the exporter's stream goes: a dir (local), a file or stdout (tarballs), the docker engine
+   * (load), or an OCI layout dir written through the session's content store (oci-context.ts).
+   */
   output?:
     | { kind: 'dir'; dest: string }
+    | { kind: 'layout'; dir: string }
     | { kind: 'file'; dest: string }
     | { kind: 'stdout' }
     | { kind: 'load' };
@@ -27,14 +32,12 @@ export interface SolveSpec {
   cacheImports: { type: string; attrs: Record<string, string> }[];
   cacheExports: { type: string; attrs: Record<string, string> }[];
   entitlements: string[];
-  /** Name given to the image so dependents can use it as `docker-image://` (docker driver). */
+  /** The image name dependents use as `docker-image://` (a result in the engine's store). */
   internalRef?: string;
 }
 
 export interface SolveSpecInput {
   target: ResolvedTarget;
-  /** True on the docker driver: the engine's own image store is the `docker` output. */
-  mobyExporter: boolean;
   /** Image refs of already built `target:` dependencies, by target name. */
   dependencyRefs: Record<string, string>;
   /** Directory holding a written `dockerfile-inline`, when the target has one. */
@@ -44,11 +47,6 @@ export interface SolveSpecInput {
 /** A stable short key for a directory, so one context shared by several targets is one local. */
 export function localKey(prefix: string, dir: string): string {
   return `${prefix}-${createHash('sha256').update(dir).digest('hex').slice(0, 16)}`;
-}
-
-/** A stable per-target image name used to hand one target's result to another on the docker driver. */
-export function internalImageRef(target: string): string {
-  return `tsbake-local/${target.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}:latest`;
 }
 
 export function solveSpecFor(input: SolveSpecInput): SolveSpec {
@@ -130,21 +128,9 @@ export function solveSpecFor(input: SolveSpecInput): SolveSpec {
   }
   const cacheExports = t.cacheTo.map(toCacheEntry);
 
-  const exporters: ExportSpec[] = [];
-  let internalRef: string | undefined;
-  for (const out of t.outputs) {
-    const e = exporterFor(out, t, input.mobyExporter);
-    if (e) exporters.push(e);
-  }
-  if (input.mobyExporter) {
-    // Dependents reach this target's result through the engine's image store.
-    const moby = exporters.find((e) => e.type === 'moby');
-    if (moby) {
-      const names = (moby.attrs['name'] ?? '').split(',').filter(Boolean);
-      internalRef = names[0] ?? internalImageRef(t.name);
-      if (names.length === 0) moby.attrs['name'] = internalRef;
-    }
-  }
+  const exporters = t.exports.map(exporterSpecFor).filter((e): e is ExportSpec => e !== undefined);
+  // Dependents reach a result in the engine's image store by its name.
+  const internalRef = engineStoreRef(t.exports);
 
   return {
     frontendAttrs: attrs,
@@ -163,39 +149,28 @@ export function solveSpecFor(input: SolveSpecInput): SolveSpec {
   }
 }
 
-function exporterFor(out: TypedEntry, t: ResolvedTarget, moby: boolean): ExportSpec | undefined {
-  const attrs = { ...out.attrs };
-  const dest = attrs['dest'];
-  delete attrs['dest'];
-  const tags = t.tags.join(',');
-  switch (out.type) {
-    case 'cacheonly':
+/**
+ * The BuildKit exporter of one planned export: a mapping, no decisions (those are the planner's,
+ * src/plan/exports.ts).
+ */
+export function exporterSpecFor(e: PlannedExport): ExportSpec | undefined {
+  switch (e.kind) {
+    case 'cache-only':
       return undefined;
-    case 'docker':
-    case 'oci': {
-      if (!attrs['name'] && tags) attrs['name'] = tags;
-      if (dest === undefined) {
-        if (out.type === 'docker' && moby) return { type: 'moby', attrs };
-        return { type: out.type, attrs, output: { kind: 'load' } };
-      }
-      if (attrs['tar'] === 'false') return { type: out.type, attrs, output: { kind: 'dir', dest } };
-      return { type: out.type, attrs, output: dest === '-' ? { kind: 'stdout' } : { kind: 'file', dest } };
-    }
+    case 'engine-store':
+      return { type: 'moby', attrs: { ...e.attrs } };
+    case 'load':
+      return { type: e.format, attrs: { ...e.attrs }, output: { kind: 'load' } };
     case 'image':
-    case 'registry': {
-      if (!attrs['name'] && tags) attrs['name'] = tags;
-      if (out.type === 'registry') attrs['push'] = 'true';
-      // On the docker driver the image exporter is the engine's store (`moby`), which can also push.
-      return { type: moby ? 'moby' : 'image', attrs };
-    }
+      return { type: 'image', attrs: { ...e.attrs } };
     case 'local':
-      // The planner refuses a local output without dest (it once meant "export into the cwd"); never guess one here.
-      if (dest === undefined) throw new Error('internal: a local output reached the solve without dest');
-      return { type: 'local', attrs, output: { kind: 'dir', dest } };
-    case 'tar':
-      return { type: 'tar', attrs, output: dest === undefined || dest === '-' ? { kind: 'stdout' } : { kind: 'file', dest } };
-    default:
-      return { type: out.type, attrs };
+      return { type: 'local', attrs: { ...e.attrs }, output: { kind: 'dir', dest: e.dest } };
+    case 'tarball':
+      return { type: e.format, attrs: { ...e.attrs }, output: e.dest === '-' ? { kind: 'stdout' } : { kind: 'file', dest: e.dest } };
+    case 'oci-layout':
+      return { type: e.format, attrs: { ...e.attrs }, output: { kind: 'layout', dir: e.dir } };
+    case 'exporter':
+      return { type: e.type, attrs: { ...e.attrs } };
   }
 }
 

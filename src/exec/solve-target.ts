@@ -21,7 +21,6 @@ import { planContentStores, requireOciHandoff, type ContentStorePlan } from './o
 import { holdBackPushes, isPushExporter, pushingOnly } from './push.js';
 import { pushThroughEngine, pushesThroughEngine } from './engine-push.js';
 import { dockerConfigAuth } from '../buildkit/auth.js';
-import { descriptorOf } from '../drivers/index.js';
 import { trace } from '../trace.js';
 
 export interface SolveTargetInput {
@@ -75,7 +74,6 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
     }
     const spec = solveSpecFor({
       target: t,
-      mobyExporter: descriptorOf(handle.builder.driver).resultStore === 'engine',
       dependencyRefs,
       ...(inlineDockerfileDir ? { inlineDockerfileDir } : {}),
     });
@@ -119,20 +117,13 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       internalRef = pushed?.attrs['name']?.split(',')[0];
     }
 
-    let imageStore = handle.caps.imageStore;
-    if (spec.exporters.some((e) => e.output?.kind === 'load')) {
-      const store = await localEngineStore(input.env);
-      imageStore = store;
-      for (const e of spec.exporters) {
-        if (e.output?.kind !== 'load') continue;
-        // A containerd-store engine loads OCI tarballs, so multi-platform results load too (as buildx does).
-        // (A multi-platform load into a classic store was refused by the runner before any build.)
-        if (store === 'containerd') e.type = 'oci';
-      }
-    }
+    // The store the image lands in (what an image ID is there). A load's format was decided for the
+    // local engine's store before the run (the runner re-plans the exports once it has asked).
+    const imageStore = spec.exporters.some((e) => e.output?.kind === 'load') ? await localEngineStore(input.env) : handle.caps.imageStore;
     const loads: Promise<void>[] = [];
     const exporters: ExporterSpec[] = spec.exporters.map((e) => toExporter(e, t, input, loads));
-    contentPlan = await planContentStores({ ...input, caps: handle.caps, internalRef, ...spec, exporters });
+    const layoutDirs = spec.exporters.flatMap((e) => (e.output?.kind === 'layout' ? [e.output.dir] : []));
+    contentPlan = await planContentStores({ ...input, caps: handle.caps, internalRef, ...spec, exporters, layoutDirs });
 
     trace('solve-sent', t.name);
     const node = await clientFor(input);
@@ -312,6 +303,7 @@ async function clientFor(input: SolveTargetInput): Promise<{ client: BuildkitCli
   const client = await BuildkitClient.connect((s) => handle.driver.dial(s, hint), {
     signal: input.signal,
     endpointName: handle.driver.endpoint(),
+    ...(handle.driver.dialSession ? { dialSession: handle.driver.dialSession.bind(handle.driver) } : {}),
   });
   return { client, release: () => client.close().catch(() => undefined) };
 }
@@ -357,6 +349,9 @@ function toExporter(e: ExportSpec, t: ResolvedTarget, input: SolveTargetInput, l
       return { type: e.type, attrs: e.attrs, output: { kind: 'file', path: out.dest } };
     case 'stdout':
       return { type: e.type, attrs: e.attrs, output: { kind: 'stdout' } };
+    case 'layout':
+      // Written through the session's content store (store `export`, oci-context.ts), not streamed.
+      return { type: e.type, attrs: e.attrs };
     case 'load':
       return {
         type: e.type,

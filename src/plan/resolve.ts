@@ -12,6 +12,7 @@ import { resolveInherits } from './inherits.js';
 import { expandMatrices } from './matrix.js';
 import { applyOverrides } from './overrides.js';
 import { planOutputs } from './outputs.js';
+import { planExports } from './exports.js';
 import { Problems, listNames, suggest } from './problems.js';
 import { resolveTarget } from './target.js';
 import type { DriverCapabilities, GraphEdge, Plan, PlanOptions, ResolvedBuilder, ResolvedTarget } from './types.js';
@@ -151,6 +152,11 @@ export function resolvePlan(loaded: LoadedConfig, options: PlanOptions): Plan {
       },
       problems,
     );
+    if (builder) {
+      const planned = planExports(t, origin(name), { resultStore: drivers.descriptors[builder.driver]!.resultStore });
+      t.exports = planned.exports;
+      for (const p of planned.problems) problems.error('capability', p.path, p.message);
+    }
     targets[name] = t;
   }
 

@@ -102,6 +102,8 @@ export function resolveTarget(input: TargetInput, problems: Problems): ResolvedT
     cacheFrom: parseList('cache-from', c['cache-from'], (v) => localPaths(parseCache(v))),
     cacheTo: parseList('cache-to', c['cache-to'], (v) => localPaths(parseCache(v))),
     outputs: input.outputs,
+    // Decided once the target is resolved (its tags normalized): resolve.ts, planExports.
+    exports: [],
     secrets,
     ssh,
     noCache: c['no-cache'] ?? false,

@@ -45,8 +45,10 @@ export interface ResolvedTarget {
   target?: string;
   cacheFrom: TypedEntry[];
   cacheTo: TypedEntry[];
-  /** Final outputs after the loading rules (what will be exported). */
+  /** Final outputs after the loading rules, as entries (what `plan` shows). */
   outputs: TypedEntry[];
+  /** What the outputs become on the target's builder: what exec carries out (src/plan/exports.ts). */
+  exports: PlannedExport[];
   secrets: SecretEntry[];
   ssh: SshEntry[];
   noCache: boolean;
@@ -65,6 +67,28 @@ export interface ResolvedTarget {
   /** Name of the builder that builds it. */
   builder: string;
 }
+
+/**
+ * One export of a target, decided by the planner (src/plan/exports.ts planExports); exec turns each
+ * into one BuildKit exporter without deciding anything. `attrs` are the exporter's attributes.
+ */
+export type PlannedExport =
+  /** Into the builder's own engine image store (BuildKit's `moby` exporter); `push=true` pushes too. */
+  | { kind: 'engine-store'; attrs: Record<string, string> }
+  /** A tarball streamed back and loaded into the local Docker engine. */
+  | { kind: 'load'; format: 'docker' | 'oci'; attrs: Record<string, string> }
+  /** BuildKit's image exporter: into the daemon's image store, pushed with `push=true` (`name` is the ref). */
+  | { kind: 'image'; attrs: Record<string, string> }
+  /** The result's files, into a directory. */
+  | { kind: 'local'; dest: string; attrs: Record<string, string> }
+  /** A tarball (an image as docker/OCI, or the files as tar) written to a file, or to stdout for `-`. */
+  | { kind: 'tarball'; format: 'docker' | 'oci' | 'tar'; dest: string; attrs: Record<string, string> }
+  /** An OCI layout directory (tar=false), written through the session's content store. */
+  | { kind: 'oci-layout'; format: 'docker' | 'oci'; dir: string; attrs: Record<string, string> }
+  /** Built for the cache (and `target:` dependents) only. */
+  | { kind: 'cache-only' }
+  /** An exporter tsbake does not know, sent as written. */
+  | { kind: 'exporter'; type: string; attrs: Record<string, string> };
 
 export interface GraphEdge {
   from: string; // dependent

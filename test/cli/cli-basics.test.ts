@@ -152,6 +152,9 @@ describe('tsbake CLI', () => {
     const r = await runCli(['run', 'app'], { cwd: dir, env: { DOCKER_HOST: 'unix:///var/run/docker.sock' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Multi-platform build is not supported for the docker driver/);
+    // Once, as the error: not first as a warning as well.
+    expect(r.stderr.split('Multi-platform build is not supported').length - 1, r.stderr).toBe(1);
+    expect(r.stderr).not.toContain('warning:');
     expect(r.stderr).not.toContain('building with');
   });
 

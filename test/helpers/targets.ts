@@ -12,6 +12,7 @@ export function resolvedTarget(over: Partial<ResolvedTarget> & Pick<ResolvedTarg
     cacheFrom: [],
     cacheTo: [],
     outputs: [],
+    exports: [],
     secrets: [],
     ssh: [],
     noCache: false,

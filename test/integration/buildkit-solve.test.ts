@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import Docker from 'dockerode';
 import tarStream from 'tar-stream';
 import { createReadStream } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   BuildkitClient,
@@ -19,6 +20,7 @@ import {
   Session,
   defaultSharedKey,
   dialDockerGrpc,
+  dialDockerSession,
   localName,
   type ExporterSpec,
   type SolveParams,
@@ -64,10 +66,17 @@ for (const engine of ENGINES) {
     let session: Session;
     const secrets = new Map<string, string>([['tok', 's3cr3t-value']]);
     const cleanup: string[] = [];
+    /** Every connection the client dialled: close() must leave none open. */
+    const dialled: Duplex[] = [];
 
     beforeAll(async () => {
       const signal = AbortSignal.timeout(30_000);
-      client = await BuildkitClient.connect((s) => dialDockerGrpc(host, s), { endpointName: host, signal });
+      const dial = async (s: AbortSignal): Promise<Duplex> => {
+        const d = await dialDockerGrpc(host, s);
+        dialled.push(d);
+        return d;
+      };
+      client = await BuildkitClient.connect(dial, { endpointName: host, signal });
       session = new Session({
         sharedKey: defaultSharedKey(),
         secrets: async (id) => (secrets.has(id) ? Buffer.from(secrets.get(id) ?? '') : undefined),
@@ -76,10 +85,10 @@ for (const engine of ENGINES) {
     });
     afterAll(async () => {
       await session?.close();
-      const bridge = client?.bridgeSocketPath;
       await client?.close();
-      // close() removes the private bridge socket and its directory.
-      if (bridge) expect(existsSync(path.dirname(bridge))).toBe(false);
+      // The Control connection is the dialled stream itself (no private bridge socket): close() ends it.
+      expect(dialled.length).toBeGreaterThan(0);
+      for (const d of dialled) expect(d.destroyed).toBe(true);
       for (const d of cleanup) await fs.rm(d, { recursive: true, force: true });
     });
 
@@ -291,6 +300,35 @@ for (const engine of ENGINES) {
       );
       expect(await fs.readFile(path.join(outRoot, 'o/m.txt'), 'utf8')).toBe('multi\n');
       await docker.getImage(tag).remove({ force: true });
+    });
+
+    test("the engine's POST /session: the session runs on a socket of its own, files and a FileSend export flow", async () => {
+      const sessions: Duplex[] = [];
+      const viaEndpoint = await BuildkitClient.connect((s) => dialDockerGrpc(host, s), {
+        endpointName: host,
+        signal: AbortSignal.timeout(30_000),
+        dialSession: async (headers, s) => {
+          const sock = await dialDockerSession(host, headers, s);
+          sessions.push(sock);
+          return sock;
+        },
+      });
+      const ctx = await makeContext({ Dockerfile: 'FROM scratch\nCOPY a.txt b.txt /\n', 'a.txt': 'aaa', 'b.txt': randomBytes(200_000).toString('hex') });
+      const out = await fs.mkdtemp(path.join(os.tmpdir(), 'tsbake-test-out-'));
+      cleanup.push(ctx, out);
+      const run = new Session({ sharedKey: defaultSharedKey() });
+      try {
+        const exporters: ExporterSpec[] = [{ type: 'local', attrs: {}, output: { kind: 'dir', path: path.join(out, 'dest') } }];
+        await viaEndpoint.solve(solveParams(run, ctx, { exporters }), AbortSignal.timeout(60_000), () => undefined);
+        expect(await fs.readFile(path.join(out, 'dest', 'a.txt'), 'utf8')).toBe('aaa');
+        expect((await fs.stat(path.join(out, 'dest', 'b.txt'))).size).toBe(400_000);
+        expect(run.stats.requestsByDirName['context']).toBeGreaterThan(0);
+        // One /session connection for the solve's own session, closed with it.
+        expect(sessions.length).toBe(1);
+        expect(sessions[0]!.destroyed).toBe(true);
+      } finally {
+        await viaEndpoint.close();
+      }
     });
 
     test('concurrent solves with different contexts on one client and one run session', async () => {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { putIndexEntry } from '../../src/buildkit/index.js';
 import { OCI_DIGEST_KEY, OCI_LAYOUT_KEY, planContentStores, requireOciHandoff, type ContentStoreInput } from '../../src/exec/oci-context.js';
+import { handoffProblem } from '../../src/plan/exports.js';
 import type { TargetResult } from '../../src/events.js';
 import type { DriverCapabilities, Plan, ResolvedTarget } from '../../src/plan/types.js';
 
@@ -23,7 +24,7 @@ afterAll(async () => {
 function target(name: string, extra: Partial<ResolvedTarget> = {}): ResolvedTarget {
   return {
     name, context: root, contextIsLocal: true, dockerfile: 'Dockerfile', args: {}, labels: {}, tags: [], platforms: [],
-    cacheFrom: [], cacheTo: [], outputs: [], secrets: [], ssh: [], noCache: false, noCacheFilter: [], pull: false,
+    cacheFrom: [], cacheTo: [], outputs: [], exports: [], secrets: [], ssh: [], noCache: false, noCacheFilter: [], pull: false,
     ulimits: [], extraHosts: {}, annotations: [], attest: [], entitlements: [], contexts: {}, dependsOn: [],
     builder: 'rb', ...extra,
   };
@@ -37,7 +38,7 @@ const caps = (minor?: number): DriverCapabilities => ({
   multipleExporters: minor === undefined || minor >= 13, ...(minor !== undefined ? { buildkitMinor: minor } : {}),
 });
 function input(t: ResolvedTarget, p: Plan, extra: Partial<ContentStoreInput> = {}): ContentStoreInput {
-  return { target: t, plan: p, caps: caps(), results: new Map(), tmpDir: root, internalRef: undefined, frontendAttrs: {}, cacheImports: [], cacheExports: [], exporters: [], ...extra };
+  return { target: t, plan: p, caps: caps(), results: new Map(), tmpDir: root, internalRef: undefined, frontendAttrs: {}, cacheImports: [], cacheExports: [], exporters: [], layoutDirs: [], ...extra };
 }
 
 describe('planContentStores', () => {
@@ -67,7 +68,7 @@ describe('planContentStores', () => {
     expect(index.manifests.map((m) => m.digest)).toEqual([`sha256:${'b'.repeat(64)}`]);
   });
 
-  test('a dependency with target: dependents gets an extra OCI exporter into the run dir; a daemon known to allow one exporter is refused', async () => {
+  test('a dependency with target: dependents gets an extra OCI exporter into the run dir; a daemon known to allow one exporter is refused before the solve', async () => {
     const base = target('base');
     const app = target('app', { contexts: { base: { kind: 'target', target: 'base' } } });
     const p = plan([base, app]);
@@ -77,9 +78,15 @@ describe('planContentStores', () => {
     expect(res.stores['export']?.dir.startsWith(root)).toBe(true);
     await res.discard();
 
-    const old = input(base, p, { caps: caps(12), exporters: [{ type: 'image', attrs: {} }] });
-    await expect(planContentStores(old)).rejects.toThrow(/allows one exporter per solve \(BuildKit v0\.13\+ allows several\)/);
+    // The refusal is the planner's (plan/exports.ts), made by the runner before any solve.
+    const withImage = { ...base, exports: [{ kind: 'image' as const, attrs: {} }] };
+    expect(handoffProblem(withImage, p.targets, caps(12), false)).toMatch(/allows one exporter per solve \(BuildKit v0\.13\+ allows several\)/);
+    expect(handoffProblem(withImage, p.targets, caps(13), false)).toBeUndefined();
+    expect(handoffProblem(withImage, p.targets, caps(12), true)).toBeUndefined();
+    expect(handoffProblem({ ...base, exports: [{ kind: 'engine-store', attrs: { name: 'tsbake-local/base:latest' } }] }, p.targets, caps(12), false)).toBeUndefined();
+    expect(handoffProblem({ ...app, exports: withImage.exports }, p.targets, caps(12), false)).toBeUndefined();
     // No other output: one exporter is enough, on any daemon.
+    expect(handoffProblem({ ...base, exports: [{ kind: 'cache-only' }] }, p.targets, caps(12), false)).toBeUndefined();
     const alone = input(base, p, { caps: caps(12) });
     await planContentStores(alone);
     expect(alone.exporters).toEqual([{ type: 'oci', attrs: { tar: 'false' } }]);

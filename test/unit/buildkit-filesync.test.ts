@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { walkDir, type WalkFilter } from '../../src/buildkit/index.js';
-import { goMode } from '../../src/buildkit/filesync.js';
+import { goMode } from '../../src/buildkit/walk.js';
 
 let root: string;
 

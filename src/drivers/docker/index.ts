@@ -3,7 +3,7 @@
  * upgrade. No lifecycle: the engine is managed by whoever runs it. Results go to the engine's own
  * image store (the `moby` exporter).
  */
-import { dialDockerGrpc } from '../../buildkit/docker-upgrade.js';
+import { dialDockerGrpc, dialDockerSession } from '../../buildkit/docker-upgrade.js';
 import http from 'node:http';
 import type { BuilderStatus, Driver, DriverFactory } from '../types.js';
 import { TsbakeError } from '../../errors.js';
@@ -50,6 +50,10 @@ export const createDockerDriver: DriverFactory = (ctx) => {
     },
     async dial(signal) {
       return dialDockerGrpc(host, signal);
+    },
+    // As buildx's docker driver: the session on a socket of its own, not tunnelled inside /grpc.
+    async dialSession(headers, signal) {
+      return dialDockerSession(host, headers, signal);
     },
     async describeDaemon() {
       const v = await version();

@@ -2,6 +2,7 @@
 // medians, and a markdown table. Benchmarks are scripts, never timed assertions in tests.
 import { execa } from 'execa';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -65,4 +66,50 @@ export async function report(title, body) {
   const text = `\n## ${title}\n\n${body}\n`;
   await fs.appendFile(path.join(dir, 'results.md'), text);
   process.stdout.write(text);
+}
+
+/**
+ * A relay that makes the engine's embedded BuildKit a standalone-looking endpoint: per connection,
+ * `POST /grpc` with `Upgrade: h2c` on the engine socket, drop the 101 response headers, pipe both ways.
+ */
+export async function startRelay(engineSocket, listen) {
+  const open = new Set();
+  const server = net.createServer((client) => {
+    client.pause();
+    open.add(client);
+    const up = net.connect(engineSocket);
+    open.add(up);
+    let head = Buffer.alloc(0);
+    const onData = (d) => {
+      head = Buffer.concat([head, d]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      up.off('data', onData);
+      if (!/^HTTP\/1\.[01] 101 /.test(head.toString('latin1'))) return client.destroy();
+      const rest = head.subarray(end + 4);
+      if (rest.length) client.write(rest);
+      up.pipe(client);
+      client.pipe(up);
+      client.resume();
+    };
+    up.on('connect', () => up.write('POST /grpc HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 0\r\n\r\n'));
+    up.on('data', onData);
+    for (const [a, b] of [[client, up], [up, client]]) {
+      a.on('error', () => a.destroy());
+      a.on('close', () => {
+        open.delete(a);
+        b.destroy();
+      });
+    }
+  });
+  await new Promise((resolve, reject) => server.once('error', reject).listen(listen, resolve));
+  const port = typeof server.address() === 'object' ? server.address().port : 0;
+  return {
+    port,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -4,6 +4,8 @@
 #   engine A  Docker 20.10 (Debian 12 docker.io, BuildKit v0.8)   unix:///var/run/docker.sock
 #   engine B  Docker 26.x  (Debian 13 docker.io + containerd, containerd image store)
 #             unix:///var/run/tsbake-docker26.sock
+#   engine C  a second Docker 26 from engine B's binaries, its own data, containerd and BuildKit
+#             unix:///var/run/tsbake-docker26b.sock (the second node of multi-node tests)
 #   registry  docker-registry on 127.0.0.1:5000
 #   image     local/busybox:1 in both engines, 127.0.0.1:5000/busybox:1 in the registry
 # and write /var/lib/tsbake-test/env.sh with the addresses.
@@ -21,6 +23,10 @@ ROOT26=$STATE/docker26/root
 EXEC26=/var/run/tsbake-docker26
 BRIDGE26=br26
 BRIDGE26_CIDR=172.30.0.1/16
+SOCK26B=/var/run/tsbake-docker26b.sock
+EXEC26B=/var/run/tsbake-docker26b
+BRIDGE26B=br26b
+BRIDGE26B_CIDR=172.29.0.1/16
 IMAGE=local/busybox:1
 APPLETS="sh ls cat echo mkdir sleep nc touch rm cp mv env true false grep sed wc head tail dd
   sha256sum test printf id uname date seq find xargs"
@@ -138,6 +144,36 @@ EOF
   step "engine B up: Docker $(engine_up "$SOCK26")"
 fi
 
+# --- engine C: a second Docker 26 (same binaries as B), a distinct BuildKit daemon -----------
+# Multi-node builders (test/integration/multinode.test.ts) need two daemons that both export OCI
+# images (Docker 20.10's BuildKit has only the moby, local and tar exporters).
+if engine_up "$SOCK26B" >/dev/null 2>&1; then
+  step "engine C already running: Docker $(engine_up "$SOCK26B") on unix://$SOCK26B"
+else
+  if ! ip link show "$BRIDGE26B" >/dev/null 2>&1; then
+    step "creating bridge $BRIDGE26B ($BRIDGE26B_CIDR) for engine C"
+    ip link add "$BRIDGE26B" type bridge
+    ip addr add "$BRIDGE26B_CIDR" dev "$BRIDGE26B"
+  fi
+  ip link set "$BRIDGE26B" up
+  mkdir -p "$STATE/docker26b/data" "$EXEC26B"
+  cat >"$STATE/docker26b/daemon.json" <<EOF
+{"features": {"containerd-snapshotter": true}, "insecure-registries": ["$REGISTRY"]}
+EOF
+  step "starting engine C (engine B's dockerd, its own data root and containerd) on unix://$SOCK26B"
+  PATH="$ROOT26/usr/bin:$ROOT26/usr/sbin:$ROOT26/usr/libexec/docker:$PATH" \
+    setsid nohup "$ROOT26/usr/sbin/dockerd" \
+    --config-file "$STATE/docker26b/daemon.json" \
+    --data-root "$STATE/docker26b/data" \
+    --exec-root "$EXEC26B" \
+    --pidfile /var/run/tsbake-docker26b.pid \
+    -H "unix://$SOCK26B" \
+    --bridge="$BRIDGE26B" \
+    >>"$LOGDIR/tsbake-dockerd26b.log" 2>&1 </dev/null &
+  wait_for "engine C (dockerd 26, second)" 90 "$LOGDIR/tsbake-dockerd26b.log" $! engine_up "$SOCK26B"
+  step "engine C up: Docker $(engine_up "$SOCK26B")"
+fi
+
 # --- registry -------------------------------------------------------------------------------
 if registry_up; then
   step "registry already answering on http://$REGISTRY/v2/"
@@ -229,7 +265,8 @@ cat >"$STATE/env.sh" <<EOF
 # Written by scripts/test-env.sh
 export TSBAKE_TEST_DOCKER20=unix://$SOCK20
 export TSBAKE_TEST_DOCKER26=unix://$SOCK26
+export TSBAKE_TEST_DOCKER26B=unix://$SOCK26B
 export TSBAKE_TEST_REGISTRY=$REGISTRY
 export TSBAKE_TEST_BUILDX=$BUILDX29
 EOF
-step "ready; wrote $STATE/env.sh (logs: $LOGDIR/tsbake-dockerd20.log, $LOGDIR/tsbake-dockerd26.log, $LOGDIR/tsbake-registry.log)"
+step "ready; wrote $STATE/env.sh (logs: $LOGDIR/tsbake-dockerd20.log, $LOGDIR/tsbake-dockerd26.log, $LOGDIR/tsbake-dockerd26b.log, $LOGDIR/tsbake-registry.log)"

@@ -164,10 +164,15 @@ export async function receiveDir(dest: string, stream: Duplex, signal: AbortSign
 }
 
 /**
- * Receive a tarball (BytesMessage chunks) for a file, stdout or stream target. A file target is written
- * as buildkit/destination.ts decides (temp file renamed over a regular file; devices and FIFOs written
- * through). On failure or cancellation the sink is destroyed and, for a temp file, closed and removed
- * before this returns, so nothing is left beside the destination and the old file is intact.
+ * Receive a tarball (BytesMessage chunks) for a file, stdout or stream target. Each chunk is written to
+ * the sink as it arrives; while the sink is full the call is paused, so the daemon's sends wait on
+ * HTTP/2 flow control and nothing piles up here. A file target is written as buildkit/destination.ts
+ * decides (temp file renamed over a regular file; devices and FIFOs written through). A stream target's
+ * consumer gets the bytes as a Readable that ends when the daemon has sent everything; this resolves
+ * then, without waiting for the consumer (its own promise says when it is done; a consumer that fails
+ * before the end fails the export). On failure or cancellation the sink is destroyed (a stream target's
+ * with the error) and, for a temp file, closed and removed before this returns, so nothing is left beside
+ * the destination and the old file is intact.
  */
 export async function receiveTar(target: Exclude<ExportTarget, { kind: 'dir' }>, stream: Duplex, signal: AbortSignal): Promise<void> {
   let sink: Writable;
@@ -181,6 +186,8 @@ export async function receiveTar(target: Exclude<ExportTarget, { kind: 'dir' }>,
     sink = process.stdout;
   } else {
     const pt = new PassThrough();
+    // The consumer has its own listeners; this one keeps a destroy-with-error from being unhandled.
+    pt.on('error', () => undefined);
     sink = pt;
     consumer = target.onTarStream(pt);
   }
@@ -188,16 +195,18 @@ export async function receiveTar(target: Exclude<ExportTarget, { kind: 'dir' }>,
   // A temp file is removed only once its descriptor is closed (an open still in flight would recreate it).
   const sinkClosed = ownSink && dest?.direct !== true ? new Promise<void>((resolve) => sink.once('close', () => resolve())) : undefined;
   let ok = false;
+  let failure: Error | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
-      let chain: Promise<void> = Promise.resolve();
       let settled = false;
       let ended = false;
+      let waitingForDrain = false;
       const fail = (err: unknown): void => {
         if (settled) return;
         settled = true;
         signal.removeEventListener('abort', onAbort);
-        reject(err instanceof Error ? err : new Error(String(err)));
+        failure = err instanceof Error ? err : new Error(String(err));
+        reject(failure);
       };
       const succeed = (): void => {
         if (settled) return;
@@ -212,12 +221,19 @@ export async function receiveTar(target: Exclude<ExportTarget, { kind: 'dir' }>,
       const onAbort = (): void => fail(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
+      const onDrain = (): void => {
+        waitingForDrain = false;
+        if (!settled) stream.resume();
+      };
       stream.on('data', (buf: Buffer) => {
         if (settled) return;
         const { data } = bytesCodec.deserialize(buf);
         if (data.length === 0) return;
-        chain = chain.then(() => writeMsg(sink, data));
-        chain.catch(fail);
+        if (!sink.write(data) && !waitingForDrain) {
+          waitingForDrain = true;
+          stream.pause();
+          sink.once('drain', onDrain);
+        }
       });
       stream.on('error', fail);
       stream.on('cancelled', () => fail(new Error('the daemon cancelled the export')));
@@ -229,25 +245,22 @@ export async function receiveTar(target: Exclude<ExportTarget, { kind: 'dir' }>,
       if (stream.destroyed && !ended) fail(new Error('the daemon closed the export before it was complete'));
       stream.on('end', () => {
         ended = true;
+        if (settled) return;
         signal.removeEventListener('abort', onAbort);
-        chain.then(() => {
-          if (settled) return;
-          if (!ownSink) {
-            succeed();
-            return;
-          }
-          if (target.kind === 'file') sink.once('finish', succeed);
+        if (target.kind === 'file') {
+          sink.once('finish', succeed);
           sink.end();
-          if (target.kind !== 'file') succeed();
-        }, fail);
+        } else {
+          if (ownSink) sink.end();
+          succeed();
+        }
       });
     });
-    if (consumer) await consumer;
     await dest?.commit();
     ok = true;
   } finally {
     if (!ok) {
-      if (ownSink) sink.destroy();
+      if (ownSink) sink.destroy(target.kind === 'stream' ? (failure ?? new Error('the export failed')) : undefined);
       await sinkClosed;
       await dest?.discard();
     }

@@ -169,7 +169,15 @@ const probe = Buffer.allocUnsafe(1);
  * Serve one FileSync DiffCopy call: send `root` filtered by `filter` over `call`. Resolves when the
  * receiver's FIN has been answered; rejects (after sending ERR) on a failure or the signal's abort.
  */
-export function sendDir(root: string, filter: WalkFilter, transport: PacketCall | MessageCall, stats: TransferStats, signal: AbortSignal): Promise<void> {
+export function sendDir(
+  root: string,
+  filter: WalkFilter,
+  transport: PacketCall | MessageCall,
+  stats: TransferStats,
+  signal: AbortSignal,
+  /** Names the transfer in the `TSBAKE_TRACE` context-walked line (as context-start names it). */
+  traceName = '',
+): Promise<void> {
   const call = asPacketCall(transport);
   return new Promise<void>((resolve, reject) => {
     const batch = new FrameBatch(FLUSH_BYTES + WHOLE_FILE_MAX);
@@ -251,7 +259,7 @@ export function sendDir(root: string, filter: WalkFilter, transport: PacketCall 
         if (!more) {
           walking = false;
           batch.endOfWalk();
-          trace('context-walked', `entries=${stats.stats} visited=${stats.entriesVisited}`);
+          trace('context-walked', `${traceName} entries=${stats.stats} visited=${stats.entriesVisited}`);
         }
       } catch (err) {
         fail(err);

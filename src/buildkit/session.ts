@@ -407,7 +407,7 @@ export class Session {
     const traceName = `${this.transfer?.label ?? this.name} dir=${dirName}`;
     trace('context-start', traceName);
     try {
-      await sendDir(dir, filter, call, mine, this.closeController.signal);
+      await sendDir(dir, filter, call, mine, this.closeController.signal, traceName);
     } catch (err) {
       if (!call.destroyed && !call.writableEnded) {
         call.sendStatus(Status.UNKNOWN, err instanceof Error ? err.message : String(err));

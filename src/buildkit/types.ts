@@ -51,7 +51,11 @@ export type ExportTarget =
   | { kind: 'file'; path: string }
   /** tar bytes to this process's stdout. */
   | { kind: 'stdout' }
-  /** tar bytes handed to a consumer as they arrive (e.g. `docker load`); the solve waits for the promise. */
+  /**
+   * tar bytes handed to a consumer as they arrive (e.g. `docker load`), with back-pressure; the Readable
+   * ends when the daemon has sent everything, or is destroyed with the error. The receiver does not wait
+   * for the consumer's promise (the caller does); it fails the export if the promise rejects first.
+   */
   | { kind: 'stream'; onTarStream: (stream: Readable) => Promise<void> };
 
 export interface ExporterSpec {

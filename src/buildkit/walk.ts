@@ -196,6 +196,7 @@ function readDir(abs: string, root: string, isRoot: boolean): Dirent[] {
  * first sent child, or never), as fsutil does. Entries removed during the walk are skipped.
  */
 export class TreeWalk {
+  private readonly root: string;
   private readonly matcher: Matcher;
   private readonly stack: DirFrame[] = [];
   /** Directories whose STAT is held until something beneath them is sent. */
@@ -203,11 +204,12 @@ export class TreeWalk {
   private started = false;
 
   constructor(
-    private readonly root: string,
+    root: string,
     filter: WalkFilter,
     private readonly counters?: { entriesVisited: number },
   ) {
-    this.matcher = new Matcher(filter, resolveFollowPaths(root, filter.followPaths));
+    this.root = path.resolve(root);
+    this.matcher = new Matcher(filter, resolveFollowPaths(this.root, filter.followPaths));
   }
 
   private open(abs: string, rel: string, parentIncluded: boolean, held: Held | undefined): void {
@@ -223,7 +225,8 @@ export class TreeWalk {
       if (excluded && !(isDir && m.excludedDirNeedsWalk(childRel))) continue;
       const included = parentIncluded || m.included(childRel);
       if (!included && !(isDir && m.includeMayMatchBelow(childRel))) continue;
-      entries.push({ rel: childRel, abs: path.join(abs, name), isDir, excluded, included });
+      // `abs` is resolved and `name` has no slash: a concatenation is what path.join would give.
+      entries.push({ rel: childRel, abs: abs === '/' ? `/${name}` : `${abs}/${name}`, isDir, excluded, included });
     }
     if (this.counters) this.counters.entriesVisited += dirents.length;
     this.stack.push({ entries, next: 0, held });

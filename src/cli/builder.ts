@@ -36,6 +36,44 @@ async function driverFor(b: ResolvedBuilder, ctx: CliIO) {
   return createDriver({ builder: b, env: ctx.env, log: (m) => ctx.stderr.write(`${m}\n`) });
 }
 
+/** The daemons a builder stands for: its nodes, or itself. */
+function nodesOf(b: ResolvedBuilder): ResolvedBuilder[] {
+  return b.nodes ?? [b];
+}
+
+/** How a node is named in output: `fleet/amd` (a builder's own name when it has no nodes). */
+function displayName(b: ResolvedBuilder): string {
+  return b.node !== undefined ? `${b.name.slice(0, -(b.node.length + 1))}/${b.node}` : b.name;
+}
+
+/** A daemon's status with, when it runs, the platforms and BuildKit version it reports. */
+async function statusOf(b: ResolvedBuilder, ctx: CliIO, signal: AbortSignal, withWorkers: boolean): Promise<BuilderStatus & { node?: string }> {
+  const driver = await driverFor(b, ctx);
+  const status: BuilderStatus & { node?: string } = await driver.inspect(signal).catch((err: unknown): BuilderStatus => {
+    if (signal.aborted) throw err;
+    return { name: b.name, driver: b.driver, endpoint: driver.endpoint(), status: 'error', platforms: [], error: (err as Error).message };
+  });
+  if (b.node !== undefined) {
+    status.name = b.name.slice(0, -(b.node.length + 1));
+    status.node = b.node;
+  }
+  if (status.status === 'running' && (withWorkers || !status.buildkitVersion)) {
+    await withClient(b, ctx, signal, async (c) => {
+      const [workers, info] = await Promise.all([c.listWorkers(signal), c.info(signal)]);
+      status.platforms = [...new Set(workers.flatMap((w) => w.platforms))];
+      status.buildkitVersion = describeBuildkitVersion(info?.version, engineVersionOf(status));
+      if (withWorkers) status.details = { ...status.details, workers };
+    }).catch((err: unknown) => {
+      if (withWorkers) status.error = (err as Error).message;
+    });
+  }
+  // A node's declared platforms are what the planner uses: marked `*` as buildx does, the daemon's after them.
+  if (b.node !== undefined && b.platforms.length > 0) {
+    status.platforms = [...b.platforms.map((p) => `${p}*`), ...status.platforms.filter((p) => !b.platforms.includes(p))];
+  }
+  return status;
+}
+
 async function withClient<T>(b: ResolvedBuilder, ctx: CliIO, signal: AbortSignal, fn: (c: import('../buildkit/index.js').BuildkitClient) => Promise<T>): Promise<T> {
   const driver = await driverFor(b, ctx);
   await driver.bootstrap(signal);
@@ -65,32 +103,10 @@ export function cmdBuilder(
     .addOption(fmt())
     .action(async (flags: Flags) => {
       const all = Object.values(await declaredBuilders(flags, ctx));
-      const rows = await Promise.all(
-        all.map(async (b) => {
-          const driver = await driverFor(b, ctx);
-          const status: BuilderStatus = await driver.inspect(signal).catch((err: unknown): BuilderStatus => {
-            if (signal.aborted) throw err;
-            return {
-              name: b.name,
-              driver: b.driver,
-              endpoint: driver.endpoint(),
-              status: 'error',
-              platforms: [],
-              error: (err as Error).message,
-            };
-          });
-          if (status.status === 'running' && !status.buildkitVersion) {
-            await withClient(b, ctx, signal, async (c) => {
-              const [workers, info] = await Promise.all([c.listWorkers(signal), c.info(signal)]);
-              status.platforms = [...new Set(workers.flatMap((w) => w.platforms))];
-              status.buildkitVersion = describeBuildkitVersion(info?.version, engineVersionOf(status));
-            }).catch(() => undefined);
-          }
-          return status;
-        }),
-      );
+      const daemons = all.flatMap(nodesOf);
+      const rows = await Promise.all(daemons.map((b) => statusOf(b, ctx, signal, false)));
       const text = ['NAME\tDRIVER\tENDPOINT\tSTATUS\tBUILDKIT\tPLATFORMS']
-        .concat(rows.map((r) => [r.name, r.driver, r.endpoint, r.status, r.buildkitVersion ?? '', r.platforms.join(',')].join('\t')))
+        .concat(rows.map((r, i) => [displayName(daemons[i]!), r.driver, r.endpoint, r.status, r.buildkitVersion ?? '', r.platforms.join(',')].join('\t')))
         .join('\n');
       out(flags, rows, text);
       setCode(0);
@@ -101,31 +117,29 @@ export function cmdBuilder(
     .addOption(fmt())
     .action(async (name: string, flags: Flags) => {
       const b = await pick(name, flags, ctx);
-      const driver = await driverFor(b, ctx);
-      const status = await driver.inspect(signal);
-      if (status.status === 'running') {
-        await withClient(b, ctx, signal, async (c) => {
-          const [workers, info] = await Promise.all([c.listWorkers(signal), c.info(signal)]);
-          status.platforms = [...new Set(workers.flatMap((w) => w.platforms))];
-          status.buildkitVersion = describeBuildkitVersion(info?.version, engineVersionOf(status));
-          status.details = { ...status.details, workers };
-        }).catch((err: unknown) => {
-          status.error = (err as Error).message;
-        });
+      const statuses = await Promise.all(nodesOf(b).map((n) => statusOf(n, ctx, signal, true)));
+      const describe = (status: BuilderStatus & { node?: string }, indent: string): string[] =>
+        [
+          ...(status.node !== undefined ? [`Node:      ${status.node}`] : [`Name:      ${status.name}`]),
+          `Driver:    ${status.driver}`,
+          `Endpoint:  ${status.endpoint}`,
+          `Status:    ${status.status}`,
+          ...(status.buildkitVersion ? [`BuildKit:  ${status.buildkitVersion}`] : []),
+          `Platforms: ${status.platforms.join(', ')}`,
+          ...(status.error ? [`Error:     ${status.error}`] : []),
+          ...Object.entries(status.details ?? {})
+            .filter(([k]) => k !== 'workers')
+            .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`),
+        ].map((l) => indent + l);
+      if (b.nodes) {
+        const lines = [`Name:      ${b.name}`, `Platforms: ${[...new Set(statuses.flatMap((s) => s.platforms))].join(', ')}`, 'Nodes:'];
+        for (const st of statuses) lines.push('', ...describe(st, '  '));
+        out(flags, { name: b.name, nodes: statuses }, lines.join('\n'));
+        setCode(statuses.some((st) => st.status === 'error') ? 1 : 0);
+        return;
       }
-      const lines = [
-        `Name:      ${status.name}`,
-        `Driver:    ${status.driver}`,
-        `Endpoint:  ${status.endpoint}`,
-        `Status:    ${status.status}`,
-        ...(status.buildkitVersion ? [`BuildKit:  ${status.buildkitVersion}`] : []),
-        `Platforms: ${status.platforms.join(', ')}`,
-        ...(status.error ? [`Error:     ${status.error}`] : []),
-        ...Object.entries(status.details ?? {})
-          .filter(([k]) => k !== 'workers')
-          .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`),
-      ];
-      out(flags, status, lines.join('\n'));
+      const status = statuses[0]!;
+      out(flags, status, describe(status, '').join('\n'));
       setCode(status.status === 'error' ? 1 : 0);
     });
 
@@ -134,10 +148,14 @@ export function cmdBuilder(
     .addOption(fmt())
     .action(async (name: string, flags: Flags) => {
       const b = await pick(name, flags, ctx);
-      const driver = await driverFor(b, ctx);
-      await driver.bootstrap(signal);
-      const status = await driver.inspect(signal);
-      out(flags, status, `${name}: ${status.status}`);
+      const statuses = await Promise.all(
+        nodesOf(b).map(async (n) => {
+          const driver = await driverFor(n, ctx);
+          await driver.bootstrap(signal);
+          return driver.inspect(signal);
+        }),
+      );
+      out(flags, b.nodes ? statuses : statuses[0], nodesOf(b).map((n, i) => `${displayName(n)}: ${statuses[i]!.status}`).join('\n'));
       setCode(0);
     });
 
@@ -146,7 +164,7 @@ export function cmdBuilder(
     .addOption(fmt())
     .action(async (name: string, flags: Flags) => {
       const b = await pick(name, flags, ctx);
-      await (await driverFor(b, ctx)).stop(signal);
+      for (const n of nodesOf(b)) await (await driverFor(n, ctx)).stop(signal);
       out(flags, { name, stopped: true }, `${name}: stopped`);
       setCode(0);
     });
@@ -157,7 +175,7 @@ export function cmdBuilder(
     .addOption(fmt())
     .action(async (name: string, flags: Flags & { keepState?: boolean }) => {
       const b = await pick(name, flags, ctx);
-      await (await driverFor(b, ctx)).remove(signal, { keepState: Boolean(flags.keepState) });
+      for (const n of nodesOf(b)) await (await driverFor(n, ctx)).remove(signal, { keepState: Boolean(flags.keepState) });
       out(flags, { name, removed: true, keepState: Boolean(flags.keepState) }, `${name}: removed${flags.keepState ? ' (state kept)' : ''}`);
       setCode(0);
     });
@@ -167,7 +185,7 @@ export function cmdBuilder(
     .addOption(fmt())
     .action(async (name: string, flags: Flags) => {
       const b = await pick(name, flags, ctx);
-      const records = await withClient(b, ctx, signal, (c) => c.diskUsage(signal));
+      const records = (await Promise.all(nodesOf(b).map((n) => withClient(n, ctx, signal, (c) => c.diskUsage(signal))))).flat();
       const total = records.reduce((n, r) => n + r.size, 0);
       const reclaimable = records.filter((r) => !r.inUse).reduce((n, r) => n + r.size, 0);
       const text = ['ID\tRECLAIMABLE\tSIZE\tLAST ACCESSED\tDESCRIPTION']
@@ -186,13 +204,15 @@ export function cmdBuilder(
     .action(async (name: string, flags: Flags & { all?: boolean; keepStorage?: string }) => {
       const b = await pick(name, flags, ctx);
       const removed: { id: string; size: number }[] = [];
-      await withClient(b, ctx, signal, (c) =>
-        c.prune(
-          signal,
-          { all: Boolean(flags.all), ...(flags.keepStorage ? { keepBytes: parseSize(flags.keepStorage) } : {}) },
-          (r) => removed.push({ id: r.id, size: r.size }),
-        ),
-      );
+      for (const n of nodesOf(b)) {
+        await withClient(n, ctx, signal, (c) =>
+          c.prune(
+            signal,
+            { all: Boolean(flags.all), ...(flags.keepStorage ? { keepBytes: parseSize(flags.keepStorage) } : {}) },
+            (r) => removed.push({ id: r.id, size: r.size }),
+          ),
+        );
+      }
       const total = removed.reduce((n, r) => n + r.size, 0);
       out(flags, { removed, total }, `Total:\t${human(total)} (${removed.length} records)`);
       setCode(0);

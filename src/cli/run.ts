@@ -125,6 +125,14 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
   // Connections belong to the watch (its signal), not to the build that first needs them (pool.ts).
   const pool = new BuilderPool(ctx.env, (message) => ctx.stderr.write(`${message}\n`), { signal: sessionSignal });
   const previous: Record<string, TargetResult> = {};
+  // An open session costs CPU while idle (BuildKit health-checks it every second), so the builders are
+  // released after 10 s without a build and reopened by the next one.
+  const WATCH_IDLE_RELEASE_MS = 10_000;
+  let idleTimer: NodeJS.Timeout | undefined;
+  const releaseWhenIdle = (): void => {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => void pool.close(), WATCH_IDLE_RELEASE_MS).unref();
+  };
   let initialPlan: Plan | undefined;
   /** Plans their builders have accepted (checkPlanOnBuilders), checked again after a failed attempt. */
   const accepted = new WeakSet<Plan>();
@@ -160,11 +168,17 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
           accepted.add(plan);
         } catch (err) {
           if (isRefusal(err)) throw err;
+        } finally {
+          // An edit that rebuilds nothing must not keep the connections the check opened (a rebuild
+          // under way re-arms the release when it ends).
+          if (!rebuilding) releaseWhenIdle();
         }
       }
       return { plan, configFiles: loaded.files };
     },
     build: async (plan, target, buildSignal) => {
+      // First: a failure of the check below is this build's too, and must be shown.
+      const build = renderer.build(target);
       if (!accepted.has(plan)) {
         try {
           await checkPlanOnBuilders(plan, { pool, env: ctx.env, signal: buildSignal });
@@ -177,7 +191,6 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
           throw err;
         }
       }
-      const build = renderer.build(target);
       const summary = await runPlan({
         plan,
         signal: buildSignal,
@@ -216,10 +229,6 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
     rebuilding = false;
     void report?.write();
   });
-  // An open session costs CPU while idle (BuildKit health-checks it every second), so the builders are
-  // released after 10 s without a build and reopened by the next one.
-  const WATCH_IDLE_RELEASE_MS = 10_000;
-  let idleTimer: NodeJS.Timeout | undefined;
   watcher.on('watch-build-started', () => clearTimeout(idleTimer));
   watcher.on('watch-rebuild-summary', () => {
     if (traceOn) {
@@ -228,8 +237,7 @@ export async function cmdWatch(names: string[], flags: WatchFlags, ctx: CliIO, s
       const m = process.memoryUsage();
       trace('watch-memory', `rss=${m.rss} heapUsed=${m.heapUsed} external=${m.external} arrayBuffers=${m.arrayBuffers}`);
     }
-    clearTimeout(idleTimer);
-    idleTimer = setTimeout(() => void pool.close(), WATCH_IDLE_RELEASE_MS).unref();
+    releaseWhenIdle();
   });
   try {
     await watcher.start();

@@ -24,7 +24,21 @@ export function checkConfig(config: ConfigFile, checkBuilder?: BuilderCheck): Ch
     if (b['buildkitd-config'] !== undefined && b['buildkitd-config-inline'] !== undefined) {
       issues.push({ path: at('buildkitd-config-inline'), part: 'key', message: `builder "${name}" sets both buildkitd-config and buildkitd-config-inline: keep one` });
     }
-    if (checkBuilder) issues.push(...checkBuilder(name, b));
+    if (checkBuilder && b.nodes === undefined) issues.push(...checkBuilder(name, b));
+    // Each node is checked as the builder its driver sees; the issues point at the node.
+    for (const [i, n] of (b.nodes ?? []).entries()) {
+      if (!checkBuilder) break;
+      const { nodes: _nodes, ...shared } = b;
+      const asBuilder: BuilderConfig = { ...shared, ...n };
+      for (const issue of checkBuilder(name, asBuilder)) {
+        const rest = issue.path[0] === 'builder' && issue.path[1] === name ? issue.path.slice(2) : [];
+        issues.push({
+          ...issue,
+          path: ['builder', name, 'nodes', i, ...rest],
+          message: issue.message.replaceAll(`builder "${name}"`, `node "${n.name}" of builder "${name}"`),
+        });
+      }
+    }
   }
   const ref = (path: (string | number)[], value: string, what: string): void => {
     if (Object.hasOwn(builders, value)) return;
@@ -40,3 +54,4 @@ export function checkConfig(config: ConfigFile, checkBuilder?: BuilderCheck): Ch
   }
   return issues;
 }
+

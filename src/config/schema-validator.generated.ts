@@ -2,10 +2,10 @@
 // GENERATED from schema/tsbake.schema.json by src/config/schema-codegen.ts — do not edit.
 "use strict";
 export const validateConfig = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/tsbake/tsbake/schema/tsbake.schema.json","title":"tsbake configuration","description":"A tsbake config file (tsbake.yaml, tsbake.json or docker-bake.json). The shape follows docker-bake.json, plus tsbake's builder block, default-builder, and the target keys builder and depends-on.","type":"object","properties":{"$schema":{"type":"string","description":"URL or path of this JSON Schema, for editors. Ignored by tsbake."},"variable":{"type":"object","title":"a map of variables","description":"Variables usable as ${NAME} in every string value. An environment variable of the same name overrides the default.","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"letters, digits and _, not starting with a digit"},"additionalProperties":{"$ref":"#/$defs/variable"}},"builder":{"$ref":"#/$defs/builders","description":"BuildKit builders tsbake may use, by name (merged with builders.yaml beside the first config file; these entries win)."},"default-builder":{"$ref":"#/$defs/defaultBuilder","description":"Name of the builder used by targets that name none."},"group":{"type":"object","title":"a map of groups","description":"Named sets of targets (and groups). The group named default is built when no target is named.","propertyNames":{"pattern":"^[A-Za-z0-9_-]+$","description":"letters, digits, _ and -"},"additionalProperties":{"$ref":"#/$defs/group"}},"target":{"type":"object","title":"a map of targets","description":"Build targets, as in docker-bake.json.","propertyNames":{"pattern":"^[A-Za-z0-9_-]+$","description":"letters, digits, _ and -"},"additionalProperties":{"$ref":"#/$defs/target"}}},"additionalProperties":false,"$defs":{"buildersFile":{"title":"a builders.yaml file","description":"builders.yaml beside the first config file: only builder and default-builder.","type":"object","properties":{"$schema":{"type":"string","description":"URL or path of this JSON Schema, for editors. Ignored by tsbake."},"builder":{"$ref":"#/$defs/builders","description":"BuildKit builders, by name. A config file's own builder of the same name replaces one from here."},"default-builder":{"$ref":"#/$defs/defaultBuilder","description":"Name of the builder used by targets that name none, unless the config file sets its own."}},"additionalProperties":false},"builders":{"type":"object","title":"a map of builders","description":"BuildKit builders tsbake may use, by name.","propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","description":"letters, digits, _, . and -, starting with a letter or digit"},"additionalProperties":{"$ref":"#/$defs/builder"}},"defaultBuilder":{"type":"string","description":"Name of the builder used by targets that name none."},"scalar":{"title":"a string, number or boolean","type":["string","number","boolean"]},"scalarOrNull":{"title":"a string, number, boolean or null","type":["string","number","boolean","null"]},"stringList":{"title":"a list of strings","type":"array","items":{"type":"string"}},"stringMap":{"title":"a map of strings","type":"object","additionalProperties":{"type":"string"}},"nullableScalarMap":{"title":"a map of strings (null keeps the Dockerfile's default)","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}},"csvOrObject":{"title":"a CSV string (type=…,key=value) or a map of key: value","anyOf":[{"type":"string"},{"type":"object","additionalProperties":{"type":["string","number","boolean"]}}]},"csvOrObjectList":{"title":"a list of CSV strings (type=…,key=value) or maps","type":"array","items":{"$ref":"#/$defs/csvOrObject"}},"boolish":{"title":"true or false","enum":[true,false,"true","false"]},"positiveIntish":{"title":"a positive integer","type":["integer","string"],"minimum":1,"pattern":"^[1-9][0-9]*$"},"scalarMap":{"title":"a map of strings","type":"object","additionalProperties":{"type":["string","number","boolean"]}},"variable":{"title":"a default value or a map with default and description","anyOf":[{"type":["string","number","boolean","null"]},{"type":"object","properties":{"default":{"$ref":"#/$defs/scalarOrNull","description":"Value used when the environment variable of the same name is not set."},"description":{"type":"string","description":"What the variable is for."}},"additionalProperties":false}]},"group":{"type":"object","title":"a map with targets and description","properties":{"targets":{"$ref":"#/$defs/stringList","description":"Targets and groups built by this group."},"description":{"type":"string","description":"What the group is for."}},"additionalProperties":false},"builder":{"type":"object","title":"a builder definition (a map with driver, driver-opts, …)","properties":{"driver":{"title":"one of docker, docker-container, kubernetes, remote","description":"How tsbake reaches BuildKit: docker (the Docker engine's own BuildKit), docker-container (a BuildKit container), kubernetes (BuildKit pods), remote (a BuildKit daemon at endpoint).","enum":["docker","docker-container","kubernetes","remote"]},"driver-opts":{"type":"object","title":"a map of driver options","description":"Options of the driver; which ones are valid depends on driver."},"endpoint":{"type":"string","description":"remote: the BuildKit address (tcp://host:port or unix:///path), required. docker and docker-container: the Docker host (unix://, tcp://, ssh://, npipe://)."},"platforms":{"$ref":"#/$defs/stringList","description":"Platforms this builder can build, e.g. linux/amd64."},"buildkitd-config":{"type":"string","description":"Path of a buildkitd.toml for the daemon (docker-container, kubernetes). Relative to the config file's directory."},"buildkitd-config-inline":{"type":"string","description":"Contents of a buildkitd.toml for the daemon (docker-container, kubernetes). Not together with buildkitd-config."},"buildkitd-flags":{"type":"string","description":"Extra flags for buildkitd (docker-container, kubernetes)."},"parallelism":{"title":"a positive integer","type":"integer","minimum":1,"description":"Maximum number of concurrent solves on this builder (unlimited when absent)."},"push":{"title":"one of all, each","enum":["all","each"],"description":"When this builder's targets push: all (default) after every target of the run has built, and only if all succeeded; each as soon as the target is built, like docker buildx bake (same as --push-each)."},"description":{"type":"string","description":"What the builder is for."}},"required":["driver"],"additionalProperties":false,"allOf":[{"if":{"properties":{"driver":{"const":"docker"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsDocker"}}}},{"if":{"properties":{"driver":{"const":"docker-container"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsDockerContainer"}}}},{"if":{"properties":{"driver":{"const":"kubernetes"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsKubernetes"}}}},{"if":{"properties":{"driver":{"const":"remote"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsRemote"}}}}]},"driverOptsDocker":{"type":"object","title":"no driver options (the docker driver takes none)","properties":{},"additionalProperties":false},"driverOptsDockerContainer":{"type":"object","title":"docker-container driver options","properties":{"image":{"type":"string","description":"BuildKit image to run (default moby/buildkit:buildx-stable-1)."},"network":{"type":"string","description":"Docker network mode of the BuildKit container."},"memory":{"$ref":"#/$defs/scalar","description":"Memory limit of the container, e.g. 2g."},"memory-swap":{"$ref":"#/$defs/scalar","description":"Memory plus swap limit, e.g. 4g (-1: unlimited)."},"cpu-period":{"$ref":"#/$defs/scalar","description":"CPU CFS period in microseconds."},"cpu-quota":{"$ref":"#/$defs/scalar","description":"CPU CFS quota in microseconds."},"cpu-shares":{"$ref":"#/$defs/scalar","description":"Relative CPU weight."},"cpuset-cpus":{"$ref":"#/$defs/scalar","description":"CPUs the container may use, e.g. 0-3."},"cpuset-mems":{"$ref":"#/$defs/scalar","description":"Memory nodes the container may use."},"cgroup-parent":{"type":"string","description":"Parent cgroup of the container."},"restart-policy":{"type":"string","description":"Docker restart policy (default unless-stopped)."},"env":{"$ref":"#/$defs/scalarMap","description":"Environment variables of the BuildKit container (also written env.NAME: value)."},"default-load":{"$ref":"#/$defs/boolish","description":"Load the result into Docker when a target has no output."},"privileged":{"$ref":"#/$defs/boolish","description":"tsbake: run the BuildKit container privileged (default true); false runs it unprivileged (rootless BuildKit image recommended)."}},"patternProperties":{"^env\\..+$":{"$ref":"#/$defs/scalar","description":"An environment variable of the BuildKit container."}},"additionalProperties":false},"driverOptsKubernetes":{"type":"object","title":"kubernetes driver options","properties":{"image":{"type":"string","description":"BuildKit image of the pods."},"namespace":{"type":"string","description":"Namespace of the deployment (default: the kubeconfig context's)."},"replicas":{"$ref":"#/$defs/positiveIntish","description":"Number of BuildKit pods (default 1)."},"requests":{"$ref":"#/$defs/scalarMap","description":"Resource requests: cpu, memory, ephemeral-storage (also written requests.cpu: 1)."},"limits":{"$ref":"#/$defs/scalarMap","description":"Resource limits: cpu, memory, ephemeral-storage (also written limits.memory: 2Gi)."},"nodeselector":{"type":"string","description":"Node selector, as label=value,label2=value2."},"tolerations":{"type":"string","description":"Tolerations, separated by ;."},"annotations":{"type":"string","description":"Pod annotations, as key=value,key2=value2."},"labels":{"type":"string","description":"Pod labels, as key=value,key2=value2."},"serviceaccount":{"type":"string","description":"Service account of the pods."},"schedulername":{"type":"string","description":"Scheduler of the pods."},"rootless":{"$ref":"#/$defs/boolish","description":"Run BuildKit rootless."},"loadbalance":{"enum":["sticky","random"],"title":"one of sticky, random","description":"How a pod is chosen: sticky (by context path) or random."},"qemu":{"type":"object","title":"a map with install and image","description":"QEMU emulation (also written qemu.install, qemu.image).","properties":{"install":{"$ref":"#/$defs/boolish","description":"Install QEMU emulators in the pods."},"image":{"type":"string","description":"Image with the QEMU emulators."}},"additionalProperties":false},"qemu.install":{"$ref":"#/$defs/boolish","description":"Install QEMU emulators in the pods."},"qemu.image":{"type":"string","description":"Image with the QEMU emulators."},"timeout":{"type":"string","description":"How long to wait for pods to be ready (default 120s)."},"default-load":{"$ref":"#/$defs/boolish","description":"Load the result into Docker when a target has no output."},"context":{"type":"string","description":"kubeconfig context to use (default: the current context)."},"kubeconfig":{"type":"string","description":"Path of the kubeconfig file (default: KUBECONFIG or ~/.kube/config)."},"env":{"$ref":"#/$defs/scalarMap","description":"Environment variables of the BuildKit pods (also written env.NAME: value)."}},"patternProperties":{"^env\\..+$":{"$ref":"#/$defs/scalar","description":"An environment variable of the BuildKit pods."},"^requests\\..+$":{"$ref":"#/$defs/scalar","description":"A resource request, e.g. requests.memory: 1Gi."},"^limits\\..+$":{"$ref":"#/$defs/scalar","description":"A resource limit, e.g. limits.cpu: 2."}},"additionalProperties":false},"driverOptsRemote":{"type":"object","title":"remote driver options","properties":{"cacert":{"type":"string","description":"CA certificate to verify the daemon (TLS)."},"cert":{"type":"string","description":"Client certificate (TLS)."},"key":{"type":"string","description":"Client key (TLS)."},"servername":{"type":"string","description":"Server name expected in the daemon's certificate."},"default-load":{"$ref":"#/$defs/boolish","description":"Load the result into Docker when a target has no output."}},"additionalProperties":false},"target":{"type":"object","title":"a target definition (a map with context, dockerfile, tags, …)","properties":{"context":{"type":"string","description":"Build context: a directory (relative to the config file's directory) or a URL. Default \".\"."},"contexts":{"$ref":"#/$defs/stringMap","description":"Named contexts: a directory, URL, docker-image://ref or target:NAME."},"dockerfile":{"type":"string","description":"Dockerfile path, relative to the context. Default Dockerfile."},"dockerfile-inline":{"type":"string","description":"Dockerfile contents; wins over dockerfile."},"args":{"$ref":"#/$defs/nullableScalarMap","description":"Build arguments; null keeps the Dockerfile's default."},"labels":{"$ref":"#/$defs/nullableScalarMap","description":"Image labels."},"tags":{"$ref":"#/$defs/stringList","description":"Image names and tags, e.g. registry/app:1.0."},"platforms":{"$ref":"#/$defs/stringList","description":"Target platforms, e.g. linux/amd64."},"target":{"type":"string","description":"Dockerfile stage to build."},"cache-from":{"$ref":"#/$defs/csvOrObjectList","description":"Cache sources, e.g. type=registry,ref=… ."},"cache-to":{"$ref":"#/$defs/csvOrObjectList","description":"Cache exports, e.g. type=inline or type=local,dest=… ."},"output":{"$ref":"#/$defs/csvOrObjectList","description":"Outputs, e.g. type=local,dest=out or type=image,push=true."},"secret":{"$ref":"#/$defs/csvOrObjectList","description":"Secrets, e.g. id=npm,src=~/.npmrc or type=env,id=TOKEN."},"ssh":{"$ref":"#/$defs/csvOrObjectList","description":"SSH agent sockets or keys, e.g. default."},"no-cache":{"type":"boolean","description":"Build without the cache."},"no-cache-filter":{"$ref":"#/$defs/stringList","description":"Stages built without the cache."},"pull":{"type":"boolean","description":"Always pull base images."},"network":{"type":"string","description":"Network mode of RUN steps: default, none or host."},"shm-size":{"type":"string","description":"Size of /dev/shm of RUN steps, e.g. 128m."},"ulimits":{"$ref":"#/$defs/stringList","description":"Ulimits of RUN steps, e.g. nofile=1024:1024."},"extra-hosts":{"$ref":"#/$defs/stringMap","description":"Extra /etc/hosts entries: host: ip."},"annotations":{"$ref":"#/$defs/stringList","description":"OCI annotations, e.g. index,manifest:org.opencontainers.image.title=app."},"attest":{"$ref":"#/$defs/csvOrObjectList","description":"Attestations, e.g. type=sbom or type=provenance,mode=max."},"entitlements":{"$ref":"#/$defs/stringList","description":"Extra privileges, e.g. network.host, security.insecure."},"call":{"type":"string","description":"Frontend method: build (default), check, outline or targets."},"description":{"type":"string","description":"What the target is for."},"inherits":{"$ref":"#/$defs/stringList","description":"Targets whose attributes this one starts from; the last wins."},"matrix":{"type":"object","title":"a map of axis: list of values","description":"Axes of values; the target is forked once per combination, and ${axis} is replaced in its strings.","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"letters, digits and _, not starting with a digit"},"additionalProperties":{"type":"array","title":"a list of strings, numbers or booleans","items":{"type":["string","number","boolean"]}}},"name":{"type":"string","description":"Name template of the forks of a matrix target, e.g. app-${tgt}."},"builder":{"type":"string","description":"tsbake: name of the builder for this target (default: default-builder)."},"depends-on":{"$ref":"#/$defs/stringList","description":"tsbake: targets that must finish before this one starts."}},"additionalProperties":false}}};
-const schema64 = {"type":"string","description":"Name of the builder used by targets that name none."};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/tsbake/tsbake/schema/tsbake.schema.json","title":"tsbake configuration","description":"A tsbake config file (tsbake.yaml, tsbake.json or docker-bake.json). The shape follows docker-bake.json, plus tsbake's builder block, default-builder, and the target keys builder and depends-on.","type":"object","properties":{"$schema":{"type":"string","description":"URL or path of this JSON Schema, for editors. Ignored by tsbake."},"variable":{"type":"object","title":"a map of variables","description":"Variables usable as ${NAME} in every string value. An environment variable of the same name overrides the default.","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"letters, digits and _, not starting with a digit"},"additionalProperties":{"$ref":"#/$defs/variable"}},"builder":{"$ref":"#/$defs/builders","description":"BuildKit builders tsbake may use, by name (merged with builders.yaml beside the first config file; these entries win)."},"default-builder":{"$ref":"#/$defs/defaultBuilder","description":"Name of the builder used by targets that name none."},"group":{"type":"object","title":"a map of groups","description":"Named sets of targets (and groups). The group named default is built when no target is named.","propertyNames":{"pattern":"^[A-Za-z0-9_-]+$","description":"letters, digits, _ and -"},"additionalProperties":{"$ref":"#/$defs/group"}},"target":{"type":"object","title":"a map of targets","description":"Build targets, as in docker-bake.json.","propertyNames":{"pattern":"^[A-Za-z0-9_-]+$","description":"letters, digits, _ and -"},"additionalProperties":{"$ref":"#/$defs/target"}}},"additionalProperties":false,"$defs":{"buildersFile":{"title":"a builders.yaml file","description":"builders.yaml beside the first config file: only builder and default-builder.","type":"object","properties":{"$schema":{"type":"string","description":"URL or path of this JSON Schema, for editors. Ignored by tsbake."},"builder":{"$ref":"#/$defs/builders","description":"BuildKit builders, by name. A config file's own builder of the same name replaces one from here."},"default-builder":{"$ref":"#/$defs/defaultBuilder","description":"Name of the builder used by targets that name none, unless the config file sets its own."}},"additionalProperties":false},"builders":{"type":"object","title":"a map of builders","description":"BuildKit builders tsbake may use, by name.","propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","description":"letters, digits, _, . and -, starting with a letter or digit"},"additionalProperties":{"$ref":"#/$defs/builder"}},"defaultBuilder":{"type":"string","description":"Name of the builder used by targets that name none."},"scalar":{"title":"a string, number or boolean","type":["string","number","boolean"]},"scalarOrNull":{"title":"a string, number, boolean or null","type":["string","number","boolean","null"]},"stringList":{"title":"a list of strings","type":"array","items":{"type":"string"}},"stringMap":{"title":"a map of strings","type":"object","additionalProperties":{"type":"string"}},"nullableScalarMap":{"title":"a map of strings (null keeps the Dockerfile's default)","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}},"csvOrObject":{"title":"a CSV string (type=…,key=value) or a map of key: value","anyOf":[{"type":"string"},{"type":"object","additionalProperties":{"type":["string","number","boolean"]}}]},"csvOrObjectList":{"title":"a list of CSV strings (type=…,key=value) or maps","type":"array","items":{"$ref":"#/$defs/csvOrObject"}},"boolish":{"title":"true or false","enum":[true,false,"true","false"]},"positiveIntish":{"title":"a positive integer","type":["integer","string"],"minimum":1,"pattern":"^[1-9][0-9]*$"},"scalarMap":{"title":"a map of strings","type":"object","additionalProperties":{"type":["string","number","boolean"]}},"variable":{"title":"a default value or a map with default and description","anyOf":[{"type":["string","number","boolean","null"]},{"type":"object","properties":{"default":{"$ref":"#/$defs/scalarOrNull","description":"Value used when the environment variable of the same name is not set."},"description":{"type":"string","description":"What the variable is for."}},"additionalProperties":false}]},"group":{"type":"object","title":"a map with targets and description","properties":{"targets":{"$ref":"#/$defs/stringList","description":"Targets and groups built by this group."},"description":{"type":"string","description":"What the group is for."}},"additionalProperties":false},"builder":{"type":"object","title":"a builder definition (a map with driver, driver-opts, …)","properties":{"driver":{"title":"one of docker, docker-container, kubernetes, remote","description":"How tsbake reaches BuildKit: docker (the Docker engine's own BuildKit), docker-container (a BuildKit container), kubernetes (BuildKit pods), remote (a BuildKit daemon at endpoint).","enum":["docker","docker-container","kubernetes","remote"]},"driver-opts":{"type":"object","title":"a map of driver options","description":"Options of the driver; which ones are valid depends on driver."},"endpoint":{"type":"string","description":"remote: the BuildKit address (tcp://host:port or unix:///path), required. docker and docker-container: the Docker host (unix://, tcp://, ssh://, npipe://)."},"platforms":{"$ref":"#/$defs/stringList","description":"Platforms this builder can build, e.g. linux/amd64."},"buildkitd-config":{"type":"string","description":"Path of a buildkitd.toml for the daemon (docker-container, kubernetes). Relative to the config file's directory."},"buildkitd-config-inline":{"type":"string","description":"Contents of a buildkitd.toml for the daemon (docker-container, kubernetes). Not together with buildkitd-config."},"buildkitd-flags":{"type":"string","description":"Extra flags for buildkitd (docker-container, kubernetes)."},"parallelism":{"title":"a positive integer","type":"integer","minimum":1,"description":"Maximum number of concurrent solves on this builder (unlimited when absent)."},"push":{"title":"one of all, each","enum":["all","each"],"description":"When this builder's targets push: all (default) after every target of the run has built, and only if all succeeded; each as soon as the target is built, like docker buildx bake (same as --push-each)."},"description":{"type":"string","description":"What the builder is for."},"nodes":{"type":"array","title":"a list of nodes","minItems":1,"items":{"$ref":"#/$defs/builderNode"},"description":"tsbake: the BuildKit daemons of a multi-node builder, each with its own driver, endpoint, driver-opts and platforms (instead of the builder's own driver). A multi-platform target is split by platform across them and merged into one image index. tsbake YAML/JSON only."}},"additionalProperties":false,"allOf":[{"if":{"properties":{"nodes":false}},"then":{"properties":{"driver":{"title":"one of docker, docker-container, kubernetes, remote","description":"A builder without nodes needs a driver."}},"required":["driver"]}},{"if":{"properties":{"driver":{"const":"docker"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsDocker"}}}},{"if":{"properties":{"driver":{"const":"docker-container"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsDockerContainer"}}}},{"if":{"properties":{"driver":{"const":"kubernetes"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsKubernetes"}}}},{"if":{"properties":{"driver":{"const":"remote"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsRemote"}}}}]},"driverOptsDocker":{"type":"object","title":"no driver options (the docker driver takes none)","properties":{},"additionalProperties":false},"driverOptsDockerContainer":{"type":"object","title":"docker-container driver options","properties":{"image":{"type":"string","description":"BuildKit image to run (default moby/buildkit:buildx-stable-1)."},"network":{"type":"string","description":"Docker network mode of the BuildKit container."},"memory":{"$ref":"#/$defs/scalar","description":"Memory limit of the container, e.g. 2g."},"memory-swap":{"$ref":"#/$defs/scalar","description":"Memory plus swap limit, e.g. 4g (-1: unlimited)."},"cpu-period":{"$ref":"#/$defs/scalar","description":"CPU CFS period in microseconds."},"cpu-quota":{"$ref":"#/$defs/scalar","description":"CPU CFS quota in microseconds."},"cpu-shares":{"$ref":"#/$defs/scalar","description":"Relative CPU weight."},"cpuset-cpus":{"$ref":"#/$defs/scalar","description":"CPUs the container may use, e.g. 0-3."},"cpuset-mems":{"$ref":"#/$defs/scalar","description":"Memory nodes the container may use."},"cgroup-parent":{"type":"string","description":"Parent cgroup of the container."},"restart-policy":{"type":"string","description":"Docker restart policy (default unless-stopped)."},"env":{"$ref":"#/$defs/scalarMap","description":"Environment variables of the BuildKit container (also written env.NAME: value)."},"default-load":{"$ref":"#/$defs/boolish","description":"Load the result into Docker when a target has no output."},"privileged":{"$ref":"#/$defs/boolish","description":"tsbake: run the BuildKit container privileged (default true); false runs it unprivileged (rootless BuildKit image recommended)."}},"patternProperties":{"^env\\..+$":{"$ref":"#/$defs/scalar","description":"An environment variable of the BuildKit container."}},"additionalProperties":false},"driverOptsKubernetes":{"type":"object","title":"kubernetes driver options","properties":{"image":{"type":"string","description":"BuildKit image of the pods."},"namespace":{"type":"string","description":"Namespace of the deployment (default: the kubeconfig context's)."},"replicas":{"$ref":"#/$defs/positiveIntish","description":"Number of BuildKit pods (default 1)."},"requests":{"$ref":"#/$defs/scalarMap","description":"Resource requests: cpu, memory, ephemeral-storage (also written requests.cpu: 1)."},"limits":{"$ref":"#/$defs/scalarMap","description":"Resource limits: cpu, memory, ephemeral-storage (also written limits.memory: 2Gi)."},"nodeselector":{"type":"string","description":"Node selector, as label=value,label2=value2."},"tolerations":{"type":"string","description":"Tolerations, separated by ;."},"annotations":{"type":"string","description":"Pod annotations, as key=value,key2=value2."},"labels":{"type":"string","description":"Pod labels, as key=value,key2=value2."},"serviceaccount":{"type":"string","description":"Service account of the pods."},"schedulername":{"type":"string","description":"Scheduler of the pods."},"rootless":{"$ref":"#/$defs/boolish","description":"Run BuildKit rootless."},"loadbalance":{"enum":["sticky","random"],"title":"one of sticky, random","description":"How a pod is chosen: sticky (by context path) or random."},"qemu":{"type":"object","title":"a map with install and image","description":"QEMU emulation (also written qemu.install, qemu.image).","properties":{"install":{"$ref":"#/$defs/boolish","description":"Install QEMU emulators in the pods."},"image":{"type":"string","description":"Image with the QEMU emulators."}},"additionalProperties":false},"qemu.install":{"$ref":"#/$defs/boolish","description":"Install QEMU emulators in the pods."},"qemu.image":{"type":"string","description":"Image with the QEMU emulators."},"timeout":{"type":"string","description":"How long to wait for pods to be ready (default 120s)."},"default-load":{"$ref":"#/$defs/boolish","description":"Load the result into Docker when a target has no output."},"context":{"type":"string","description":"kubeconfig context to use (default: the current context)."},"kubeconfig":{"type":"string","description":"Path of the kubeconfig file (default: KUBECONFIG or ~/.kube/config)."},"env":{"$ref":"#/$defs/scalarMap","description":"Environment variables of the BuildKit pods (also written env.NAME: value)."}},"patternProperties":{"^env\\..+$":{"$ref":"#/$defs/scalar","description":"An environment variable of the BuildKit pods."},"^requests\\..+$":{"$ref":"#/$defs/scalar","description":"A resource request, e.g. requests.memory: 1Gi."},"^limits\\..+$":{"$ref":"#/$defs/scalar","description":"A resource limit, e.g. limits.cpu: 2."}},"additionalProperties":false},"driverOptsRemote":{"type":"object","title":"remote driver options","properties":{"cacert":{"type":"string","description":"CA certificate to verify the daemon (TLS)."},"cert":{"type":"string","description":"Client certificate (TLS)."},"key":{"type":"string","description":"Client key (TLS)."},"servername":{"type":"string","description":"Server name expected in the daemon's certificate."},"timeout":{"type":"string","description":"How long to wait for the daemon to answer when connecting, a duration like 20s (the default)."},"default-load":{"$ref":"#/$defs/boolish","description":"Load the result into Docker when a target has no output."}},"additionalProperties":false},"builderNode":{"type":"object","title":"a node definition (a map with name, driver, endpoint, driver-opts, platforms)","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","description":"The node's name, unique in the builder (letters, digits, '_', '.', '-')."},"driver":{"title":"one of docker, docker-container, kubernetes, remote","description":"How tsbake reaches this node's BuildKit (as a builder's driver).","enum":["docker","docker-container","kubernetes","remote"]},"driver-opts":{"type":"object","title":"a map of driver options","description":"Options of the node's driver."},"endpoint":{"type":"string","description":"remote: the BuildKit address, required. docker and docker-container: the Docker host."},"platforms":{"$ref":"#/$defs/stringList","description":"Platforms this node builds natively; when absent, those its daemon reports."}},"required":["name","driver"],"additionalProperties":false,"allOf":[{"if":{"properties":{"driver":{"const":"docker"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsDocker"}}}},{"if":{"properties":{"driver":{"const":"docker-container"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsDockerContainer"}}}},{"if":{"properties":{"driver":{"const":"kubernetes"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsKubernetes"}}}},{"if":{"properties":{"driver":{"const":"remote"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsRemote"}}}}]},"target":{"type":"object","title":"a target definition (a map with context, dockerfile, tags, …)","properties":{"context":{"type":"string","description":"Build context: a directory (relative to the config file's directory) or a URL. Default \".\"."},"contexts":{"$ref":"#/$defs/stringMap","description":"Named contexts: a directory, URL, docker-image://ref or target:NAME."},"dockerfile":{"type":"string","description":"Dockerfile path, relative to the context. Default Dockerfile."},"dockerfile-inline":{"type":"string","description":"Dockerfile contents; wins over dockerfile."},"args":{"$ref":"#/$defs/nullableScalarMap","description":"Build arguments; null keeps the Dockerfile's default."},"labels":{"$ref":"#/$defs/nullableScalarMap","description":"Image labels."},"tags":{"$ref":"#/$defs/stringList","description":"Image names and tags, e.g. registry/app:1.0."},"platforms":{"$ref":"#/$defs/stringList","description":"Target platforms, e.g. linux/amd64."},"target":{"type":"string","description":"Dockerfile stage to build."},"cache-from":{"$ref":"#/$defs/csvOrObjectList","description":"Cache sources, e.g. type=registry,ref=… ."},"cache-to":{"$ref":"#/$defs/csvOrObjectList","description":"Cache exports, e.g. type=inline or type=local,dest=… ."},"output":{"$ref":"#/$defs/csvOrObjectList","description":"Outputs, e.g. type=local,dest=out or type=image,push=true."},"secret":{"$ref":"#/$defs/csvOrObjectList","description":"Secrets, e.g. id=npm,src=~/.npmrc or type=env,id=TOKEN."},"ssh":{"$ref":"#/$defs/csvOrObjectList","description":"SSH agent sockets or keys, e.g. default."},"no-cache":{"type":"boolean","description":"Build without the cache."},"no-cache-filter":{"$ref":"#/$defs/stringList","description":"Stages built without the cache."},"pull":{"type":"boolean","description":"Always pull base images."},"network":{"type":"string","description":"Network mode of RUN steps: default, none or host."},"shm-size":{"type":"string","description":"Size of /dev/shm of RUN steps, e.g. 128m."},"ulimits":{"$ref":"#/$defs/stringList","description":"Ulimits of RUN steps, e.g. nofile=1024:1024."},"extra-hosts":{"$ref":"#/$defs/stringMap","description":"Extra /etc/hosts entries: host: ip."},"annotations":{"$ref":"#/$defs/stringList","description":"OCI annotations, e.g. index,manifest:org.opencontainers.image.title=app."},"attest":{"$ref":"#/$defs/csvOrObjectList","description":"Attestations, e.g. type=sbom or type=provenance,mode=max."},"entitlements":{"$ref":"#/$defs/stringList","description":"Extra privileges, e.g. network.host, security.insecure."},"call":{"type":"string","description":"Frontend method: build (default), check, outline or targets."},"description":{"type":"string","description":"What the target is for."},"inherits":{"$ref":"#/$defs/stringList","description":"Targets whose attributes this one starts from; the last wins."},"matrix":{"type":"object","title":"a map of axis: list of values","description":"Axes of values; the target is forked once per combination, and ${axis} is replaced in its strings.","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"letters, digits and _, not starting with a digit"},"additionalProperties":{"type":"array","title":"a list of strings, numbers or booleans","items":{"type":["string","number","boolean"]}}},"name":{"type":"string","description":"Name template of the forks of a matrix target, e.g. app-${tgt}."},"builder":{"type":"string","description":"tsbake: name of the builder for this target (default: default-builder)."},"depends-on":{"$ref":"#/$defs/stringList","description":"tsbake: targets that must finish before this one starts."}},"additionalProperties":false}}};
+const schema67 = {"type":"string","description":"Name of the builder used by targets that name none."};
 const pattern4 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-const pattern15 = new RegExp("^[A-Za-z0-9_-]+$", "u");
+const pattern16 = new RegExp("^[A-Za-z0-9_-]+$", "u");
 const schema32 = {"title":"a default value or a map with default and description","anyOf":[{"type":["string","number","boolean","null"]},{"type":"object","properties":{"default":{"$ref":"#/$defs/scalarOrNull","description":"Value used when the environment variable of the same name is not set."},"description":{"type":"string","description":"What the variable is for."}},"additionalProperties":false}]};
 const schema33 = {"title":"a string, number, boolean or null","type":["string","number","boolean","null"]};
 
@@ -119,7 +119,7 @@ validate21.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 const schema34 = {"type":"object","title":"a map of builders","description":"BuildKit builders tsbake may use, by name.","propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","description":"letters, digits, _, . and -, starting with a letter or digit"},"additionalProperties":{"$ref":"#/$defs/builder"}};
 const pattern5 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
-const schema35 = {"type":"object","title":"a builder definition (a map with driver, driver-opts, …)","properties":{"driver":{"title":"one of docker, docker-container, kubernetes, remote","description":"How tsbake reaches BuildKit: docker (the Docker engine's own BuildKit), docker-container (a BuildKit container), kubernetes (BuildKit pods), remote (a BuildKit daemon at endpoint).","enum":["docker","docker-container","kubernetes","remote"]},"driver-opts":{"type":"object","title":"a map of driver options","description":"Options of the driver; which ones are valid depends on driver."},"endpoint":{"type":"string","description":"remote: the BuildKit address (tcp://host:port or unix:///path), required. docker and docker-container: the Docker host (unix://, tcp://, ssh://, npipe://)."},"platforms":{"$ref":"#/$defs/stringList","description":"Platforms this builder can build, e.g. linux/amd64."},"buildkitd-config":{"type":"string","description":"Path of a buildkitd.toml for the daemon (docker-container, kubernetes). Relative to the config file's directory."},"buildkitd-config-inline":{"type":"string","description":"Contents of a buildkitd.toml for the daemon (docker-container, kubernetes). Not together with buildkitd-config."},"buildkitd-flags":{"type":"string","description":"Extra flags for buildkitd (docker-container, kubernetes)."},"parallelism":{"title":"a positive integer","type":"integer","minimum":1,"description":"Maximum number of concurrent solves on this builder (unlimited when absent)."},"push":{"title":"one of all, each","enum":["all","each"],"description":"When this builder's targets push: all (default) after every target of the run has built, and only if all succeeded; each as soon as the target is built, like docker buildx bake (same as --push-each)."},"description":{"type":"string","description":"What the builder is for."}},"required":["driver"],"additionalProperties":false,"allOf":[{"if":{"properties":{"driver":{"const":"docker"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsDocker"}}}},{"if":{"properties":{"driver":{"const":"docker-container"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsDockerContainer"}}}},{"if":{"properties":{"driver":{"const":"kubernetes"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsKubernetes"}}}},{"if":{"properties":{"driver":{"const":"remote"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsRemote"}}}}]};
+const schema35 = {"type":"object","title":"a builder definition (a map with driver, driver-opts, …)","properties":{"driver":{"title":"one of docker, docker-container, kubernetes, remote","description":"How tsbake reaches BuildKit: docker (the Docker engine's own BuildKit), docker-container (a BuildKit container), kubernetes (BuildKit pods), remote (a BuildKit daemon at endpoint).","enum":["docker","docker-container","kubernetes","remote"]},"driver-opts":{"type":"object","title":"a map of driver options","description":"Options of the driver; which ones are valid depends on driver."},"endpoint":{"type":"string","description":"remote: the BuildKit address (tcp://host:port or unix:///path), required. docker and docker-container: the Docker host (unix://, tcp://, ssh://, npipe://)."},"platforms":{"$ref":"#/$defs/stringList","description":"Platforms this builder can build, e.g. linux/amd64."},"buildkitd-config":{"type":"string","description":"Path of a buildkitd.toml for the daemon (docker-container, kubernetes). Relative to the config file's directory."},"buildkitd-config-inline":{"type":"string","description":"Contents of a buildkitd.toml for the daemon (docker-container, kubernetes). Not together with buildkitd-config."},"buildkitd-flags":{"type":"string","description":"Extra flags for buildkitd (docker-container, kubernetes)."},"parallelism":{"title":"a positive integer","type":"integer","minimum":1,"description":"Maximum number of concurrent solves on this builder (unlimited when absent)."},"push":{"title":"one of all, each","enum":["all","each"],"description":"When this builder's targets push: all (default) after every target of the run has built, and only if all succeeded; each as soon as the target is built, like docker buildx bake (same as --push-each)."},"description":{"type":"string","description":"What the builder is for."},"nodes":{"type":"array","title":"a list of nodes","minItems":1,"items":{"$ref":"#/$defs/builderNode"},"description":"tsbake: the BuildKit daemons of a multi-node builder, each with its own driver, endpoint, driver-opts and platforms (instead of the builder's own driver). A multi-platform target is split by platform across them and merged into one image index. tsbake YAML/JSON only."}},"additionalProperties":false,"allOf":[{"if":{"properties":{"nodes":false}},"then":{"properties":{"driver":{"title":"one of docker, docker-container, kubernetes, remote","description":"A builder without nodes needs a driver."}},"required":["driver"]}},{"if":{"properties":{"driver":{"const":"docker"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsDocker"}}}},{"if":{"properties":{"driver":{"const":"docker-container"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsDockerContainer"}}}},{"if":{"properties":{"driver":{"const":"kubernetes"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsKubernetes"}}}},{"if":{"properties":{"driver":{"const":"remote"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsRemote"}}}}]};
 const schema36 = {"type":"object","title":"no driver options (the docker driver takes none)","properties":{},"additionalProperties":false};
 const schema63 = {"title":"a list of strings","type":"array","items":{"type":"string"}};
 const schema37 = {"type":"object","title":"docker-container driver options","properties":{"image":{"type":"string","description":"BuildKit image to run (default moby/buildkit:buildx-stable-1)."},"network":{"type":"string","description":"Docker network mode of the BuildKit container."},"memory":{"$ref":"#/$defs/scalar","description":"Memory limit of the container, e.g. 2g."},"memory-swap":{"$ref":"#/$defs/scalar","description":"Memory plus swap limit, e.g. 4g (-1: unlimited)."},"cpu-period":{"$ref":"#/$defs/scalar","description":"CPU CFS period in microseconds."},"cpu-quota":{"$ref":"#/$defs/scalar","description":"CPU CFS quota in microseconds."},"cpu-shares":{"$ref":"#/$defs/scalar","description":"Relative CPU weight."},"cpuset-cpus":{"$ref":"#/$defs/scalar","description":"CPUs the container may use, e.g. 0-3."},"cpuset-mems":{"$ref":"#/$defs/scalar","description":"Memory nodes the container may use."},"cgroup-parent":{"type":"string","description":"Parent cgroup of the container."},"restart-policy":{"type":"string","description":"Docker restart policy (default unless-stopped)."},"env":{"$ref":"#/$defs/scalarMap","description":"Environment variables of the BuildKit container (also written env.NAME: value)."},"default-load":{"$ref":"#/$defs/boolish","description":"Load the result into Docker when a target has no output."},"privileged":{"$ref":"#/$defs/boolish","description":"tsbake: run the BuildKit container privileged (default true); false runs it unprivileged (rootless BuildKit image recommended)."}},"patternProperties":{"^env\\..+$":{"$ref":"#/$defs/scalar","description":"An environment variable of the BuildKit container."}},"additionalProperties":false};
@@ -852,7 +852,7 @@ return errors === 0;
 }
 validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema61 = {"type":"object","title":"remote driver options","properties":{"cacert":{"type":"string","description":"CA certificate to verify the daemon (TLS)."},"cert":{"type":"string","description":"Client certificate (TLS)."},"key":{"type":"string","description":"Client key (TLS)."},"servername":{"type":"string","description":"Server name expected in the daemon's certificate."},"default-load":{"$ref":"#/$defs/boolish","description":"Load the result into Docker when a target has no output."}},"additionalProperties":false};
+const schema61 = {"type":"object","title":"remote driver options","properties":{"cacert":{"type":"string","description":"CA certificate to verify the daemon (TLS)."},"cert":{"type":"string","description":"Client certificate (TLS)."},"key":{"type":"string","description":"Client key (TLS)."},"servername":{"type":"string","description":"Server name expected in the daemon's certificate."},"timeout":{"type":"string","description":"How long to wait for the daemon to answer when connecting, a duration like 20s (the default)."},"default-load":{"$ref":"#/$defs/boolish","description":"Load the result into Docker when a target has no output."}},"additionalProperties":false};
 
 function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -866,7 +866,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((key0 === "cacert") || (key0 === "cert")) || (key0 === "key")) || (key0 === "servername")) || (key0 === "default-load"))){
+if(!((((((key0 === "cacert") || (key0 === "cert")) || (key0 === "key")) || (key0 === "servername")) || (key0 === "timeout")) || (key0 === "default-load"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema61,data};
 if(vErrors === null){
 vErrors = [err0];
@@ -929,10 +929,10 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data["default-load"] !== undefined){
-let data4 = data["default-load"];
-if(!((((data4 === true) || (data4 === false)) || (data4 === "true")) || (data4 === "false"))){
-const err5 = {instancePath:instancePath+"/default-load",schemaPath:"#/$defs/boolish/enum",keyword:"enum",params:{allowedValues: schema46.enum},message:"must be equal to one of the allowed values",schema:schema46.enum,parentSchema:schema46,data:data4};
+if(data.timeout !== undefined){
+let data4 = data.timeout;
+if(typeof data4 !== "string"){
+const err5 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.timeout.type,parentSchema:schema61.properties.timeout,data:data4};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -942,9 +942,10 @@ vErrors.push(err5);
 errors++;
 }
 }
-}
-else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.type,parentSchema:schema61,data};
+if(data["default-load"] !== undefined){
+let data5 = data["default-load"];
+if(!((((data5 === true) || (data5 === false)) || (data5 === "true")) || (data5 === "false"))){
+const err6 = {instancePath:instancePath+"/default-load",schemaPath:"#/$defs/boolish/enum",keyword:"enum",params:{allowedValues: schema46.enum},message:"must be equal to one of the allowed values",schema:schema46.enum,parentSchema:schema46,data:data5};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -953,16 +954,29 @@ vErrors.push(err6);
 }
 errors++;
 }
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.type,parentSchema:schema61,data};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
 validate29.errors = vErrors;
 return errors === 0;
 }
 validate29.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
+const schema64 = {"type":"object","title":"a node definition (a map with name, driver, endpoint, driver-opts, platforms)","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","description":"The node's name, unique in the builder (letters, digits, '_', '.', '-')."},"driver":{"title":"one of docker, docker-container, kubernetes, remote","description":"How tsbake reaches this node's BuildKit (as a builder's driver).","enum":["docker","docker-container","kubernetes","remote"]},"driver-opts":{"type":"object","title":"a map of driver options","description":"Options of the node's driver."},"endpoint":{"type":"string","description":"remote: the BuildKit address, required. docker and docker-container: the Docker host."},"platforms":{"$ref":"#/$defs/stringList","description":"Platforms this node builds natively; when absent, those its daemon reports."}},"required":["name","driver"],"additionalProperties":false,"allOf":[{"if":{"properties":{"driver":{"const":"docker"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsDocker"}}}},{"if":{"properties":{"driver":{"const":"docker-container"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsDockerContainer"}}}},{"if":{"properties":{"driver":{"const":"kubernetes"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsKubernetes"}}}},{"if":{"properties":{"driver":{"const":"remote"}},"required":["driver"]},"then":{"properties":{"driver-opts":{"$ref":"#/$defs/driverOptsRemote"}}}}]};
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate24.evaluated;
+const evaluated0 = validate31.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1047,7 +1061,7 @@ props0.driver = true;
 }
 }
 if(!valid1){
-const err4 = {instancePath,schemaPath:"#/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema35.allOf[0].if,parentSchema:schema35.allOf[0],data};
+const err4 = {instancePath,schemaPath:"#/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema64.allOf[0].if,parentSchema:schema64.allOf[0],data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1115,7 +1129,7 @@ props1.driver = true;
 }
 }
 if(!valid5){
-const err7 = {instancePath,schemaPath:"#/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema35.allOf[1].if,parentSchema:schema35.allOf[1],data};
+const err7 = {instancePath,schemaPath:"#/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema64.allOf[1].if,parentSchema:schema64.allOf[1],data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1192,7 +1206,7 @@ props2.driver = true;
 }
 }
 if(!valid8){
-const err10 = {instancePath,schemaPath:"#/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema35.allOf[2].if,parentSchema:schema35.allOf[2],data};
+const err10 = {instancePath,schemaPath:"#/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema64.allOf[2].if,parentSchema:schema64.allOf[2],data};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1269,7 +1283,7 @@ props3.driver = true;
 }
 }
 if(!valid11){
-const err13 = {instancePath,schemaPath:"#/allOf/3/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema35.allOf[3].if,parentSchema:schema35.allOf[3],data};
+const err13 = {instancePath,schemaPath:"#/allOf/3/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema64.allOf[3].if,parentSchema:schema64.allOf[3],data};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1288,8 +1302,8 @@ Object.assign(props0, props3);
 }
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.driver === undefined){
-const err14 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "driver"},message:"must have required property '"+"driver"+"'",schema:schema35.required,parentSchema:schema35,data};
+if(data.name === undefined){
+const err14 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema64.required,parentSchema:schema64,data};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1298,9 +1312,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-for(const key1 in data){
-if(!(func1.call(schema35.properties, key1))){
-const err15 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema35,data};
+if(data.driver === undefined){
+const err15 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "driver"},message:"must have required property '"+"driver"+"'",schema:schema64.required,parentSchema:schema64,data};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1309,11 +1322,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-if(data.driver !== undefined){
-let data8 = data.driver;
-if(!((((data8 === "docker") || (data8 === "docker-container")) || (data8 === "kubernetes")) || (data8 === "remote"))){
-const err16 = {instancePath:instancePath+"/driver",schemaPath:"#/properties/driver/enum",keyword:"enum",params:{allowedValues: schema35.properties.driver.enum},message:"must be equal to one of the allowed values",schema:schema35.properties.driver.enum,parentSchema:schema35.properties.driver,data:data8};
+for(const key1 in data){
+if(!(((((key1 === "name") || (key1 === "driver")) || (key1 === "driver-opts")) || (key1 === "endpoint")) || (key1 === "platforms"))){
+const err16 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema64,data};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1323,10 +1334,11 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data["driver-opts"] !== undefined){
-let data9 = data["driver-opts"];
-if(!(data9 && typeof data9 == "object" && !Array.isArray(data9))){
-const err17 = {instancePath:instancePath+"/driver-opts",schemaPath:"#/properties/driver-opts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.properties["driver-opts"].type,parentSchema:schema35.properties["driver-opts"],data:data9};
+if(data.name !== undefined){
+let data8 = data.name;
+if(typeof data8 === "string"){
+if(!pattern5.test(data8)){
+const err17 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema64.properties.name,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1336,10 +1348,8 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.endpoint !== undefined){
-let data10 = data.endpoint;
-if(typeof data10 !== "string"){
-const err18 = {instancePath:instancePath+"/endpoint",schemaPath:"#/properties/endpoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.endpoint.type,parentSchema:schema35.properties.endpoint,data:data10};
+else {
+const err18 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.name.type,parentSchema:schema64.properties.name,data:data8};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1349,14 +1359,10 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data.platforms !== undefined){
-let data11 = data.platforms;
-if(Array.isArray(data11)){
-const len0 = data11.length;
-for(let i0=0; i0<len0; i0++){
-let data12 = data11[i0];
-if(typeof data12 !== "string"){
-const err19 = {instancePath:instancePath+"/platforms/" + i0,schemaPath:"#/$defs/stringList/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.items.type,parentSchema:schema63.items,data:data12};
+if(data.driver !== undefined){
+let data9 = data.driver;
+if(!((((data9 === "docker") || (data9 === "docker-container")) || (data9 === "kubernetes")) || (data9 === "remote"))){
+const err19 = {instancePath:instancePath+"/driver",schemaPath:"#/properties/driver/enum",keyword:"enum",params:{allowedValues: schema64.properties.driver.enum},message:"must be equal to one of the allowed values",schema:schema64.properties.driver.enum,parentSchema:schema64.properties.driver,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1366,9 +1372,10 @@ vErrors.push(err19);
 errors++;
 }
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/platforms",schemaPath:"#/$defs/stringList/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.type,parentSchema:schema63,data:data11};
+if(data["driver-opts"] !== undefined){
+let data10 = data["driver-opts"];
+if(!(data10 && typeof data10 == "object" && !Array.isArray(data10))){
+const err20 = {instancePath:instancePath+"/driver-opts",schemaPath:"#/properties/driver-opts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.properties["driver-opts"].type,parentSchema:schema64.properties["driver-opts"],data:data10};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1378,10 +1385,10 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data["buildkitd-config"] !== undefined){
-let data13 = data["buildkitd-config"];
-if(typeof data13 !== "string"){
-const err21 = {instancePath:instancePath+"/buildkitd-config",schemaPath:"#/properties/buildkitd-config/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties["buildkitd-config"].type,parentSchema:schema35.properties["buildkitd-config"],data:data13};
+if(data.endpoint !== undefined){
+let data11 = data.endpoint;
+if(typeof data11 !== "string"){
+const err21 = {instancePath:instancePath+"/endpoint",schemaPath:"#/properties/endpoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.endpoint.type,parentSchema:schema64.properties.endpoint,data:data11};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1391,10 +1398,14 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data["buildkitd-config-inline"] !== undefined){
-let data14 = data["buildkitd-config-inline"];
-if(typeof data14 !== "string"){
-const err22 = {instancePath:instancePath+"/buildkitd-config-inline",schemaPath:"#/properties/buildkitd-config-inline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties["buildkitd-config-inline"].type,parentSchema:schema35.properties["buildkitd-config-inline"],data:data14};
+if(data.platforms !== undefined){
+let data12 = data.platforms;
+if(Array.isArray(data12)){
+const len0 = data12.length;
+for(let i0=0; i0<len0; i0++){
+let data13 = data12[i0];
+if(typeof data13 !== "string"){
+const err22 = {instancePath:instancePath+"/platforms/" + i0,schemaPath:"#/$defs/stringList/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.items.type,parentSchema:schema63.items,data:data13};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1404,10 +1415,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data["buildkitd-flags"] !== undefined){
-let data15 = data["buildkitd-flags"];
-if(typeof data15 !== "string"){
-const err23 = {instancePath:instancePath+"/buildkitd-flags",schemaPath:"#/properties/buildkitd-flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties["buildkitd-flags"].type,parentSchema:schema35.properties["buildkitd-flags"],data:data15};
+}
+else {
+const err23 = {instancePath:instancePath+"/platforms",schemaPath:"#/$defs/stringList/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.type,parentSchema:schema63,data:data12};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1417,10 +1427,9 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.parallelism !== undefined){
-let data16 = data.parallelism;
-if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err24 = {instancePath:instancePath+"/parallelism",schemaPath:"#/properties/parallelism/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema35.properties.parallelism.type,parentSchema:schema35.properties.parallelism,data:data16};
+}
+else {
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.type,parentSchema:schema64,data};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1429,9 +1438,517 @@ vErrors.push(err24);
 }
 errors++;
 }
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 < 1 || isNaN(data16)){
-const err25 = {instancePath:instancePath+"/parallelism",schemaPath:"#/properties/parallelism/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema35.properties.parallelism,data:data16};
+validate31.errors = vErrors;
+return errors === 0;
+}
+validate31.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate24.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs2 = errors;
+let valid1 = true;
+const _errs3 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.nodes !== undefined){
+const err0 = {};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+var _valid0 = _errs3 === errors;
+errors = _errs2;
+if(vErrors !== null){
+if(_errs2){
+vErrors.length = _errs2;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs4 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.driver === undefined){
+const err1 = {instancePath,schemaPath:"#/allOf/0/then/required",keyword:"required",params:{missingProperty: "driver"},message:"must have required property '"+"driver"+"'",schema:schema35.allOf[0].then.required,parentSchema:schema35.allOf[0].then,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+var _valid0 = _errs4 === errors;
+valid1 = _valid0;
+if(valid1){
+var props0 = {};
+props0.driver = true;
+props0.nodes = true;
+}
+}
+if(!valid1){
+const err2 = {instancePath,schemaPath:"#/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema35.allOf[0].if,parentSchema:schema35.allOf[0],data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+const _errs6 = errors;
+let valid3 = true;
+const _errs7 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.driver === undefined) && (missing0 = "driver")){
+const err3 = {};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+else {
+if(data.driver !== undefined){
+if("docker" !== data.driver){
+const err4 = {};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+}
+var _valid1 = _errs7 === errors;
+errors = _errs6;
+if(vErrors !== null){
+if(_errs6){
+vErrors.length = _errs6;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs9 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data["driver-opts"] !== undefined){
+let data2 = data["driver-opts"];
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key0 in data2){
+const err5 = {instancePath:instancePath+"/driver-opts",schemaPath:"#/$defs/driverOptsDocker/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/driver-opts",schemaPath:"#/$defs/driverOptsDocker/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+var _valid1 = _errs9 === errors;
+valid3 = _valid1;
+if(valid3){
+var props1 = {};
+props1["driver-opts"] = true;
+props1.driver = true;
+}
+}
+if(!valid3){
+const err7 = {instancePath,schemaPath:"#/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema35.allOf[1].if,parentSchema:schema35.allOf[1],data};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(props0 !== true && props1 !== undefined){
+if(props1 === true){
+props0 = true;
+}
+else {
+props0 = props0 || {};
+Object.assign(props0, props1);
+}
+}
+const _errs15 = errors;
+let valid7 = true;
+const _errs16 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing1;
+if((data.driver === undefined) && (missing1 = "driver")){
+const err8 = {};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+else {
+if(data.driver !== undefined){
+if("docker-container" !== data.driver){
+const err9 = {};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+}
+var _valid2 = _errs16 === errors;
+errors = _errs15;
+if(vErrors !== null){
+if(_errs15){
+vErrors.length = _errs15;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid2){
+const _errs18 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data["driver-opts"] !== undefined){
+if(!(validate25(data["driver-opts"], {instancePath:instancePath+"/driver-opts",parentData:data,parentDataProperty:"driver-opts",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+errors = vErrors.length;
+}
+}
+}
+var _valid2 = _errs18 === errors;
+valid7 = _valid2;
+if(valid7){
+var props2 = {};
+props2["driver-opts"] = true;
+props2.driver = true;
+}
+}
+if(!valid7){
+const err10 = {instancePath,schemaPath:"#/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema35.allOf[2].if,parentSchema:schema35.allOf[2],data};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(props0 !== true && props2 !== undefined){
+if(props2 === true){
+props0 = true;
+}
+else {
+props0 = props0 || {};
+Object.assign(props0, props2);
+}
+}
+const _errs21 = errors;
+let valid10 = true;
+const _errs22 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing2;
+if((data.driver === undefined) && (missing2 = "driver")){
+const err11 = {};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+else {
+if(data.driver !== undefined){
+if("kubernetes" !== data.driver){
+const err12 = {};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+}
+var _valid3 = _errs22 === errors;
+errors = _errs21;
+if(vErrors !== null){
+if(_errs21){
+vErrors.length = _errs21;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid3){
+const _errs24 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data["driver-opts"] !== undefined){
+if(!(validate27(data["driver-opts"], {instancePath:instancePath+"/driver-opts",parentData:data,parentDataProperty:"driver-opts",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+}
+var _valid3 = _errs24 === errors;
+valid10 = _valid3;
+if(valid10){
+var props3 = {};
+props3["driver-opts"] = true;
+props3.driver = true;
+}
+}
+if(!valid10){
+const err13 = {instancePath,schemaPath:"#/allOf/3/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema35.allOf[3].if,parentSchema:schema35.allOf[3],data};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(props0 !== true && props3 !== undefined){
+if(props3 === true){
+props0 = true;
+}
+else {
+props0 = props0 || {};
+Object.assign(props0, props3);
+}
+}
+const _errs27 = errors;
+let valid13 = true;
+const _errs28 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing3;
+if((data.driver === undefined) && (missing3 = "driver")){
+const err14 = {};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+else {
+if(data.driver !== undefined){
+if("remote" !== data.driver){
+const err15 = {};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+}
+var _valid4 = _errs28 === errors;
+errors = _errs27;
+if(vErrors !== null){
+if(_errs27){
+vErrors.length = _errs27;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid4){
+const _errs30 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data["driver-opts"] !== undefined){
+if(!(validate29(data["driver-opts"], {instancePath:instancePath+"/driver-opts",parentData:data,parentDataProperty:"driver-opts",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
+}
+}
+}
+var _valid4 = _errs30 === errors;
+valid13 = _valid4;
+if(valid13){
+var props4 = {};
+props4["driver-opts"] = true;
+props4.driver = true;
+}
+}
+if(!valid13){
+const err16 = {instancePath,schemaPath:"#/allOf/4/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema35.allOf[4].if,parentSchema:schema35.allOf[4],data};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if(props0 !== true && props4 !== undefined){
+if(props4 === true){
+props0 = true;
+}
+else {
+props0 = props0 || {};
+Object.assign(props0, props4);
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key1 in data){
+if(!(func1.call(schema35.properties, key1))){
+const err17 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema35,data};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data.driver !== undefined){
+let data9 = data.driver;
+if(!((((data9 === "docker") || (data9 === "docker-container")) || (data9 === "kubernetes")) || (data9 === "remote"))){
+const err18 = {instancePath:instancePath+"/driver",schemaPath:"#/properties/driver/enum",keyword:"enum",params:{allowedValues: schema35.properties.driver.enum},message:"must be equal to one of the allowed values",schema:schema35.properties.driver.enum,parentSchema:schema35.properties.driver,data:data9};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data["driver-opts"] !== undefined){
+let data10 = data["driver-opts"];
+if(!(data10 && typeof data10 == "object" && !Array.isArray(data10))){
+const err19 = {instancePath:instancePath+"/driver-opts",schemaPath:"#/properties/driver-opts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.properties["driver-opts"].type,parentSchema:schema35.properties["driver-opts"],data:data10};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data.endpoint !== undefined){
+let data11 = data.endpoint;
+if(typeof data11 !== "string"){
+const err20 = {instancePath:instancePath+"/endpoint",schemaPath:"#/properties/endpoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.endpoint.type,parentSchema:schema35.properties.endpoint,data:data11};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data.platforms !== undefined){
+let data12 = data.platforms;
+if(Array.isArray(data12)){
+const len0 = data12.length;
+for(let i0=0; i0<len0; i0++){
+let data13 = data12[i0];
+if(typeof data13 !== "string"){
+const err21 = {instancePath:instancePath+"/platforms/" + i0,schemaPath:"#/$defs/stringList/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.items.type,parentSchema:schema63.items,data:data13};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/platforms",schemaPath:"#/$defs/stringList/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.type,parentSchema:schema63,data:data12};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data["buildkitd-config"] !== undefined){
+let data14 = data["buildkitd-config"];
+if(typeof data14 !== "string"){
+const err23 = {instancePath:instancePath+"/buildkitd-config",schemaPath:"#/properties/buildkitd-config/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties["buildkitd-config"].type,parentSchema:schema35.properties["buildkitd-config"],data:data14};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data["buildkitd-config-inline"] !== undefined){
+let data15 = data["buildkitd-config-inline"];
+if(typeof data15 !== "string"){
+const err24 = {instancePath:instancePath+"/buildkitd-config-inline",schemaPath:"#/properties/buildkitd-config-inline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties["buildkitd-config-inline"].type,parentSchema:schema35.properties["buildkitd-config-inline"],data:data15};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data["buildkitd-flags"] !== undefined){
+let data16 = data["buildkitd-flags"];
+if(typeof data16 !== "string"){
+const err25 = {instancePath:instancePath+"/buildkitd-flags",schemaPath:"#/properties/buildkitd-flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties["buildkitd-flags"].type,parentSchema:schema35.properties["buildkitd-flags"],data:data16};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1441,11 +1958,10 @@ vErrors.push(err25);
 errors++;
 }
 }
-}
-if(data.push !== undefined){
-let data17 = data.push;
-if(!((data17 === "all") || (data17 === "each"))){
-const err26 = {instancePath:instancePath+"/push",schemaPath:"#/properties/push/enum",keyword:"enum",params:{allowedValues: schema35.properties.push.enum},message:"must be equal to one of the allowed values",schema:schema35.properties.push.enum,parentSchema:schema35.properties.push,data:data17};
+if(data.parallelism !== undefined){
+let data17 = data.parallelism;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+const err26 = {instancePath:instancePath+"/parallelism",schemaPath:"#/properties/parallelism/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema35.properties.parallelism.type,parentSchema:schema35.properties.parallelism,data:data17};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1454,11 +1970,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-if(data.description !== undefined){
-let data18 = data.description;
-if(typeof data18 !== "string"){
-const err27 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.description.type,parentSchema:schema35.properties.description,data:data18};
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 < 1 || isNaN(data17)){
+const err27 = {instancePath:instancePath+"/parallelism",schemaPath:"#/properties/parallelism/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema35.properties.parallelism,data:data17};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1469,13 +1983,72 @@ errors++;
 }
 }
 }
-else {
-const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data};
+if(data.push !== undefined){
+let data18 = data.push;
+if(!((data18 === "all") || (data18 === "each"))){
+const err28 = {instancePath:instancePath+"/push",schemaPath:"#/properties/push/enum",keyword:"enum",params:{allowedValues: schema35.properties.push.enum},message:"must be equal to one of the allowed values",schema:schema35.properties.push.enum,parentSchema:schema35.properties.push,data:data18};
 if(vErrors === null){
 vErrors = [err28];
 }
 else {
 vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data19 = data.description;
+if(typeof data19 !== "string"){
+const err29 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.description.type,parentSchema:schema35.properties.description,data:data19};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data.nodes !== undefined){
+let data20 = data.nodes;
+if(Array.isArray(data20)){
+if(data20.length < 1){
+const err30 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema35.properties.nodes,data:data20};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+const len1 = data20.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate31(data20[i1], {instancePath:instancePath+"/nodes/" + i1,parentData:data20,parentDataProperty:i1,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema35.properties.nodes.type,parentSchema:schema35.properties.nodes,data:data20};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
 }
 errors++;
 }
@@ -1544,12 +2117,12 @@ return errors === 0;
 }
 validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema65 = {"type":"object","title":"a map with targets and description","properties":{"targets":{"$ref":"#/$defs/stringList","description":"Targets and groups built by this group."},"description":{"type":"string","description":"What the group is for."}},"additionalProperties":false};
+const schema68 = {"type":"object","title":"a map with targets and description","properties":{"targets":{"$ref":"#/$defs/stringList","description":"Targets and groups built by this group."},"description":{"type":"string","description":"What the group is for."}},"additionalProperties":false};
 
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate33.evaluated;
+const evaluated0 = validate38.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1559,7 +2132,7 @@ evaluated0.items = undefined;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!((key0 === "targets") || (key0 === "description"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema65,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema68,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1601,7 +2174,7 @@ errors++;
 if(data.description !== undefined){
 let data2 = data.description;
 if(typeof data2 !== "string"){
-const err3 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.description.type,parentSchema:schema65.properties.description,data:data2};
+const err3 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.properties.description.type,parentSchema:schema68.properties.description,data:data2};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1613,7 +2186,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.type,parentSchema:schema65,data};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema68.type,parentSchema:schema68,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1622,21 +2195,21 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate33.errors = vErrors;
+validate38.errors = vErrors;
 return errors === 0;
 }
-validate33.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate38.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema67 = {"type":"object","title":"a target definition (a map with context, dockerfile, tags, …)","properties":{"context":{"type":"string","description":"Build context: a directory (relative to the config file's directory) or a URL. Default \".\"."},"contexts":{"$ref":"#/$defs/stringMap","description":"Named contexts: a directory, URL, docker-image://ref or target:NAME."},"dockerfile":{"type":"string","description":"Dockerfile path, relative to the context. Default Dockerfile."},"dockerfile-inline":{"type":"string","description":"Dockerfile contents; wins over dockerfile."},"args":{"$ref":"#/$defs/nullableScalarMap","description":"Build arguments; null keeps the Dockerfile's default."},"labels":{"$ref":"#/$defs/nullableScalarMap","description":"Image labels."},"tags":{"$ref":"#/$defs/stringList","description":"Image names and tags, e.g. registry/app:1.0."},"platforms":{"$ref":"#/$defs/stringList","description":"Target platforms, e.g. linux/amd64."},"target":{"type":"string","description":"Dockerfile stage to build."},"cache-from":{"$ref":"#/$defs/csvOrObjectList","description":"Cache sources, e.g. type=registry,ref=… ."},"cache-to":{"$ref":"#/$defs/csvOrObjectList","description":"Cache exports, e.g. type=inline or type=local,dest=… ."},"output":{"$ref":"#/$defs/csvOrObjectList","description":"Outputs, e.g. type=local,dest=out or type=image,push=true."},"secret":{"$ref":"#/$defs/csvOrObjectList","description":"Secrets, e.g. id=npm,src=~/.npmrc or type=env,id=TOKEN."},"ssh":{"$ref":"#/$defs/csvOrObjectList","description":"SSH agent sockets or keys, e.g. default."},"no-cache":{"type":"boolean","description":"Build without the cache."},"no-cache-filter":{"$ref":"#/$defs/stringList","description":"Stages built without the cache."},"pull":{"type":"boolean","description":"Always pull base images."},"network":{"type":"string","description":"Network mode of RUN steps: default, none or host."},"shm-size":{"type":"string","description":"Size of /dev/shm of RUN steps, e.g. 128m."},"ulimits":{"$ref":"#/$defs/stringList","description":"Ulimits of RUN steps, e.g. nofile=1024:1024."},"extra-hosts":{"$ref":"#/$defs/stringMap","description":"Extra /etc/hosts entries: host: ip."},"annotations":{"$ref":"#/$defs/stringList","description":"OCI annotations, e.g. index,manifest:org.opencontainers.image.title=app."},"attest":{"$ref":"#/$defs/csvOrObjectList","description":"Attestations, e.g. type=sbom or type=provenance,mode=max."},"entitlements":{"$ref":"#/$defs/stringList","description":"Extra privileges, e.g. network.host, security.insecure."},"call":{"type":"string","description":"Frontend method: build (default), check, outline or targets."},"description":{"type":"string","description":"What the target is for."},"inherits":{"$ref":"#/$defs/stringList","description":"Targets whose attributes this one starts from; the last wins."},"matrix":{"type":"object","title":"a map of axis: list of values","description":"Axes of values; the target is forked once per combination, and ${axis} is replaced in its strings.","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"letters, digits and _, not starting with a digit"},"additionalProperties":{"type":"array","title":"a list of strings, numbers or booleans","items":{"type":["string","number","boolean"]}}},"name":{"type":"string","description":"Name template of the forks of a matrix target, e.g. app-${tgt}."},"builder":{"type":"string","description":"tsbake: name of the builder for this target (default: default-builder)."},"depends-on":{"$ref":"#/$defs/stringList","description":"tsbake: targets that must finish before this one starts."}},"additionalProperties":false};
-const schema68 = {"title":"a map of strings","type":"object","additionalProperties":{"type":"string"}};
-const schema69 = {"title":"a map of strings (null keeps the Dockerfile's default)","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}};
-const schema73 = {"title":"a list of CSV strings (type=…,key=value) or maps","type":"array","items":{"$ref":"#/$defs/csvOrObject"}};
-const schema74 = {"title":"a CSV string (type=…,key=value) or a map of key: value","anyOf":[{"type":"string"},{"type":"object","additionalProperties":{"type":["string","number","boolean"]}}]};
+const schema70 = {"type":"object","title":"a target definition (a map with context, dockerfile, tags, …)","properties":{"context":{"type":"string","description":"Build context: a directory (relative to the config file's directory) or a URL. Default \".\"."},"contexts":{"$ref":"#/$defs/stringMap","description":"Named contexts: a directory, URL, docker-image://ref or target:NAME."},"dockerfile":{"type":"string","description":"Dockerfile path, relative to the context. Default Dockerfile."},"dockerfile-inline":{"type":"string","description":"Dockerfile contents; wins over dockerfile."},"args":{"$ref":"#/$defs/nullableScalarMap","description":"Build arguments; null keeps the Dockerfile's default."},"labels":{"$ref":"#/$defs/nullableScalarMap","description":"Image labels."},"tags":{"$ref":"#/$defs/stringList","description":"Image names and tags, e.g. registry/app:1.0."},"platforms":{"$ref":"#/$defs/stringList","description":"Target platforms, e.g. linux/amd64."},"target":{"type":"string","description":"Dockerfile stage to build."},"cache-from":{"$ref":"#/$defs/csvOrObjectList","description":"Cache sources, e.g. type=registry,ref=… ."},"cache-to":{"$ref":"#/$defs/csvOrObjectList","description":"Cache exports, e.g. type=inline or type=local,dest=… ."},"output":{"$ref":"#/$defs/csvOrObjectList","description":"Outputs, e.g. type=local,dest=out or type=image,push=true."},"secret":{"$ref":"#/$defs/csvOrObjectList","description":"Secrets, e.g. id=npm,src=~/.npmrc or type=env,id=TOKEN."},"ssh":{"$ref":"#/$defs/csvOrObjectList","description":"SSH agent sockets or keys, e.g. default."},"no-cache":{"type":"boolean","description":"Build without the cache."},"no-cache-filter":{"$ref":"#/$defs/stringList","description":"Stages built without the cache."},"pull":{"type":"boolean","description":"Always pull base images."},"network":{"type":"string","description":"Network mode of RUN steps: default, none or host."},"shm-size":{"type":"string","description":"Size of /dev/shm of RUN steps, e.g. 128m."},"ulimits":{"$ref":"#/$defs/stringList","description":"Ulimits of RUN steps, e.g. nofile=1024:1024."},"extra-hosts":{"$ref":"#/$defs/stringMap","description":"Extra /etc/hosts entries: host: ip."},"annotations":{"$ref":"#/$defs/stringList","description":"OCI annotations, e.g. index,manifest:org.opencontainers.image.title=app."},"attest":{"$ref":"#/$defs/csvOrObjectList","description":"Attestations, e.g. type=sbom or type=provenance,mode=max."},"entitlements":{"$ref":"#/$defs/stringList","description":"Extra privileges, e.g. network.host, security.insecure."},"call":{"type":"string","description":"Frontend method: build (default), check, outline or targets."},"description":{"type":"string","description":"What the target is for."},"inherits":{"$ref":"#/$defs/stringList","description":"Targets whose attributes this one starts from; the last wins."},"matrix":{"type":"object","title":"a map of axis: list of values","description":"Axes of values; the target is forked once per combination, and ${axis} is replaced in its strings.","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"letters, digits and _, not starting with a digit"},"additionalProperties":{"type":"array","title":"a list of strings, numbers or booleans","items":{"type":["string","number","boolean"]}}},"name":{"type":"string","description":"Name template of the forks of a matrix target, e.g. app-${tgt}."},"builder":{"type":"string","description":"tsbake: name of the builder for this target (default: default-builder)."},"depends-on":{"$ref":"#/$defs/stringList","description":"tsbake: targets that must finish before this one starts."}},"additionalProperties":false};
+const schema71 = {"title":"a map of strings","type":"object","additionalProperties":{"type":"string"}};
+const schema72 = {"title":"a map of strings (null keeps the Dockerfile's default)","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}};
+const schema76 = {"title":"a list of CSV strings (type=…,key=value) or maps","type":"array","items":{"$ref":"#/$defs/csvOrObject"}};
+const schema77 = {"title":"a CSV string (type=…,key=value) or a map of key: value","anyOf":[{"type":"string"},{"type":"object","additionalProperties":{"type":["string","number","boolean"]}}]};
 
-function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate36.evaluated;
+const evaluated0 = validate41.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1651,7 +2224,7 @@ const _errs3 = errors;
 let valid3 = false;
 const _errs4 = errors;
 if(typeof data0 !== "string"){
-const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/$defs/csvOrObject/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.anyOf[0].type,parentSchema:schema74.anyOf[0],data:data0};
+const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/$defs/csvOrObject/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema77.anyOf[0].type,parentSchema:schema77.anyOf[0],data:data0};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1667,7 +2240,7 @@ if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 for(const key0 in data0){
 let data1 = data0[key0];
 if(((typeof data1 !== "string") && (!((typeof data1 == "number") && (isFinite(data1))))) && (typeof data1 !== "boolean")){
-const err1 = {instancePath:instancePath+"/" + i0+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/csvOrObject/anyOf/1/additionalProperties/type",keyword:"type",params:{type: schema74.anyOf[1].additionalProperties.type},message:"must be string,number,boolean",schema:schema74.anyOf[1].additionalProperties.type,parentSchema:schema74.anyOf[1].additionalProperties,data:data1};
+const err1 = {instancePath:instancePath+"/" + i0+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/csvOrObject/anyOf/1/additionalProperties/type",keyword:"type",params:{type: schema77.anyOf[1].additionalProperties.type},message:"must be string,number,boolean",schema:schema77.anyOf[1].additionalProperties.type,parentSchema:schema77.anyOf[1].additionalProperties,data:data1};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1679,7 +2252,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/$defs/csvOrObject/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.anyOf[1].type,parentSchema:schema74.anyOf[1],data:data0};
+const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/$defs/csvOrObject/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.anyOf[1].type,parentSchema:schema77.anyOf[1],data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1691,7 +2264,7 @@ errors++;
 var _valid0 = _errs6 === errors;
 valid3 = valid3 || _valid0;
 if(!valid3){
-const err3 = {instancePath:instancePath+"/" + i0,schemaPath:"#/$defs/csvOrObject/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema74.anyOf,parentSchema:schema74,data:data0};
+const err3 = {instancePath:instancePath+"/" + i0,schemaPath:"#/$defs/csvOrObject/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema77.anyOf,parentSchema:schema77,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1714,7 +2287,7 @@ vErrors = null;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema73.type,parentSchema:schema73,data};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema76.type,parentSchema:schema76,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1723,16 +2296,16 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate36.errors = vErrors;
+validate41.errors = vErrors;
 return errors === 0;
 }
-validate36.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
+validate41.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate35.evaluated;
+const evaluated0 = validate40.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1741,8 +2314,8 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func1.call(schema67.properties, key0))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema67,data};
+if(!(func1.call(schema70.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema70,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1755,7 +2328,7 @@ errors++;
 if(data.context !== undefined){
 let data0 = data.context;
 if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/context",schemaPath:"#/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.context.type,parentSchema:schema67.properties.context,data:data0};
+const err1 = {instancePath:instancePath+"/context",schemaPath:"#/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.context.type,parentSchema:schema70.properties.context,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1771,7 +2344,7 @@ if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 for(const key1 in data1){
 let data2 = data1[key1];
 if(typeof data2 !== "string"){
-const err2 = {instancePath:instancePath+"/contexts/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/stringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.additionalProperties.type,parentSchema:schema68.additionalProperties,data:data2};
+const err2 = {instancePath:instancePath+"/contexts/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/stringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.additionalProperties.type,parentSchema:schema71.additionalProperties,data:data2};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1783,7 +2356,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/contexts",schemaPath:"#/$defs/stringMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema68.type,parentSchema:schema68,data:data1};
+const err3 = {instancePath:instancePath+"/contexts",schemaPath:"#/$defs/stringMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1796,7 +2369,7 @@ errors++;
 if(data.dockerfile !== undefined){
 let data3 = data.dockerfile;
 if(typeof data3 !== "string"){
-const err4 = {instancePath:instancePath+"/dockerfile",schemaPath:"#/properties/dockerfile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.dockerfile.type,parentSchema:schema67.properties.dockerfile,data:data3};
+const err4 = {instancePath:instancePath+"/dockerfile",schemaPath:"#/properties/dockerfile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.dockerfile.type,parentSchema:schema70.properties.dockerfile,data:data3};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1809,7 +2382,7 @@ errors++;
 if(data["dockerfile-inline"] !== undefined){
 let data4 = data["dockerfile-inline"];
 if(typeof data4 !== "string"){
-const err5 = {instancePath:instancePath+"/dockerfile-inline",schemaPath:"#/properties/dockerfile-inline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties["dockerfile-inline"].type,parentSchema:schema67.properties["dockerfile-inline"],data:data4};
+const err5 = {instancePath:instancePath+"/dockerfile-inline",schemaPath:"#/properties/dockerfile-inline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties["dockerfile-inline"].type,parentSchema:schema70.properties["dockerfile-inline"],data:data4};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1825,7 +2398,7 @@ if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 for(const key2 in data5){
 let data6 = data5[key2];
 if((((typeof data6 !== "string") && (!((typeof data6 == "number") && (isFinite(data6))))) && (typeof data6 !== "boolean")) && (data6 !== null)){
-const err6 = {instancePath:instancePath+"/args/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/nullableScalarMap/additionalProperties/type",keyword:"type",params:{type: schema69.additionalProperties.type},message:"must be string,number,boolean,null",schema:schema69.additionalProperties.type,parentSchema:schema69.additionalProperties,data:data6};
+const err6 = {instancePath:instancePath+"/args/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/nullableScalarMap/additionalProperties/type",keyword:"type",params:{type: schema72.additionalProperties.type},message:"must be string,number,boolean,null",schema:schema72.additionalProperties.type,parentSchema:schema72.additionalProperties,data:data6};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1837,7 +2410,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/args",schemaPath:"#/$defs/nullableScalarMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data:data5};
+const err7 = {instancePath:instancePath+"/args",schemaPath:"#/$defs/nullableScalarMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data:data5};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1853,7 +2426,7 @@ if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 for(const key3 in data7){
 let data8 = data7[key3];
 if((((typeof data8 !== "string") && (!((typeof data8 == "number") && (isFinite(data8))))) && (typeof data8 !== "boolean")) && (data8 !== null)){
-const err8 = {instancePath:instancePath+"/labels/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/nullableScalarMap/additionalProperties/type",keyword:"type",params:{type: schema69.additionalProperties.type},message:"must be string,number,boolean,null",schema:schema69.additionalProperties.type,parentSchema:schema69.additionalProperties,data:data8};
+const err8 = {instancePath:instancePath+"/labels/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/nullableScalarMap/additionalProperties/type",keyword:"type",params:{type: schema72.additionalProperties.type},message:"must be string,number,boolean,null",schema:schema72.additionalProperties.type,parentSchema:schema72.additionalProperties,data:data8};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1865,7 +2438,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/nullableScalarMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data:data7};
+const err9 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/nullableScalarMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data:data7};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1936,7 +2509,7 @@ errors++;
 if(data.target !== undefined){
 let data13 = data.target;
 if(typeof data13 !== "string"){
-const err14 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.target.type,parentSchema:schema67.properties.target,data:data13};
+const err14 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.target.type,parentSchema:schema70.properties.target,data:data13};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1947,39 +2520,39 @@ errors++;
 }
 }
 if(data["cache-from"] !== undefined){
-if(!(validate36(data["cache-from"], {instancePath:instancePath+"/cache-from",parentData:data,parentDataProperty:"cache-from",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+if(!(validate41(data["cache-from"], {instancePath:instancePath+"/cache-from",parentData:data,parentDataProperty:"cache-from",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
 errors = vErrors.length;
 }
 }
 if(data["cache-to"] !== undefined){
-if(!(validate36(data["cache-to"], {instancePath:instancePath+"/cache-to",parentData:data,parentDataProperty:"cache-to",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+if(!(validate41(data["cache-to"], {instancePath:instancePath+"/cache-to",parentData:data,parentDataProperty:"cache-to",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
 errors = vErrors.length;
 }
 }
 if(data.output !== undefined){
-if(!(validate36(data.output, {instancePath:instancePath+"/output",parentData:data,parentDataProperty:"output",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+if(!(validate41(data.output, {instancePath:instancePath+"/output",parentData:data,parentDataProperty:"output",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
 errors = vErrors.length;
 }
 }
 if(data.secret !== undefined){
-if(!(validate36(data.secret, {instancePath:instancePath+"/secret",parentData:data,parentDataProperty:"secret",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+if(!(validate41(data.secret, {instancePath:instancePath+"/secret",parentData:data,parentDataProperty:"secret",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
 errors = vErrors.length;
 }
 }
 if(data.ssh !== undefined){
-if(!(validate36(data.ssh, {instancePath:instancePath+"/ssh",parentData:data,parentDataProperty:"ssh",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+if(!(validate41(data.ssh, {instancePath:instancePath+"/ssh",parentData:data,parentDataProperty:"ssh",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
 errors = vErrors.length;
 }
 }
 if(data["no-cache"] !== undefined){
 let data19 = data["no-cache"];
 if(typeof data19 !== "boolean"){
-const err15 = {instancePath:instancePath+"/no-cache",schemaPath:"#/properties/no-cache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema67.properties["no-cache"].type,parentSchema:schema67.properties["no-cache"],data:data19};
+const err15 = {instancePath:instancePath+"/no-cache",schemaPath:"#/properties/no-cache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.properties["no-cache"].type,parentSchema:schema70.properties["no-cache"],data:data19};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2021,7 +2594,7 @@ errors++;
 if(data.pull !== undefined){
 let data22 = data.pull;
 if(typeof data22 !== "boolean"){
-const err18 = {instancePath:instancePath+"/pull",schemaPath:"#/properties/pull/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema67.properties.pull.type,parentSchema:schema67.properties.pull,data:data22};
+const err18 = {instancePath:instancePath+"/pull",schemaPath:"#/properties/pull/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.properties.pull.type,parentSchema:schema70.properties.pull,data:data22};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2034,7 +2607,7 @@ errors++;
 if(data.network !== undefined){
 let data23 = data.network;
 if(typeof data23 !== "string"){
-const err19 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.network.type,parentSchema:schema67.properties.network,data:data23};
+const err19 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.network.type,parentSchema:schema70.properties.network,data:data23};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2047,7 +2620,7 @@ errors++;
 if(data["shm-size"] !== undefined){
 let data24 = data["shm-size"];
 if(typeof data24 !== "string"){
-const err20 = {instancePath:instancePath+"/shm-size",schemaPath:"#/properties/shm-size/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties["shm-size"].type,parentSchema:schema67.properties["shm-size"],data:data24};
+const err20 = {instancePath:instancePath+"/shm-size",schemaPath:"#/properties/shm-size/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties["shm-size"].type,parentSchema:schema70.properties["shm-size"],data:data24};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2092,7 +2665,7 @@ if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
 for(const key4 in data27){
 let data28 = data27[key4];
 if(typeof data28 !== "string"){
-const err23 = {instancePath:instancePath+"/extra-hosts/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/stringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.additionalProperties.type,parentSchema:schema68.additionalProperties,data:data28};
+const err23 = {instancePath:instancePath+"/extra-hosts/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/stringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.additionalProperties.type,parentSchema:schema71.additionalProperties,data:data28};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2104,7 +2677,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/extra-hosts",schemaPath:"#/$defs/stringMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema68.type,parentSchema:schema68,data:data27};
+const err24 = {instancePath:instancePath+"/extra-hosts",schemaPath:"#/$defs/stringMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data:data27};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2144,8 +2717,8 @@ errors++;
 }
 }
 if(data.attest !== undefined){
-if(!(validate36(data.attest, {instancePath:instancePath+"/attest",parentData:data,parentDataProperty:"attest",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+if(!(validate41(data.attest, {instancePath:instancePath+"/attest",parentData:data,parentDataProperty:"attest",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
 errors = vErrors.length;
 }
 }
@@ -2181,7 +2754,7 @@ errors++;
 if(data.call !== undefined){
 let data34 = data.call;
 if(typeof data34 !== "string"){
-const err29 = {instancePath:instancePath+"/call",schemaPath:"#/properties/call/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.call.type,parentSchema:schema67.properties.call,data:data34};
+const err29 = {instancePath:instancePath+"/call",schemaPath:"#/properties/call/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.call.type,parentSchema:schema70.properties.call,data:data34};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2194,7 +2767,7 @@ errors++;
 if(data.description !== undefined){
 let data35 = data.description;
 if(typeof data35 !== "string"){
-const err30 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.description.type,parentSchema:schema67.properties.description,data:data35};
+const err30 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.description.type,parentSchema:schema70.properties.description,data:data35};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2240,7 +2813,7 @@ for(const key5 in data38){
 const _errs89 = errors;
 if(typeof key5 === "string"){
 if(!pattern4.test(key5)){
-const err33 = {instancePath:instancePath+"/matrix",schemaPath:"#/properties/matrix/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema67.properties.matrix.propertyNames,data:key5,propertyName:key5};
+const err33 = {instancePath:instancePath+"/matrix",schemaPath:"#/properties/matrix/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema70.properties.matrix.propertyNames,data:key5,propertyName:key5};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2252,7 +2825,7 @@ errors++;
 }
 var valid30 = _errs89 === errors;
 if(!valid30){
-const err34 = {instancePath:instancePath+"/matrix",schemaPath:"#/properties/matrix/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid",schema:schema67.properties.matrix.propertyNames,parentSchema:schema67.properties.matrix,data:data38};
+const err34 = {instancePath:instancePath+"/matrix",schemaPath:"#/properties/matrix/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid",schema:schema70.properties.matrix.propertyNames,parentSchema:schema70.properties.matrix,data:data38};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2269,7 +2842,7 @@ const len7 = data39.length;
 for(let i7=0; i7<len7; i7++){
 let data40 = data39[i7];
 if(((typeof data40 !== "string") && (!((typeof data40 == "number") && (isFinite(data40))))) && (typeof data40 !== "boolean")){
-const err35 = {instancePath:instancePath+"/matrix/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i7,schemaPath:"#/properties/matrix/additionalProperties/items/type",keyword:"type",params:{type: schema67.properties.matrix.additionalProperties.items.type},message:"must be string,number,boolean",schema:schema67.properties.matrix.additionalProperties.items.type,parentSchema:schema67.properties.matrix.additionalProperties.items,data:data40};
+const err35 = {instancePath:instancePath+"/matrix/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i7,schemaPath:"#/properties/matrix/additionalProperties/items/type",keyword:"type",params:{type: schema70.properties.matrix.additionalProperties.items.type},message:"must be string,number,boolean",schema:schema70.properties.matrix.additionalProperties.items.type,parentSchema:schema70.properties.matrix.additionalProperties.items,data:data40};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -2281,7 +2854,7 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/matrix/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/matrix/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema67.properties.matrix.additionalProperties.type,parentSchema:schema67.properties.matrix.additionalProperties,data:data39};
+const err36 = {instancePath:instancePath+"/matrix/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/matrix/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema70.properties.matrix.additionalProperties.type,parentSchema:schema70.properties.matrix.additionalProperties,data:data39};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2293,7 +2866,7 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath:instancePath+"/matrix",schemaPath:"#/properties/matrix/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.properties.matrix.type,parentSchema:schema67.properties.matrix,data:data38};
+const err37 = {instancePath:instancePath+"/matrix",schemaPath:"#/properties/matrix/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.properties.matrix.type,parentSchema:schema70.properties.matrix,data:data38};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -2306,7 +2879,7 @@ errors++;
 if(data.name !== undefined){
 let data41 = data.name;
 if(typeof data41 !== "string"){
-const err38 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.name.type,parentSchema:schema67.properties.name,data:data41};
+const err38 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.name.type,parentSchema:schema70.properties.name,data:data41};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2319,7 +2892,7 @@ errors++;
 if(data.builder !== undefined){
 let data42 = data.builder;
 if(typeof data42 !== "string"){
-const err39 = {instancePath:instancePath+"/builder",schemaPath:"#/properties/builder/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.builder.type,parentSchema:schema67.properties.builder,data:data42};
+const err39 = {instancePath:instancePath+"/builder",schemaPath:"#/properties/builder/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.builder.type,parentSchema:schema70.properties.builder,data:data42};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2360,7 +2933,7 @@ errors++;
 }
 }
 else {
-const err42 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.type,parentSchema:schema67,data};
+const err42 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2369,10 +2942,10 @@ vErrors.push(err42);
 }
 errors++;
 }
-validate35.errors = vErrors;
+validate40.errors = vErrors;
 return errors === 0;
 }
-validate35.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate40.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -2468,7 +3041,7 @@ errors = vErrors.length;
 if(data["default-builder"] !== undefined){
 let data4 = data["default-builder"];
 if(typeof data4 !== "string"){
-const err5 = {instancePath:instancePath+"/default-builder",schemaPath:"#/$defs/defaultBuilder/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data4};
+const err5 = {instancePath:instancePath+"/default-builder",schemaPath:"#/$defs/defaultBuilder/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.type,parentSchema:schema67,data:data4};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2484,7 +3057,7 @@ if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 for(const key3 in data5){
 const _errs15 = errors;
 if(typeof key3 === "string"){
-if(!pattern15.test(key3)){
+if(!pattern16.test(key3)){
 const err6 = {instancePath:instancePath+"/group",schemaPath:"#/properties/group/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\"",schema:"^[A-Za-z0-9_-]+$",parentSchema:schema31.properties.group.propertyNames,data:key3,propertyName:key3};
 if(vErrors === null){
 vErrors = [err6];
@@ -2508,8 +3081,8 @@ errors++;
 }
 }
 for(const key4 in data5){
-if(!(validate33(data5[key4], {instancePath:instancePath+"/group/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key4,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+if(!(validate38(data5[key4], {instancePath:instancePath+"/group/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key4,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
 errors = vErrors.length;
 }
 }
@@ -2531,7 +3104,7 @@ if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 for(const key5 in data7){
 const _errs20 = errors;
 if(typeof key5 === "string"){
-if(!pattern15.test(key5)){
+if(!pattern16.test(key5)){
 const err9 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\"",schema:"^[A-Za-z0-9_-]+$",parentSchema:schema31.properties.target.propertyNames,data:key5,propertyName:key5};
 if(vErrors === null){
 vErrors = [err9];
@@ -2555,8 +3128,8 @@ errors++;
 }
 }
 for(const key6 in data7){
-if(!(validate35(data7[key6], {instancePath:instancePath+"/target/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data7,parentDataProperty:key6,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+if(!(validate40(data7[key6], {instancePath:instancePath+"/target/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data7,parentDataProperty:key6,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
 errors = vErrors.length;
 }
 }
@@ -2588,13 +3161,13 @@ return errors === 0;
 }
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validateBuildersFile = validate44;
-const schema82 = {"title":"a builders.yaml file","description":"builders.yaml beside the first config file: only builder and default-builder.","type":"object","properties":{"$schema":{"type":"string","description":"URL or path of this JSON Schema, for editors. Ignored by tsbake."},"builder":{"$ref":"#/$defs/builders","description":"BuildKit builders, by name. A config file's own builder of the same name replaces one from here."},"default-builder":{"$ref":"#/$defs/defaultBuilder","description":"Name of the builder used by targets that name none, unless the config file sets its own."}},"additionalProperties":false};
+export const validateBuildersFile = validate49;
+const schema85 = {"title":"a builders.yaml file","description":"builders.yaml beside the first config file: only builder and default-builder.","type":"object","properties":{"$schema":{"type":"string","description":"URL or path of this JSON Schema, for editors. Ignored by tsbake."},"builder":{"$ref":"#/$defs/builders","description":"BuildKit builders, by name. A config file's own builder of the same name replaces one from here."},"default-builder":{"$ref":"#/$defs/defaultBuilder","description":"Name of the builder used by targets that name none, unless the config file sets its own."}},"additionalProperties":false};
 
-function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate44.evaluated;
+const evaluated0 = validate49.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2604,7 +3177,7 @@ evaluated0.items = undefined;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!(((key0 === "$schema") || (key0 === "builder")) || (key0 === "default-builder"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema82,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema85,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2617,7 +3190,7 @@ errors++;
 if(data.$schema !== undefined){
 let data0 = data.$schema;
 if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.$schema.type,parentSchema:schema82.properties.$schema,data:data0};
+const err1 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema85.properties.$schema.type,parentSchema:schema85.properties.$schema,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2636,7 +3209,7 @@ errors = vErrors.length;
 if(data["default-builder"] !== undefined){
 let data2 = data["default-builder"];
 if(typeof data2 !== "string"){
-const err2 = {instancePath:instancePath+"/default-builder",schemaPath:"#/$defs/defaultBuilder/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data2};
+const err2 = {instancePath:instancePath+"/default-builder",schemaPath:"#/$defs/defaultBuilder/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.type,parentSchema:schema67,data:data2};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2648,7 +3221,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema82.type,parentSchema:schema82,data};
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema85.type,parentSchema:schema85,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2657,7 +3230,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate44.errors = vErrors;
+validate49.errors = vErrors;
 return errors === 0;
 }
-validate44.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate49.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};

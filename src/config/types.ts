@@ -27,6 +27,19 @@ export interface BuilderConfig {
   /** When this builder's targets push: `all` (after the whole run built) or `each` (as built). */
   push?: 'all' | 'each';
   description?: string;
+  /** tsbake: the daemons of a multi-node builder (instead of the builder's own driver). */
+  nodes?: BuilderNodeConfig[];
+}
+
+/** One daemon of a multi-node builder (tsbake YAML/JSON only; bake HCL has no nodes). */
+export interface BuilderNodeConfig {
+  name: string;
+  /** One of the registry's drivers. */
+  driver: string;
+  'driver-opts'?: Record<string, Scalar | Record<string, Scalar>>;
+  endpoint?: string;
+  /** Platforms it builds natively; when absent, those its daemon reports. */
+  platforms?: string[];
 }
 
 export interface GroupConfig {

@@ -2,59 +2,16 @@
  * Shared Docker API helpers for drivers that manage containers through an engine: a dockerode client
  * for a DOCKER_HOST-style address, and the demultiplexer for Docker's attach/exec stream framing.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
+import { engineAddress } from './engine-address.js';
 
-/**
- * A dockerode client for `host` (`unix:///path`, `tcp://host:port`, `npipe://…`), else DOCKER_HOST,
- * else the default socket. `tcp://` uses TLS when DOCKER_TLS_VERIFY is set (certificates from
- * DOCKER_CERT_PATH, default ~/.docker), like the docker CLI.
- */
+/** A dockerode client for `host`, else DOCKER_HOST, else the default socket (see engineAddress). */
 export function dockerFromHost(host?: string, env: Record<string, string | undefined> = process.env): Docker {
-  const address = host ?? env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
-  if (address.startsWith('/')) return new Docker({ socketPath: address });
-  let url: URL;
-  try {
-    url = new URL(address);
-  } catch {
-    throw new Error(`invalid Docker host "${address}": expected unix:///path or tcp://host:port`);
-  }
-  switch (url.protocol) {
-    case 'unix:':
-      return new Docker({ socketPath: decodeURIComponent(url.pathname) });
-    case 'npipe:':
-      return new Docker({ socketPath: address.slice('npipe:'.length).replace(/\//g, '\\') });
-    case 'tcp:':
-    case 'http:':
-    case 'https:': {
-      const verify = url.protocol === 'https:' || (env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '');
-      const port = Number(url.port || (verify ? 2376 : 2375));
-      if (!verify) return new Docker({ host: url.hostname, port, protocol: 'http' });
-      const certDir = env.DOCKER_CERT_PATH ?? path.join(env.HOME ?? '', '.docker');
-      const read = (name: string): Buffer => {
-        const file = path.join(certDir, name);
-        try {
-          return fs.readFileSync(file);
-        } catch (err) {
-          throw new Error(`Docker host ${address} needs TLS, but ${file} cannot be read: ${(err as Error).message}`, {
-            cause: err,
-          });
-        }
-      };
-      return new Docker({
-        host: url.hostname,
-        port,
-        protocol: 'https',
-        ca: read('ca.pem'),
-        cert: read('cert.pem'),
-        key: read('key.pem'),
-      });
-    }
-    default:
-      throw new Error(`unsupported Docker host "${address}": expected unix:///path or tcp://host:port`);
-  }
+  const address = engineAddress(host, env);
+  if (address.kind === 'socket') return new Docker({ socketPath: address.socketPath });
+  if (!address.tls) return new Docker({ host: address.host, port: address.port, protocol: 'http' });
+  return new Docker({ host: address.host, port: address.port, protocol: 'https', ...address.tls });
 }
 
 export interface DemuxHandlers {

@@ -47,11 +47,21 @@ export function withDriverParts(schema: Json): Json {
   const defs = schema.$defs as Record<string, Json>;
   const builder = defs.builder as Json;
   const properties = builder.properties as Json;
-  const newBuilder: Json = { ...builder, properties: { ...properties, driver: parts.driver }, allOf: parts.allOf };
+  // The builder's own rules that are not per driver (a builder without nodes needs a driver) stay first.
+  const ownRules = ((builder.allOf as Json[] | undefined) ?? []).filter((r) => !JSON.stringify(r).includes('#/$defs/driverOpts'));
+  const newBuilder: Json = { ...builder, properties: { ...properties, driver: parts.driver }, allOf: [...ownRules, ...parts.allOf] };
+  // A multi-node builder's node takes the same drivers and per-driver options as a builder.
+  const node = defs.builderNode as Json | undefined;
+  const nodeProperties = (node?.properties ?? {}) as Json;
+  const newNode: Json | undefined = node && {
+    ...node,
+    properties: { ...nodeProperties, driver: { ...parts.driver, description: (nodeProperties.driver as Json | undefined)?.description ?? parts.driver.description } },
+    allOf: parts.allOf,
+  };
   const newDefs: Record<string, Json> = {};
   for (const [k, v] of Object.entries(defs)) {
     if (k.startsWith('driverOpts')) continue;
-    newDefs[k] = k === 'builder' ? newBuilder : v;
+    newDefs[k] = k === 'builder' ? newBuilder : k === 'builderNode' && newNode ? newNode : v;
     // The options schemas follow the builder definition.
     if (k === 'builder') Object.assign(newDefs, parts.defs);
   }

@@ -29,6 +29,13 @@ export interface ResolvedBuilder {
   description?: string;
   /** True for the builder `default` made up when none is declared. */
   implicit: boolean;
+  /**
+   * A multi-node builder's daemons, in declaration order, each resolved like a builder of its own
+   * (`name` is `<builder>.<node>`, `node` the node's own name). Absent for a single-daemon builder.
+   */
+  nodes?: ResolvedBuilder[];
+  /** Set on a node: its name within its builder. */
+  node?: string;
 }
 
 /** What a driver's daemon can do; static per driver at plan time, detected from the daemon at run time. */

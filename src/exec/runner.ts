@@ -21,6 +21,7 @@ import { writeFileToDestination } from '../buildkit/destination.js';
 import { deferredPushTargets, holdBeforePush, runPushPhase, type PushMode, type PushSummary } from './push.js';
 import { trace } from '../trace.js';
 import { descriptorOf } from '../drivers/index.js';
+import { NodeSet, nodeLabel, nodeProblems, openNodes, pushMerged, mergedPushOf, solveOnNodes } from './nodes.js';
 
 export interface RunOptions {
   plan: Plan;
@@ -85,11 +86,18 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
     for (const t of targets) emit({ type: 'target-queued', target: t.name, time: Date.now() });
 
     // Open every builder the run needs and check what its daemon can do before any build starts.
-    const handles = await openBuilders(plan, targets, pool, runAbort.signal);
+    const { handles, nodeSets } = await openBuilders(plan, targets, pool, runAbort.signal);
     const builderNames = [...handles.keys()];
-    const checked = await daemonProblems(plan, targets, handles, env, deferred);
+    const checked = await daemonProblems(plan, targets, handles, nodeSets, env, deferred);
     targets = checked.targets;
     const problems = checked.problems;
+    for (const [name, set] of nodeSets) {
+      for (const e of set.unreachable()) {
+        for (const t of targets.filter((x) => x.builder === name)) {
+          emit({ type: 'warning', target: t.name, message: `${nodeLabel(e.node)} is unreachable (${e.error ?? 'no answer'}); building on the other nodes`, time: Date.now() });
+        }
+      }
+    }
     const agents = await sshAgentsFor(targets, env, tmpDir, runAbort.signal);
     ssh = agents;
     problems.push(...ssh.problems);
@@ -98,18 +106,21 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
 
     const global = new Semaphore(options.parallelism ?? Infinity);
     const perBuilder = new Map<string, Semaphore>();
-    for (const name of builderNames) perBuilder.set(name, new Semaphore(plan.builders[name]?.parallelism ?? Infinity));
+    // A multi-node builder's `parallelism` is per node (each daemon's capacity); the placement keeps the nodes even.
+    for (const name of builderNames) perBuilder.set(name, new Semaphore((plan.builders[name]?.parallelism ?? Infinity) * (nodeSets.get(name)?.entries.filter((e) => e.handle).length ?? 1)));
 
     const deps = new Map<string, string[]>();
     for (const t of targets) deps.set(t.name, []);
     for (const e of plan.edges) if (deps.has(e.from) && deps.has(e.to)) deps.get(e.from)!.push(e.to);
 
+    // The node each target of a multi-node builder was built on: its deferred push solve goes there.
+    const builtOn = new Map<string, BuilderHandle>();
     // What every solve of a target shares, its build and (when pushes are held back) its push.
     const solveInput = (t: ResolvedTarget) => ({
       target: t,
       sequence: selected.indexOf(t.name),
       plan,
-      handle: handles.get(t.builder)!,
+      handle: builtOn.get(t.name) ?? handles.get(t.builder)!,
       results,
       tmpDir,
       env,
@@ -134,7 +145,10 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
           emit({ type: 'target-skipped', target: t.name, failure: CANCELLED, time: Date.now() });
           return skipped(t.name, CANCELLED);
         }
-        const result = await solveTarget({ ...solveInput(t), emit, holdPush: deferred.has(t.name) });
+        const nodes = nodeSets.get(t.builder);
+        const result = nodes
+          ? await solveOnNodes({ ...solveInput(t), emit, holdPush: deferred.has(t.name), nodes, builtOn })
+          : await solveTarget({ ...solveInput(t), emit, holdPush: deferred.has(t.name) });
         if (result.state === 'failed' && !options.keepGoing) runAbort.abort(new Error(`target ${t.name} failed`));
         return result;
       } finally {
@@ -182,7 +196,9 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
         emit,
         signal: runAbort.signal,
         push: (t) =>
-          solveTarget({
+          mergedPushOf(results.get(t.name))
+            ? pushMerged(t, results.get(t.name)!, env, runAbort.signal, emit)
+            : solveTarget({
             ...solveInput(t),
             // The push solve's own progress is not a second build of the target: only its warnings show.
             emit: (e) => {
@@ -210,17 +226,38 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
 }
 
 /** The open builders of `targets`, by name (opened through `pool`, which keeps them). */
-async function openBuilders(plan: Plan, targets: ResolvedTarget[], pool: BuilderPool, signal: AbortSignal): Promise<Map<string, BuilderHandle>> {
+interface OpenedBuilders {
+  /** Per builder; for a multi-node builder its first reachable node (the checks that take one daemon). */
+  handles: Map<string, BuilderHandle>;
+  /** Multi-node builders: every node, reachable or not. */
+  nodeSets: Map<string, NodeSet>;
+}
+
+async function openBuilders(plan: Plan, targets: ResolvedTarget[], pool: BuilderPool, signal: AbortSignal): Promise<OpenedBuilders> {
   const handles = new Map<string, BuilderHandle>();
+  const nodeSets = new Map<string, NodeSet>();
   const names = [...new Set(targets.map((t) => t.builder))].sort();
   await Promise.all(
     names.map(async (name) => {
       const b = plan.builders[name];
       if (!b) throw new TsbakeError('invalid-config', `unknown builder "${name}"`);
-      handles.set(name, await pool.get(b, signal));
+      if (!b.nodes) {
+        handles.set(name, await pool.get(b, signal));
+        return;
+      }
+      const set = await openNodes(b, pool, signal);
+      const first = set.first();
+      if (!first) {
+        throw new TsbakeError(
+          'daemon-unreachable',
+          `builder "${name}": no node is reachable:\n` + set.entries.map((e) => `  ${nodeLabel(e.node)}: ${e.error ?? 'unknown error'}`).join('\n'),
+        );
+      }
+      nodeSets.set(name, set);
+      handles.set(name, first);
     }),
   );
-  return new Map(names.map((n) => [n, handles.get(n)!]));
+  return { handles: new Map(names.map((n) => [n, handles.get(n)!])), nodeSets };
 }
 
 /**
@@ -231,11 +268,16 @@ async function daemonProblems(
   plan: Plan,
   targets: ResolvedTarget[],
   handles: Map<string, BuilderHandle>,
+  nodeSets: Map<string, NodeSet>,
   env: Record<string, string | undefined>,
   deferred: ReadonlySet<string>,
 ): Promise<{ problems: Diagnostic[]; targets: ResolvedTarget[] }> {
   const subPlan: Plan = { ...plan, targets: Object.fromEntries(targets.map((t) => [t.name, t])) };
   const problems = checkCapabilities(subPlan, (b) => handles.get(b.name)?.caps ?? handles.values().next().value!.caps);
+  for (const t of targets) {
+    const set = nodeSets.get(t.builder);
+    if (set) for (const message of nodeProblems(t, set)) problems.push({ file: '', line: 0, column: 0, severity: 'error', message });
+  }
   const replanned = await replanExports(targets, plan, env, (t) => handles.get(t.builder)!.caps, deferred);
   problems.push(...replanned.problems);
   return { problems, targets: replanned.targets };
@@ -256,8 +298,8 @@ function refusalOf(problems: Diagnostic[]): TsbakeError | undefined {
  */
 export async function checkPlanOnBuilders(plan: Plan, options: { pool: BuilderPool; env: Record<string, string | undefined>; signal: AbortSignal }): Promise<void> {
   const targets = plan.order.map((n) => plan.targets[n]!);
-  const handles = await openBuilders(plan, targets, options.pool, options.signal);
-  const refused = refusalOf((await daemonProblems(plan, targets, handles, options.env, deferredPushTargets(targets, plan, undefined))).problems);
+  const { handles, nodeSets } = await openBuilders(plan, targets, options.pool, options.signal);
+  const refused = refusalOf((await daemonProblems(plan, targets, handles, nodeSets, options.env, deferredPushTargets(targets, plan, undefined))).problems);
   if (refused) throw refused;
 }
 

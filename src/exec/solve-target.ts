@@ -120,8 +120,12 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
     // The store the image lands in (what an image ID is there). A load's format was decided for the
     // local engine's store before the run (the runner re-plans the exports once it has asked).
     const imageStore = spec.exporters.some((e) => e.output?.kind === 'load') ? await localEngineStore(input.env) : handle.caps.imageStore;
+    // Loads into the engine complete only once the solve has succeeded (see exec/load.ts).
     const loads: Promise<void>[] = [];
-    const exporters: ExporterSpec[] = spec.exporters.map((e) => toExporter(e, t, input, loads));
+    let solveOutcome!: { resolve: () => void; reject: (err: unknown) => void };
+    const solved = new Promise<void>((resolve, reject) => (solveOutcome = { resolve, reject }));
+    solved.catch(() => undefined);
+    const exporters: ExporterSpec[] = spec.exporters.map((e) => toExporter(e, t, input, loads, solved));
     const layoutDirs = spec.exporters.flatMap((e) => (e.output?.kind === 'layout' ? [e.output.dir] : []));
     contentPlan = await planContentStores({ ...input, caps: handle.caps, internalRef, ...spec, exporters, layoutDirs });
 
@@ -148,6 +152,18 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       signal,
       (update) => onStatus(update),
     )
+      .then(
+        (r) => {
+          solveOutcome.resolve();
+          return r;
+        },
+        async (err: unknown) => {
+          // A load still under way is aborted, and over, before the target is reported.
+          solveOutcome.reject(err);
+          await Promise.allSettled(loads);
+          throw err;
+        },
+      )
       .finally(() => node.release());
     await Promise.all(loads);
     const all = [...vertexes.values()];
@@ -182,7 +198,7 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
     }
     const message =
       err instanceof BuildkitConnectionLostError
-        ? `builder "${handle.builder.name}" (${handle.driver.endpoint()}): connection dropped during the build` +
+        ? `${handle.builder.node !== undefined ? `node "${handle.builder.node}" of builder "${handle.builder.name.slice(0, -(handle.builder.node.length + 1))}"` : `builder "${handle.builder.name}"`} (${handle.driver.endpoint()}): connection dropped during the build` +
           `${/^connection dropped$/i.test(err.detail) ? '' : ` (${err.detail})`}; is the daemon still running? Run again once it is reachable`
         : err instanceof Error
           ? err.message
@@ -339,7 +355,7 @@ async function locateStep(t: ResolvedTarget, stepName: string): Promise<string |
   return undefined;
 }
 
-function toExporter(e: ExportSpec, t: ResolvedTarget, input: SolveTargetInput, loads: Promise<void>[]): ExporterSpec {
+function toExporter(e: ExportSpec, t: ResolvedTarget, input: SolveTargetInput, loads: Promise<void>[], solved: Promise<void>): ExporterSpec {
   const out = e.output;
   if (!out) return { type: e.type, attrs: e.attrs };
   switch (out.kind) {
@@ -362,6 +378,7 @@ function toExporter(e: ExportSpec, t: ResolvedTarget, input: SolveTargetInput, l
             const p = loadImageTarball(stream, {
               env: input.env,
               signal: input.signal,
+              built: solved,
               onProgress: (message) => input.emit({ type: 'info', target: t.name, message, time: Date.now() }),
             });
             loads.push(p);

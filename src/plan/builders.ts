@@ -20,6 +20,7 @@ function flattenOpts(opts: BuilderConfig['driver-opts']): Record<string, string>
 }
 
 export function resolveBuilder(name: string, b: BuilderConfig, baseDir: string, drivers: DriverSet, problems: Problems): ResolvedBuilder {
+  if (b.nodes !== undefined) return resolveMultiNodeBuilder(name, b, baseDir, drivers, problems);
   // Without `driver`, a builder is a BuildKit container as `docker buildx create` makes by default.
   let driver = drivers.defaultDriver;
   if (b.driver !== undefined) {
@@ -44,6 +45,59 @@ export function resolveBuilder(name: string, b: BuilderConfig, baseDir: string, 
   if (b['buildkitd-config'] !== undefined) r.buildkitdConfig = path.resolve(baseDir, b['buildkitd-config']);
   if (b['buildkitd-config-inline'] !== undefined) r.buildkitdConfigInline = b['buildkitd-config-inline'];
   if (b['buildkitd-flags'] !== undefined) r.buildkitdFlags = b['buildkitd-flags'];
+  if (b.parallelism !== undefined) r.parallelism = b.parallelism;
+  if (b.push !== undefined) r.push = b.push;
+  if (b.description !== undefined) r.description = b.description;
+  return r;
+}
+
+/**
+ * A builder of several daemons: each node resolves like a builder of its own (its driver, endpoint,
+ * options and platforms); the builder's platforms are the union of the nodes' declared ones (the
+ * daemons add theirs at run time, src/exec/nodes.ts). The builder-wide keys (parallelism, push,
+ * buildkitd-*) apply to every node.
+ */
+function resolveMultiNodeBuilder(name: string, b: BuilderConfig, baseDir: string, drivers: DriverSet, problems: Problems): ResolvedBuilder {
+  for (const key of ['driver', 'endpoint', 'driver-opts'] as const) {
+    if (b[key] !== undefined) {
+      problems.error('invalid-config', ['builder', name, key], `builder "${name}": "${key}" belongs to each of its nodes when the builder declares nodes; move it into the nodes`);
+    }
+  }
+  const seen = new Set<string>();
+  const nodes: ResolvedBuilder[] = [];
+  for (const [i, n] of (b.nodes ?? []).entries()) {
+    if (seen.has(n.name)) {
+      problems.error('invalid-config', ['builder', name, 'nodes', i, 'name'], `builder "${name}": two nodes are named "${n.name}"; node names must be unique in a builder`);
+      continue;
+    }
+    seen.add(n.name);
+    const { nodes: _none, ...shared } = b;
+    const node = resolveBuilder(
+      `${name}.${n.name}`,
+      {
+        ...shared,
+        driver: n.driver,
+        ...(n['driver-opts'] !== undefined ? { 'driver-opts': n['driver-opts'] } : {}),
+        ...(n.endpoint !== undefined ? { endpoint: n.endpoint } : {}),
+        ...(n.platforms !== undefined ? { platforms: n.platforms } : { platforms: [] }),
+      },
+      baseDir,
+      drivers,
+      problems,
+    );
+    node.node = n.name;
+    nodes.push(node);
+  }
+  const r: ResolvedBuilder = {
+    name,
+    // The first node's driver stands for the builder where one driver name is asked for (messages).
+    driver: nodes[0]?.driver ?? drivers.defaultDriver,
+    driverOpts: {},
+    platforms: [...new Set(nodes.flatMap((n) => n.platforms))],
+    defaultLoad: nodes.some((n) => n.defaultLoad),
+    implicit: false,
+    nodes,
+  };
   if (b.parallelism !== undefined) r.parallelism = b.parallelism;
   if (b.push !== undefined) r.push = b.push;
   if (b.description !== undefined) r.description = b.description;

@@ -2,6 +2,7 @@
 import { formatCsvEntry } from './csv.js';
 import { formatNamedContext } from './target.js';
 import type { Plan, ResolvedTarget } from './types.js';
+import { formatNodeParts, planNodeParts } from './nodes.js';
 
 /** A resolved target as JSON: absolute paths, the outputs the loading rules decided, CSV entries. */
 function resolvedJson(t: ResolvedTarget): Record<string, unknown> {
@@ -35,10 +36,12 @@ function quoteDot(s: string): string {
 export function formatPlan(plan: Plan, format: 'text' | 'dot' | 'mermaid' | 'json'): string {
   switch (format) {
     case 'json': {
-      const targets: Record<string, { builder: string; dependsOn: string[]; resolved: Record<string, unknown> }> = {};
+      const targets: Record<string, { builder: string; nodes?: unknown; dependsOn: string[]; resolved: Record<string, unknown> }> = {};
+      const nodes = planNodeParts(plan);
       for (const name of plan.order) {
         const t = plan.targets[name]!;
-        targets[name] = { builder: t.builder, dependsOn: t.dependsOn, resolved: resolvedJson(t) };
+        const parts = nodes.get(name);
+        targets[name] = { builder: t.builder, ...(parts !== undefined ? { nodes: typeof parts === 'string' ? { error: parts } : parts } : {}), dependsOn: t.dependsOn, resolved: resolvedJson(t) };
       }
       return `${JSON.stringify({ order: plan.order, levels: plan.levels, edges: plan.edges, targets }, null, 2)}\n`;
     }
@@ -66,11 +69,13 @@ export function formatPlan(plan: Plan, format: 'text' | 'dot' | 'mermaid' | 'jso
     case 'text': {
       const lines: string[] = [];
       const deps = depsTexts(plan);
+      const nodes = planNodeParts(plan);
       const width = Math.max(0, ...plan.order.map((n) => n.length));
       plan.levels.forEach((level, i) => {
         lines.push(`level ${i}:`);
         for (const name of level) {
-          lines.push(`  ${name.padEnd(width)}  builder: ${plan.targets[name]!.builder}${deps.get(name) ?? ''}`);
+          const parts = nodes.get(name);
+          lines.push(`  ${name.padEnd(width)}  builder: ${plan.targets[name]!.builder}${parts !== undefined ? `  nodes: ${formatNodeParts(parts)}` : ''}${deps.get(name) ?? ''}`);
         }
       });
       return `${lines.join('\n')}\n`;

@@ -14,7 +14,7 @@ export interface EngineRef {
   socketPath: string;
 }
 
-export type EngineName = 'docker20' | 'docker26';
+export type EngineName = 'docker20' | 'docker26' | 'docker26b';
 
 function engineRef(name: EngineName, value: string | undefined, fallback: string): EngineRef {
   const host = value !== undefined && value !== '' ? value : fallback;
@@ -24,11 +24,13 @@ function engineRef(name: EngineName, value: string | undefined, fallback: string
   return { name, host, socketPath: host.slice('unix://'.length) };
 }
 
-export const engines: { docker20: EngineRef; docker26: EngineRef; registry: string } = {
+export const engines: { docker20: EngineRef; docker26: EngineRef; docker26b: EngineRef; registry: string } = {
   /** Docker 20.10, BuildKit v0.8, classic image store. */
   docker20: engineRef('docker20', process.env.TSBAKE_TEST_DOCKER20, 'unix:///var/run/docker.sock'),
   /** Docker 26, BuildKit v0.13, containerd image store. */
   docker26: engineRef('docker26', process.env.TSBAKE_TEST_DOCKER26, 'unix:///var/run/tsbake-docker26.sock'),
+  /** A second Docker 26 (engine B's binaries, its own containerd and BuildKit): multi-node tests' second daemon. */
+  docker26b: engineRef('docker26b', process.env.TSBAKE_TEST_DOCKER26B, 'unix:///var/run/tsbake-docker26b.sock'),
   /** Plain-HTTP registry; `127.0.0.1:5000/busybox:1` is pushed there. */
   registry: process.env.TSBAKE_TEST_REGISTRY || '127.0.0.1:5000',
 };

@@ -43,7 +43,7 @@ describe.each([
     const marker = randomBytes(8).toString('hex');
     const names = ['empty.txt', 'small.txt', 'exec.sh', 'private', 'suid', 'sgid', 'sticky', 'sticky/in.txt', 'sub/nested/deep.txt', 'rel-link', 'abs-link', 'dangling', 'dir-link'];
     const dir = await project({
-      'tsbake.yaml': 'target:\n  app: {}\n',
+      'tsbake.yaml': 'target:\n  app:\n    output: ["type=cacheonly"]\n',
       // busybox stat: name, octal mode with the setuid/setgid/sticky bits, type, size; readlink: targets.
       Dockerfile: [
         `FROM ${BASE_IMAGE}`,
@@ -103,7 +103,8 @@ describe.each([
 
   it('an empty context', async () => {
     const dir = await project({
-      'tsbake.yaml': `target:\n  app:\n    context: empty\n    dockerfile-inline: |\n      FROM ${BASE_IMAGE}\n      COPY . /ctx/\n      RUN echo "entries=$(find /ctx -mindepth 1 | wc -l)"\n`,
+      // The marker makes the RUN new each time (an empty context is the same every run: COPY is cached).
+      'tsbake.yaml': `target:\n  app:\n    context: empty\n    output: ["type=cacheonly"]\n    dockerfile-inline: |\n      FROM ${BASE_IMAGE}\n      COPY . /ctx/\n      RUN echo "${randomBytes(6).toString('hex')} entries=$(find /ctx -mindepth 1 | wc -l)"\n`,
     });
     await fs.mkdir(path.join(dir, 'empty'));
     const r = await runCli(['run', 'app', '--progress', 'plain'], { cwd: dir, env: { DOCKER_HOST: engine.host } });
@@ -114,7 +115,7 @@ describe.each([
   it('a 1 GiB (sparse) file arrives whole, with the right size and digest, and is never held in memory', { timeout: 600_000 }, async () => {
     const marker = randomBytes(16).toString('hex');
     const dir = await project({
-      'tsbake.yaml': 'target:\n  app: {}\n',
+      'tsbake.yaml': 'target:\n  app:\n    output: ["type=cacheonly"]\n',
       Dockerfile: `FROM ${BASE_IMAGE}\nCOPY big.bin empty.bin /in/\nRUN echo "size=$(wc -c < /in/big.bin) empty=$(wc -c < /in/empty.bin)" && sha256sum /in/big.bin\n`,
       'empty.bin': '',
     });
@@ -141,8 +142,9 @@ describe.each([
 
   it('a 100,000-file tree', { timeout: 600_000 }, async () => {
     const dir = await project({
-      'tsbake.yaml': 'target:\n  app: {}\n',
-      Dockerfile: `FROM ${BASE_IMAGE}\nCOPY tree /tree\nRUN echo "files=$(find /tree -type f | wc -l) bytes=$(find /tree -type f -exec cat {} + | wc -c)" && cat /tree/d042/f00042.txt /tree/d099/f00999.txt\n`,
+      'tsbake.yaml': 'target:\n  app:\n    output: ["type=cacheonly"]\n',
+      // The marker makes the RUN new each time (the tree is the same every run: COPY may be cached).
+      Dockerfile: `FROM ${BASE_IMAGE}\nCOPY tree /tree\nRUN echo ${randomBytes(6).toString('hex')} && echo "files=$(find /tree -type f | wc -l) bytes=$(find /tree -type f -exec cat {} + | wc -c)" && cat /tree/d042/f00042.txt /tree/d099/f00999.txt\n`,
     });
     let bytes = 0;
     for (let d = 0; d < 100; d++) {

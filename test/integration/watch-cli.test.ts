@@ -471,4 +471,26 @@ describe('tsbake watch refuses what run refuses, before building anything', () =
     // Nothing was built: no solve started (json: no target-started; plain: no "[base] building" line).
     expect(watch.stderr).not.toMatch(/"type":"target-started"|\] building with/);
   });
+
+  it('a config edit the builders refuse is a config error: the previous plan stays, nothing rebuilds', async () => {
+    const dir = await monorepoExample();
+    const config = path.join(dir, 'tsbake.yaml');
+    const named = readFileSync(config, 'utf8');
+    // Start without named contexts (v0.8 builds that), then put them back.
+    writeFileSync(config, 'group:\n  default:\n    targets: [base]\ntarget:\n  base:\n    context: base\n');
+    const s = new Session(spawnCli(['watch', '--progress', 'json', '--debounce', String(DEBOUNCE)], { cwd: dir, env: { DOCKER_HOST: engines.docker20.host } }));
+    sessions.push(s);
+    const { event: first } = await s.summary(0);
+    expect((first as unknown as { results: { state: string }[] }).results.map((r) => r.state), s.tail()).toEqual([expect.stringMatching(/^(built|cached)$/)]);
+    const from = s.mark();
+    await fs.writeFile(config, named);
+    const { event } = await s.wait((e) => e.type === 'watch-config-error', from, 'the refusal as a config error');
+    expect(event.diagnostics?.map((d) => d.message).join('\n'), s.tail()).toMatch(/target "app".*named contexts \(base\) are not supported by BuildKit v0\.8/);
+    expect(s.text.join('\n')).toMatch(/named contexts \(base\) are not supported/);
+    expect(s.started(from)).toEqual([]);
+    expect(s.watchEvents(from).some((e) => e.type === 'watch-planned')).toBe(false);
+    expect(s.child.exitCode).toBeNull();
+    s.child.kill('SIGINT');
+    expect(await s.exited).toBe(130);
+  });
 });

@@ -161,7 +161,7 @@ describe('driver-opts per driver', () => {
 
   const invalid: { driver: string; opts: string; message: RegExp; suggestion?: string; line?: number }[] = [
     { driver: 'docker', opts: '      image: x\n', message: /unknown option "image" for driver "docker" in builder "b"; it accepts no options/ },
-    { driver: 'remote', opts: '      image: x\n', message: /unknown option "image" for driver "remote".*valid options: cacert, cert, key, servername, default-load$/ },
+    { driver: 'remote', opts: '      image: x\n', message: /unknown option "image" for driver "remote".*valid options: cacert, cert, key, servername, timeout, default-load$/ },
     { driver: 'docker-container', opts: '      namespace: x\n', message: /unknown option "namespace" for driver "docker-container".*valid options: image, network, .*env\.\*/ },
     { driver: 'kubernetes', opts: '      nmespace: x\n', message: /unknown option "nmespace" for driver "kubernetes"/, suggestion: 'namespace' },
     { driver: 'kubernetes', opts: '      replicas: many\n', message: /"driver-opts.replicas" in builder "b" must be a positive integer, got "many"/ },

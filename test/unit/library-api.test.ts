@@ -1,7 +1,7 @@
 /** The typed library API: the same functions the CLI uses, importable from the package entry. */
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { loadConfig, resolvePlan, toBakePrint, formatPlan, TsbakeError, exitCodeFor } from '../../src/index.js';
+import { loadConfig, resolvePlan, toBakePrint, formatPlan, TsbakeError, exitCodeFor, exitCodeForResults, type FailureReason } from '../../src/index.js';
 import { repoRoot } from '../helpers/cli.js';
 
 describe('library API', () => {
@@ -26,5 +26,16 @@ describe('library API', () => {
     expect(err).toBeInstanceOf(TsbakeError);
     expect((err as TsbakeError).reason).toBe('unknown-target');
     expect(exitCodeFor((err as TsbakeError).reason)).toBe(2);
+  });
+
+  it.each([
+    ['every target built', [['built'], ['cached']], false, 0],
+    ['a build failure', [['built'], ['failed', 'build-failed']], false, 1],
+    ['a refusal found inside a solve outranks a build failure', [['failed', 'build-failed'], ['failed', 'capability']], false, 2],
+    ['skipped and cancelled because another failed: 1, not 130', [['failed', 'daemon-error'], ['skipped', 'dependency-failed'], ['skipped', 'cancelled'], ['cancelled']], false, 1],
+    ['interrupted', [['built'], ['cancelled', 'cancelled']], true, 130],
+  ] as [string, [string, FailureReason?][], boolean, number][])('exitCodeForResults: %s', (_what, rows, interrupted, code) => {
+    const results = rows.map(([state, reason]) => ({ state, ...(reason ? { failure: { reason, message: reason } } : {}) }));
+    expect(exitCodeForResults(results, interrupted)).toBe(code);
   });
 });

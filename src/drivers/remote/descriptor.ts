@@ -18,6 +18,7 @@ export const remoteDescriptor: DriverDescriptor = {
       cert: { type: 'string', description: 'Client certificate (TLS).' },
       key: { type: 'string', description: 'Client key (TLS).' },
       servername: { type: 'string', description: "Server name expected in the daemon's certificate." },
+      timeout: { type: 'string', description: 'How long to wait for the daemon to answer when connecting, a duration like 20s (the default).' },
       'default-load': { $ref: '#/$defs/boolish', description: 'Load the result into Docker when a target has no output.' },
     },
     additionalProperties: false,

@@ -1,14 +1,18 @@
-// The CLI as a few ESM chunks (`npm run build` runs tsc, then this): loading ~150 small modules one by
-// one (tsbake's own and @grpc/grpc-js's) was most of the CLI's start-up. Entry: dist/cli/main.js
-// (tsc's output); output: dist/bundle/, loaded by bin/tsbake.js. Drivers, watch and kubernetes stay
-// separate chunks, imported only when used. The library entry (dist/index.js) is not bundled.
-// External: Node's modules; dockerode and @kubernetes/client-node (heavy, loaded lazily, with native
-// and optional parts of their own); protobufjs (it looks up optional modules with an eval'd `require`
-// that a bundle cannot see).
+// The CLI as a few CommonJS chunks (`npm run build` runs tsc, then this): loading ~150 small modules one
+// by one (tsbake's own and @grpc/grpc-js's) was most of the CLI's start-up. Entry: dist/cli/main.js
+// (tsc's output); output: dist/bundle/cli.cjs and its chunks, run by bin/tsbake.js through
+// src/code-cache.ts, which compiles each chunk with V8's code cache (Node 20 has none for ES modules).
+// Drivers, watch, kubernetes, the schema validator, the report and execa stay separate chunks, loaded
+// only when used. The library entry (dist/index.js) is not bundled.
+// External: Node's modules; dockerode and @kubernetes/client-node (heavy, loaded lazily, with native and
+// optional parts of their own; the latter is an ES module, which the CommonJS chunks require() — Node
+// 20.19+, see bin/tsbake.js). protobufjs is bundled: its optional `require(name)` (long, buffer) is the
+// chunk's own require, Node's. `strict`: every chunk starts with "use strict", as the ES modules it is
+// made of are strict (and bundled CommonJS packages ran strict in the ESM bundle before).
 export default {
   input: { cli: 'dist/cli/main.js' },
   platform: 'node',
-  external: [/^node:/, /^dockerode(\/|$)/, /^@kubernetes\//, /^ssh2(\/|$)/, /^cpu-features(\/|$)/, /^protobufjs(\/|$)/],
-  output: { dir: 'dist/bundle', format: 'esm', chunkFileNames: '[name]-[hash].js' },
+  external: [/^node:/, /^dockerode(\/|$)/, /^@kubernetes\//, /^ssh2(\/|$)/, /^cpu-features(\/|$)/],
+  output: { dir: 'dist/bundle', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs', cleanDir: true, strict: true },
   logLevel: 'warn',
 };

@@ -1,19 +1,28 @@
 #!/usr/bin/env node
-// Entry point. `--version` answers without loading anything heavy. The CLI runs from its bundle
-// (dist/bundle, see rolldown.config.mjs) and falls back to tsc's output when there is none.
+// Entry point. `--version` answers without loading anything heavy. The CLI runs from its CommonJS bundle
+// (dist/bundle, see rolldown.config.mjs) through V8's code cache (src/code-cache.ts), and falls back to
+// tsc's ES modules when there is no bundle or when this Node cannot require() an ES module (before
+// 20.19; the kubernetes driver's client is one).
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const first = process.argv[2];
+const version = () => JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 if (first === '--version' || first === '-V' || first === '-v') {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-  process.stdout.write(`tsbake ${pkg.version}\n`);
+  process.stdout.write(`tsbake ${version()}\n`);
 } else {
   // The young generation grows 8x per step instead of 2x: a config's parse tree and values survive to
   // the end, so each of the ~11 scavenges of a 1,000-target print copied them again (GC was ~20% of it);
   // now ~6 scavenges, about half the GC time, for ~5 MB more peak RSS. V8 reads this flag at each growth.
   // Only for the short config commands: a long run or watch keeps V8's defaults.
   if (['print', 'plan', 'list', 'validate'].includes(first)) (await import('node:v8')).setFlagsFromString('--semi-space-growth-factor=8');
-  const bundled = new URL('../dist/bundle/cli.js', import.meta.url);
-  const { main } = await import(existsSync(bundled) ? bundled.href : '../dist/cli/main.js');
-  process.exitCode = await main(process.argv.slice(2));
+  const bundled = fileURLToPath(new URL('../dist/bundle/cli.cjs', import.meta.url));
+  const argv = process.argv.slice(2);
+  if (existsSync(bundled) && process.features.require_module) {
+    const { runBundle } = await import('../dist/code-cache.js');
+    process.exitCode = await runBundle(bundled, argv, { env: process.env, version: version(), command: first ?? '' });
+  } else {
+    const { main } = await import('../dist/cli/main.js');
+    process.exitCode = await main(argv);
+  }
 }

@@ -7,7 +7,6 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import type { AuthProvider } from './types.js';
 
 const HUB_KEY = 'https://index.docker.io/v1/';
@@ -47,6 +46,8 @@ async function readConfig(file: string): Promise<DockerConfigFile | undefined> {
 
 async function fromHelper(helper: string, key: string, env: Record<string, string | undefined>): Promise<{ username: string; secret: string } | undefined> {
   const bin = `docker-credential-${helper}`;
+  // execa (~160 kB bundled) is loaded by the few runs that have a credential helper to call.
+  const { execa } = await import('execa');
   const res = await execa(bin, ['get'], { input: key, env, extendEnv: false, reject: false, timeout: 30_000 });
   if (res.exitCode !== 0) {
     // Helpers say "credentials not found in native keychain" for an unknown host: anonymous.

@@ -2,13 +2,14 @@
 import type { CliIO, CommonFlags } from './main.js';
 import { loadAndPlan, printWarnings } from './common.js';
 import { TsbakeError, exitCodeFor, exitCodeForResults } from '../errors.js';
-import type { TargetResult } from '../events.js';
+import type { BuildEvent, TargetResult } from '../events.js';
 import type { Plan } from '../plan/types.js';
 import { trace, traceOn } from '../trace.js';
 import { fileDestinationProblem } from '../buildkit/destination.js';
 import path from 'node:path';
 import { formatPushSummary } from '../exec/push.js';
 import { checkEntitlements } from './allow.js';
+import { openBuildersEarly } from './early-builders.js';
 
 export interface RunFlags extends CommonFlags {
   parallelism?: number;
@@ -42,24 +43,30 @@ export async function cmdRun(names: string[], flags: RunFlags, ctx: CliIO, signa
   }
   printWarnings(plan, ctx);
   await checkEntitlements(plan, ctx, { allow: flags.allow ?? [], set: flags.set, mayAsk: true, signal });
-  const [{ runPlan, writeMetadataFile }, { createRenderer, resolveProgressMode }] = await Promise.all([
-    import('../exec/runner.js'),
-    import('../ui/index.js'),
-  ]);
+  // The builders are opened now: their daemons answer while the executor and the renderer load.
+  const early = await openBuildersEarly(plan, ctx, signal);
+  const [{ runPlan, writeMetadataFile }, { createRenderer, resolveProgressMode }] = await early.until(
+    Promise.all([import('../exec/runner.js'), import('../ui/index.js')]),
+  );
   trace('modules');
   const mode = resolveProgressMode(flags.progress, { isTTY: Boolean(ctx.stderr.isTTY), ci: Boolean(ctx.env.CI) });
   const renderer = createRenderer(mode, { stdout: ctx.stdout, stderr: ctx.stderr, targets: plan.order });
-  const report = reportFile ? await openReport(reportFile, plan, ctx) : undefined;
+  const report = reportFile ? await early.until(openReport(reportFile, plan, ctx)) : undefined;
+  const onEvent = (e: BuildEvent): void => {
+    renderer.onEvent(e);
+    report?.onEvent(e);
+  };
+  early.attach((message) => onEvent({ type: 'info', message, time: Date.now() }));
   let summary: Awaited<ReturnType<typeof runPlan>>;
   try {
     summary = await runPlan({
       plan,
       signal,
       env: ctx.env,
-      onEvent: (e) => {
-        renderer.onEvent(e);
-        report?.onEvent(e);
-      },
+      onEvent,
+      // The run's executor closes it (as a pool of its own).
+      pool: early.pool,
+      closePool: true,
       ...(flags.parallelism ? { parallelism: flags.parallelism } : {}),
       ...(flags.keepGoing ? { keepGoing: true } : {}),
       ...(flags.pushEach ? { pushMode: 'each' as const } : {}),

@@ -14,6 +14,11 @@ import { openBuilder, type BuilderHandle } from './builders.js';
 export interface BuilderPoolOptions {
   /** Ends every connection attempt (Ctrl-C of the run or the watch). */
   signal?: AbortSignal;
+  /**
+   * Keep a failed attempt, so a later get() gets its error instead of trying again: for a one-run pool
+   * whose builders are opened before the executor asks for them (cli/run.ts), so a failure is met once.
+   */
+  keepFailures?: boolean;
 }
 
 export class BuilderPool implements AsyncDisposable {
@@ -21,6 +26,7 @@ export class BuilderPool implements AsyncDisposable {
   /** Aborts the attempts under way; replaced by close() so the pool can be used again (watch reopens). */
   private attempts = new AbortController();
   private readonly signal: AbortSignal | undefined;
+  private readonly keepFailures: boolean;
 
   constructor(
     private readonly env: Record<string, string | undefined>,
@@ -28,6 +34,7 @@ export class BuilderPool implements AsyncDisposable {
     options: BuilderPoolOptions = {},
   ) {
     this.signal = options.signal;
+    this.keepFailures = options.keepFailures ?? false;
   }
 
   /** The open builder, connecting first if need be; `signal` ends this caller's wait, not the connection. */
@@ -46,7 +53,7 @@ export class BuilderPool implements AsyncDisposable {
       this.open.set(key, attempt);
       // A failed open is not cached: the next run (watch) tries again.
       attempt.catch(() => {
-        if (this.open.get(key) === attempt) this.open.delete(key);
+        if (!this.keepFailures && this.open.get(key) === attempt) this.open.delete(key);
       });
     }
     return waitFor(handle, signal);

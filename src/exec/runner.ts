@@ -37,6 +37,8 @@ export interface RunOptions {
   only?: string[];
   /** Reuse open builders across runs (watch); when absent the run opens and closes its own. */
   pool?: BuilderPool;
+  /** Close `pool` when the run ends, as its own: a pool opened for this run alone (cli/early-builders.ts). */
+  closePool?: boolean;
   /** Results of earlier runs, for `target:` contexts of targets not rebuilt now (watch). */
   previous?: Record<string, TargetResult>;
   /**
@@ -64,7 +66,7 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
   // Replaced by the exports re-planned against the daemons before any solve (replanExports).
   let targets = selected.map((n) => plan.targets[n]!);
 
-  const ownPool = options.pool === undefined;
+  const ownPool = options.pool === undefined || options.closePool === true;
   const pool = options.pool ?? new BuilderPool(env, (message) => emit({ type: 'info', message, time: Date.now() }), { signal: options.signal });
 
   // Failures cancel the rest through this controller; the caller's signal cancels everything.

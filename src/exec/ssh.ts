@@ -10,7 +10,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import type { SshAgentProvider } from '../buildkit/sshforward.js';
 import type { Diagnostic } from '../errors.js';
 import type { ResolvedTarget } from '../plan/types.js';
@@ -102,6 +102,8 @@ export async function sshAgentsFor(
   };
   try {
     for (const k of keyEntries) {
+      // execa is loaded only by runs with key files to load into an agent.
+      const { execa } = await import('execa');
       const socket = path.join(tmpDir, `ssh-agent-${agents.length}.sock`);
       const agent = execa('ssh-agent', ['-D', '-a', socket], { reject: false, stdio: 'ignore', cancelSignal: signal });
       agents.push(agent);

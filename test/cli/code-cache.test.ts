@@ -1,0 +1,171 @@
+/**
+ * V8's code cache of the CLI bundle (src/code-cache.ts): written by the first run, used by the next,
+ * and never a reason for a run to fail — missing, corrupt, made under other V8 flags, unwritable or off.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { bin, project, runCli } from '../helpers/cli.js';
+import { engines, requireEngine } from '../helpers/env.js';
+
+interface CacheLine {
+  hits: number;
+  misses: number;
+  written: number;
+}
+
+/** The `tsbake-trace code-cache` line of a run (TSBAKE_TRACE=1). */
+function cacheLine(stderr: string): CacheLine {
+  const m = /^tsbake-trace code-cache \d+ms hits=(\d+) misses=(\d+) written=(\d+)$/m.exec(stderr);
+  if (!m) throw new Error(`no code-cache trace line in:\n${stderr.slice(-2000)}`);
+  return { hits: Number(m[1]), misses: Number(m[2]), written: Number(m[3]) };
+}
+
+/** Every cache file under `root` (tsbake/v8/<tsbake, Node, V8, arch>/<chunk>.<command>.<hash>.bin). */
+async function cacheFiles(root: string): Promise<string[]> {
+  const base = path.join(root, 'tsbake', 'v8');
+  const out: string[] = [];
+  for (const key of await fs.readdir(base).catch(() => [] as string[])) {
+    for (const f of await fs.readdir(path.join(base, key))) out.push(path.join(base, key, f));
+  }
+  return out.sort();
+}
+
+const BAKE = JSON.stringify({ target: { app: { context: '.', tags: ['example/cache:dev'], args: { A: '1' } } } });
+
+describe('code cache', () => {
+  let dir: string;
+  let expected: string;
+  const print = (cache: string, extra: Record<string, string> = {}) =>
+    runCli(['print', 'app'], { cwd: dir, env: { XDG_CACHE_HOME: cache, TSBAKE_TRACE: '1', ...extra } });
+
+  beforeAll(async () => {
+    dir = await project({ 'docker-bake.json': BAKE, Dockerfile: 'FROM scratch\n' });
+    const r = await runCli(['print', 'app'], { cwd: dir, env: { TSBAKE_CODE_CACHE: '0' } });
+    expect(r.code, r.stderr).toBe(0);
+    expected = r.stdout;
+    expect(JSON.parse(expected).target.app.tags).toEqual(['example/cache:dev']);
+  });
+
+  it('the first run writes a cache file per chunk it loaded; the next run compiles from them', async () => {
+    const cache = await project({});
+    const first = await print(cache);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toBe(expected);
+    const line1 = cacheLine(first.stderr);
+    expect(line1.hits).toBe(0);
+    expect(line1.misses).toBeGreaterThan(0);
+    expect(line1.written).toBe(line1.misses);
+    const files = await cacheFiles(cache);
+    expect(files.length).toBe(line1.written);
+    for (const f of files) expect(path.basename(f)).toMatch(/^[\w-]+\.print\.[\w-]{22}\.bin$/);
+    expect(files.some((f) => path.basename(f).startsWith('cli.print.'))).toBe(true);
+    // Nothing half-written is left behind.
+    expect((await fs.readdir(path.dirname(files[0]!))).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+
+    const second = await print(cache);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toBe(expected);
+    expect(cacheLine(second.stderr)).toEqual({ hits: line1.misses, misses: 0, written: 0 });
+  });
+
+  it('corrupt files (garbage, truncated, one byte changed, empty) are compiled past and rewritten', async () => {
+    const cache = await project({});
+    expect((await print(cache)).code).toBe(0);
+    const files = await cacheFiles(cache);
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    const damaged = files.slice(0, 4);
+    await fs.writeFile(damaged[0]!, Buffer.from('not a V8 code cache at all'.repeat(100)));
+    const whole = await fs.readFile(damaged[1]!);
+    await fs.writeFile(damaged[1]!, whole.subarray(0, whole.length >> 1));
+    const flipped = Buffer.from(await fs.readFile(damaged[2]!));
+    flipped[flipped.length - 10] = (flipped[flipped.length - 10]! + 1) & 0xff;
+    await fs.writeFile(damaged[2]!, flipped);
+    await fs.writeFile(damaged[3]!, '');
+
+    const r = await print(cache);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(expected);
+    expect(cacheLine(r.stderr)).toEqual({ hits: files.length - 4, misses: 4, written: 4 });
+    const again = await print(cache);
+    expect(cacheLine(again.stderr)).toEqual({ hits: files.length, misses: 0, written: 0 });
+  });
+
+  it('a cache V8 refuses (made under other V8 flags) is compiled past and replaced', async () => {
+    const cache = await project({});
+    const env = { ...process.env, CI: 'true', XDG_CACHE_HOME: cache, TSBAKE_TRACE: '1' };
+    const other = await execa('node', ['--no-lazy-feedback-allocation', bin, 'print', 'app'], { cwd: dir, env, reject: false });
+    expect(other.exitCode, other.stderr).toBe(0);
+    const made = cacheLine(other.stderr).written;
+    expect(made).toBeGreaterThan(0);
+    const r = await print(cache);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(expected);
+    expect(cacheLine(r.stderr)).toEqual({ hits: 0, misses: made, written: made });
+    expect(cacheLine((await print(cache)).stderr)).toEqual({ hits: made, misses: 0, written: 0 });
+  });
+
+  it('an unwritable cache directory: the run goes on without a cache', async () => {
+    const parent = await project({ 'a-file': 'not a directory\n' });
+    // Under a regular file nothing can be created, whoever runs the tests (root ignores permissions).
+    const r = await print(path.join(parent, 'a-file', 'cache'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(expected);
+    expect(r.stderr).not.toContain('internal error');
+    const line = cacheLine(r.stderr);
+    expect(line.hits).toBe(0);
+    expect(line.written).toBe(0);
+
+    // The version directory itself taken by a file.
+    const cache = await project({});
+    expect((await print(cache)).code).toBe(0);
+    const versionDir = path.dirname((await cacheFiles(cache))[0]!);
+    await fs.rm(versionDir, { recursive: true });
+    await fs.writeFile(versionDir, 'in the way\n');
+    const blocked = await print(cache);
+    expect(blocked.code, blocked.stderr).toBe(0);
+    expect(blocked.stdout).toBe(expected);
+    expect(cacheLine(blocked.stderr).written).toBe(0);
+  });
+
+  it('TSBAKE_CODE_CACHE=0 reads and writes nothing; a relative XDG_CACHE_HOME is ignored (the XDG spec) for ~/.cache', async () => {
+    const cache = await project({});
+    const off = await print(cache, { TSBAKE_CODE_CACHE: '0' });
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stdout).toBe(expected);
+    expect(cacheLine(off.stderr)).toEqual({ hits: 0, misses: 0, written: 0 });
+    expect(await fs.readdir(cache)).toEqual([]);
+
+    const home = await project({});
+    const rel = await runCli(['print', 'app'], { cwd: dir, env: { XDG_CACHE_HOME: 'relative/cache', HOME: home, TSBAKE_TRACE: '1' } });
+    expect(rel.code, rel.stderr).toBe(0);
+    expect(await fs.readdir(dir)).not.toContain('relative');
+    expect((await cacheFiles(path.join(home, '.cache'))).length).toBe(cacheLine(rel.stderr).written);
+  });
+});
+
+describe('code cache of a build', () => {
+  beforeAll(async () => {
+    await requireEngine(engines.docker26);
+  });
+
+  it('a run on Docker 26 with every cache file corrupt builds as without a cache', async () => {
+    const dir = await project({
+      'docker-bake.json': JSON.stringify({ target: { app: { context: '.' } } }),
+      Dockerfile: 'FROM scratch\nCOPY a.txt /a.txt\n',
+      'a.txt': 'a\n',
+    });
+    const cache = await project({});
+    const env = { DOCKER_HOST: engines.docker26.host, XDG_CACHE_HOME: cache, TSBAKE_TRACE: '1' };
+    const first = await runCli(['run', 'app', '--progress', 'plain'], { cwd: dir, env });
+    expect(first.code, first.stderr).toBe(0);
+    const files = await cacheFiles(cache);
+    expect(files.some((f) => path.basename(f).startsWith('client-'))).toBe(true);
+    for (const f of files) await fs.writeFile(f, Buffer.alloc(4096, 0x5a));
+    const r = await runCli(['run', 'app', '--progress', 'plain'], { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^Summary: 1 target .*\((1 built|1 cached)\)$/m);
+    expect(cacheLine(r.stderr)).toMatchObject({ hits: 0, misses: files.length, written: files.length });
+  });
+});

@@ -17,8 +17,8 @@ interface TypeStatics {
 // The definitions come as a prebuilt JSON descriptor and each type's codec as prebuilt functions
 // (src/buildkit/proto-gen.ts, generated from proto-text.ts by `npm run build`): nothing is parsed and no
 // `new Function` runs at start-up, and V8's code cache (src/code-cache.ts) holds the functions.
+// No `resolveAll()`: the generator checked the references, and each type resolves its own fields on first use.
 const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
-root.resolveAll();
 const table = statics as unknown as Record<string, TypeStatics>;
 
 /**
@@ -29,10 +29,12 @@ const table = statics as unknown as Record<string, TypeStatics>;
 function setupStatic(this: protobuf.Type): protobuf.Type {
   const s = table[this.fullName];
   if (!s) return protobuf.Type.prototype.setup.call(this);
+  // The constructor goes in first: resolving a field sets its default on `ctor.prototype`, and the
+  // `ctor` getter would otherwise generate one (`new Function`). The setter resolves the fields.
+  this.ctor = s.ctor as unknown as protobuf.Constructor<object>;
   const types: unknown[] = [];
   for (const f of this.fieldsArray) types.push(f.resolve().resolvedType);
   const util = protobuf.util;
-  this.ctor = s.ctor as unknown as protobuf.Constructor<object>;
   this.encode = s.encode(protobuf.Writer, types, util);
   this.decode = s.decode(protobuf.Reader, types, util);
   this.verify = (message) => protobuf.verifier(this)({ types, util })(message);
@@ -55,6 +57,7 @@ function setupStatic(this: protobuf.Type): protobuf.Type {
     if (o instanceof protobuf.Namespace) install(o);
   }
 })(root);
+
 export function protoType(name: string): protobuf.Type {
   return root.lookupType(name);
 }

@@ -17,8 +17,9 @@ interface TypeStatics {
 // The definitions come as a prebuilt JSON descriptor and each type's codec as prebuilt functions
 // (src/buildkit/proto-gen.ts, generated from proto-text.ts by `npm run build`): nothing is parsed and no
 // `new Function` runs at start-up, and V8's code cache (src/code-cache.ts) holds the functions.
-// No `resolveAll()`: the generator checked the references, and each type resolves its own fields on first use.
-const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
+// `addJSON`, not `Root.fromJSON`, which resolves every type at once (and gives each a constructor made by
+// `new Function`): the generator checked the references, and each type resolves its own fields on first use.
+const root = new protobuf.Root().addJSON((descriptor as protobuf.INamespace).nested!);
 const table = statics as unknown as Record<string, TypeStatics>;
 
 /**

@@ -116,6 +116,33 @@ export function planExports(t: Pick<ResolvedTarget, 'name' | 'tags' | 'platforms
   return { exports, problems };
 }
 
+/**
+ * The exports of a target of a multi-node builder, planned for each node it may be placed on as one
+ * solve: each node's driver decides where its results land (a `docker` node beside `remote` nodes loads
+ * into its own engine's store, they load tarballs). The placement picks the node later, by load, and
+ * takes that node's set as it is; a target split across nodes exports OCI layouts from each (merged).
+ */
+export function planNodeExports(
+  t: Pick<ResolvedTarget, 'name' | 'tags' | 'platforms' | 'outputs'>,
+  origin: string,
+  nodes: readonly { name: string; resultStore: ExportFacts['resultStore'] }[],
+  facts: Omit<ExportFacts, 'resultStore'>,
+): { byNode: Record<string, PlannedExport[]>; problems: PlannedExports['problems'] } {
+  const byNode: Record<string, PlannedExport[]> = {};
+  const problems: PlannedExports['problems'] = [];
+  const seen = new Set<string>();
+  for (const n of nodes) {
+    const planned = planExports(t, origin, { ...facts, resultStore: n.resultStore });
+    byNode[n.name] = planned.exports;
+    for (const p of planned.problems) {
+      if (seen.has(p.message)) continue;
+      seen.add(p.message);
+      problems.push(p);
+    }
+  }
+  return { byNode, problems };
+}
+
 /** A push made during the build hands the result over by name (not a push held until the run's end). */
 function handsOverByName(exports: readonly PlannedExport[]): boolean {
   if (exports.some((e) => 'push' in e && e.push === 'held')) return false;

@@ -14,7 +14,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildkitClient } from '../../src/buildkit/index.js';
-import { engines, requireEngine, requireRegistry } from '../helpers/env.js';
+import { docker, engines, requireEngine, requireRegistry } from '../helpers/env.js';
 import { project, runCli, spawnCli } from '../helpers/cli.js';
 import { startGrpcRelay, type GrpcRelay } from '../helpers/relay.js';
 import { tarEntries } from '../helpers/tar.js';
@@ -290,6 +290,37 @@ describe('a builder of two nodes (Docker 26 and a second Docker 26, through rela
       expect((await fs.stat(path.join(dir, 'out/fine.tar'))).size).toBeGreaterThan(0);
     } finally {
       await dying.close();
+    }
+  });
+
+  it('nodes of different drivers: --load from a docker node (its engine store) and a remote node (a tarball), both in Docker 26', async () => {
+    const id = uniq();
+    const dir = await project({
+      'tsbake.yaml': [
+        'builder:',
+        '  mixed:',
+        '    nodes:',
+        '      - name: engine',
+        '        driver: docker',
+        `        endpoint: ${engines.docker26.host}`,
+        '        platforms: [linux/amd64]',
+        '      - name: far',
+        '        driver: remote',
+        `        endpoint: ${armRelay.address}`,
+        '        platforms: [linux/arm64]',
+        'default-builder: mixed',
+        'target:',
+        `  on-engine:\n    platforms: [linux/amd64]\n    tags: ["tsbake-it/mixed-engine:${id}"]`,
+        `  on-far:\n    platforms: [linux/arm64]\n    tags: ["tsbake-it/mixed-far:${id}"]`,
+        '',
+      ].join('\n'),
+      ...files(id),
+    });
+    const r = await runCli(['run', 'on-engine', 'on-far', '--load', '--progress', 'plain'], { cwd: dir, env: { DOCKER_HOST: engines.docker26.host } });
+    expect(r.code, r.stderr).toBe(0);
+    for (const [tag, arch] of [[`tsbake-it/mixed-engine:${id}`, 'amd64'], [`tsbake-it/mixed-far:${id}`, 'arm64']] as const) {
+      const inspected = await docker(engines.docker26, ['image', 'inspect', '-f', '{{.Architecture}}', tag]);
+      expect(inspected.stdout.trim()).toBe(arch);
     }
   });
 

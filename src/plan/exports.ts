@@ -21,6 +21,11 @@ export interface ExportFacts {
   pushMode?: 'all' | 'each';
   /** Some target of the plan takes this one as a `target:` context (hasTargetDependents). */
   hasDependents?: boolean;
+  /**
+   * Its builder has several nodes: a dependent may be built on another daemon, which cannot reach a
+   * result in this node's engine store by name, so the result is also handed over as an OCI layout.
+   */
+  crossNode?: boolean;
 }
 
 /** A stable per-target image name, for dependents to use the result as `docker-image://` (engine store). */
@@ -98,8 +103,9 @@ export function planExports(t: Pick<ResolvedTarget, 'name' | 'tags' | 'platforms
   if (store && !store.attrs['name']) store.attrs = { ...store.attrs, name: internalImageRef(t.name) };
 
   // `target:` dependents that reach no image by name get the result as an OCI layout: the target's own
-  // layout output when it has one, else one more exporter into the run's temp dir.
-  if (facts.hasDependents && !store && !handsOverByName(exports)) {
+  // layout output when it has one, else one more exporter into the run's temp dir. On a multi-node
+  // builder a result in an engine store gets one too: a dependent on another node takes the layout.
+  if (facts.hasDependents && (!store || facts.crossNode) && !handsOverByName(exports)) {
     const layout = exports.find((e): e is Extract<PlannedExport, { kind: 'oci-layout' }> => e.kind === 'oci-layout');
     if (layout) layout.handoff = true;
     else exports.push({ kind: 'handoff-layout' });
@@ -132,7 +138,7 @@ export function planNodeExports(
   const problems: PlannedExports['problems'] = [];
   const seen = new Set<string>();
   for (const n of nodes) {
-    const planned = planExports(t, origin, { ...facts, resultStore: n.resultStore });
+    const planned = planExports(t, origin, { ...facts, resultStore: n.resultStore, crossNode: nodes.length > 1 });
     byNode[n.name] = planned.exports;
     for (const p of planned.problems) {
       if (seen.has(p.message)) continue;

@@ -324,6 +324,38 @@ describe('a builder of two nodes (Docker 26 and a second Docker 26, through rela
     }
   });
 
+  it('nodes of different drivers: a target: dependency in the docker node\'s engine store reaches a dependent on the remote node', async () => {
+    const dir = await project({
+      'tsbake.yaml': [
+        'builder:',
+        '  mixed:',
+        '    nodes:',
+        '      - name: engine',
+        '        driver: docker',
+        `        endpoint: ${engines.docker26.host}`,
+        '        platforms: [linux/amd64]',
+        '      - name: far',
+        '        driver: remote',
+        `        endpoint: ${armRelay.address}`,
+        '        platforms: [linux/arm64]',
+        'default-builder: mixed',
+        'target:',
+        '  base:\n    dockerfile: base.Dockerfile\n    platforms: [linux/amd64]',
+        '  app:\n    platforms: [linux/arm64]\n    contexts: { base: "target:base" }\n    output: [type=oci,dest=out/app.tar]',
+        '',
+      ].join('\n'),
+      'base.Dockerfile': `FROM scratch\nCOPY f.txt /f-${uniq()}.txt\n`,
+      Dockerfile: 'FROM --platform=linux/amd64 base\n',
+      'f.txt': 'from base\n',
+    });
+    const r = await runCli(['run', 'app', '--progress', 'plain'], { cwd: dir, env: { DOCKER_HOST: engines.docker26.host } });
+    expect(r.code, r.stderr).toBe(0);
+    // base went to the engine node (its store, by name) and to app on the far node as an OCI layout.
+    expect(r.stderr).toContain('[app] #');
+    expect(r.stderr).toContain('OCI load from client');
+    expect((await fs.stat(path.join(dir, 'out/app.tar'))).size).toBeGreaterThan(0);
+  });
+
   it('Ctrl-C cancels the solves on every node: exit 130, both targets cancelled', async () => {
     const markers = { amd: `started-${uniq()}`, arm: `started-${uniq()}` };
     const dir = await project({

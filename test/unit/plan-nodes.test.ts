@@ -134,4 +134,15 @@ describe('exports of a target placed on a node (issue 14: mixed drivers)', () =>
     expect(placedExports('amd')).toEqual(['d', [{ kind: 'engine-store', attrs: { name: 'tsbake-local/amd:latest' } }]]);
     expect(placedExports('arm')).toEqual(['r', [{ kind: 'load', format: 'oci', attrs: {} }]]);
   });
+
+  test('a result in a node engine store with target: dependents is also handed over as an OCI layout (they may run on another node)', async () => {
+    const { planNodeExports } = await import('../../src/plan/exports.js');
+    const t = (await load()).targets['amd']!;
+    const nodes = [{ name: 'd', resultStore: 'engine' as const }, { name: 'r', resultStore: 'tarball' as const }];
+    const { byNode } = planNodeExports({ ...t, outputs: [] }, 'amd', nodes, { hasDependents: true });
+    expect(byNode['d']).toEqual([{ kind: 'handoff-layout' }]);
+    expect(planNodeExports(t, 'amd', nodes, { hasDependents: true }).byNode['d']).toEqual([{ kind: 'engine-store', attrs: { name: 'tsbake-local/amd:latest' } }, { kind: 'handoff-layout' }]);
+    // One node: its engine store is the hand-over, by name, as on a builder without nodes.
+    expect(planNodeExports(t, 'amd', nodes.slice(0, 1), { hasDependents: true }).byNode['d']).toEqual([{ kind: 'engine-store', attrs: { name: 'tsbake-local/amd:latest' } }]);
+  });
 });

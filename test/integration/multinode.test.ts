@@ -341,7 +341,7 @@ describe('a builder of two nodes (Docker 26 and a second Docker 26, through rela
         'default-builder: mixed',
         'target:',
         '  base:\n    dockerfile: base.Dockerfile\n    platforms: [linux/amd64]',
-        '  app:\n    platforms: [linux/arm64]\n    contexts: { base: "target:base" }\n    output: [type=oci,dest=out/app.tar]',
+        '  app:\n    platforms: [linux/arm64]\n    contexts: { base: "target:base" }\n    output: ["type=oci,dest=out/app.tar"]',
         '',
       ].join('\n'),
       'base.Dockerfile': `FROM scratch\nCOPY f.txt /f-${uniq()}.txt\n`,

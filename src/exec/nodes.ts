@@ -113,6 +113,14 @@ export interface NodeSolveInput extends Omit<SolveTargetInput, 'handle'> {
   nodes: NodeSet;
   /** Filled with the node each single-node target was built on (its deferred push goes there). */
   builtOn: Map<string, BuilderHandle>;
+  /** Filled with each single-node target as placed: with the exports planned for its node. */
+  placed?: Map<string, ResolvedTarget>;
+}
+
+/** `t` as placed on `node`: the exports the runner planned for that node's driver (never re-planned here). */
+export function placedOn(t: ResolvedTarget, node: string): ResolvedTarget {
+  const exports = t.nodeExports?.[node];
+  return exports ? { ...t, exports } : t;
 }
 
 /** Build one target on a multi-node builder. Never throws for a build failure. */
@@ -133,7 +141,9 @@ export async function solveOnNodes(input: NodeSolveInput): Promise<TargetResult>
         emit({ type: 'info', target: t.name, message: `${part.emulated.join(', ')}: no node builds it natively; emulated on ${part.node}`, time: Date.now() });
       }
       input.builtOn.set(t.name, entry.handle!);
-      const res = await solveTarget({ ...input, handle: entry.handle! });
+      const target = placedOn(t, part.node);
+      input.placed?.set(t.name, target);
+      const res = await solveTarget({ ...input, target, handle: entry.handle! });
       res.exporterResponse[NODES_KEY] = `${part.node}=${part.platforms.join(',')}`;
       return res;
     } finally {

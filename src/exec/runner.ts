@@ -7,8 +7,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setMaxListeners } from 'node:events';
-import type { DriverCapabilities, Plan, ResolvedTarget } from '../plan/types.js';
-import { checkCapabilities, handoffProblem, holdsPushes, planExports, targetContextNames } from '../plan/index.js';
+import type { DriverCapabilities, Plan, PlannedExport, ResolvedTarget } from '../plan/types.js';
+import { checkCapabilities, handoffProblem, holdsPushes, planExports, planNodeExports, targetContextNames } from '../plan/index.js';
 import type { ExportFacts } from '../plan/exports.js';
 import { isBuilt, type BuildEvent, type EventSink, type TargetFailure, type TargetResult } from '../events.js';
 import { solveTarget } from './solve-target.js';
@@ -118,9 +118,12 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
 
     // The node each target of a multi-node builder was built on: its deferred push solve goes there.
     const builtOn = new Map<string, BuilderHandle>();
+    // And the target as placed there, with that node's planned exports (its push solve uses them too).
+    const placed = new Map<string, ResolvedTarget>();
     // What every solve of a target shares, its build and (when pushes are held back) its push.
     const solveInput = (t: ResolvedTarget) => ({
-      target: t,
+      // A multi-node builder's target carries the exports planned for the node it was placed on.
+      target: placed.get(t.name) ?? t,
       sequence: selected.indexOf(t.name),
       plan,
       handle: builtOn.get(t.name) ?? handles.get(t.builder)!,
@@ -150,7 +153,7 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
         }
         const nodes = nodeSets.get(t.builder);
         const result = nodes
-          ? await solveOnNodes({ ...solveInput(t), emit, holdPush: deferred.has(t.name), nodes, builtOn })
+          ? await solveOnNodes({ ...solveInput(t), emit, holdPush: deferred.has(t.name), nodes, builtOn, placed })
           : await solveTarget({ ...solveInput(t), emit, holdPush: deferred.has(t.name) });
         if (result.state === 'failed' && !options.keepGoing) runAbort.abort(new Error(`target ${t.name} failed`));
         return result;
@@ -281,7 +284,7 @@ async function daemonProblems(
     const set = nodeSets.get(t.builder);
     if (set) for (const message of nodeProblems(t, set)) problems.push({ file: '', line: 0, column: 0, severity: 'error', message });
   }
-  const again = await replanExports(targets, plan, env, (t) => handles.get(t.builder)!.caps, pushMode);
+  const again = await replanExports(targets, plan, env, (t, node) => (node ? nodeSets.get(t.builder)?.entry(node).handle?.caps : handles.get(t.builder)?.caps), pushMode);
   problems.push(...again.problems);
   return { problems, targets: again.targets };
 }
@@ -316,7 +319,8 @@ async function replanExports(
   targets: ResolvedTarget[],
   plan: Plan,
   env: Record<string, string | undefined>,
-  capsOf: (t: ResolvedTarget) => DriverCapabilities,
+  /** The daemon of the target's builder, or of one of its nodes (undefined: the node did not answer). */
+  capsOf: (t: ResolvedTarget, node?: string) => DriverCapabilities | undefined,
   pushMode: PushMode | undefined,
 ): Promise<{ targets: ResolvedTarget[]; problems: Diagnostic[] }> {
   const host = env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
@@ -330,8 +334,14 @@ async function replanExports(
     replanned(t, plan, { ...(localStore ? { localStore } : {}), localEngine: host, ...(pushMode ? { pushMode } : {}) }, (p) => refuse(p)),
   );
   for (const t of next) {
-    const handoff = handoffProblem(t, capsOf(t));
-    if (handoff) refuse(handoff);
+    const handoffs = new Set<string>();
+    const check = (exports: PlannedExport[], caps: DriverCapabilities | undefined): void => {
+      const handoff = caps && handoffProblem({ ...t, exports }, caps);
+      if (handoff) handoffs.add(handoff);
+    };
+    if (t.nodeExports) for (const [node, exports] of Object.entries(t.nodeExports)) check(exports, capsOf(t, node));
+    else check(t.exports, capsOf(t));
+    for (const h of handoffs) refuse(h);
   }
   return { targets: next, problems };
 }
@@ -358,7 +368,16 @@ function replanned(t: ResolvedTarget, plan: Plan, extra: Partial<ExportFacts>, o
     ...extra,
   });
   for (const p of planned.problems) onProblem?.(p.message);
-  return { ...t, exports: planned.exports };
+  if (!b.nodes) return { ...t, exports: planned.exports };
+  // Each node its placement may choose has its own driver: the exports are planned for each (issue 14).
+  const perNode = planNodeExports(
+    t,
+    t.name,
+    b.nodes.map((n) => ({ name: n.node ?? n.name, resultStore: descriptorOf(n.driver).resultStore })),
+    { pushMode: b.push ?? 'all', hasDependents: dependedOn(plan).has(t.name), ...extra },
+  );
+  for (const p of perNode.problems) if (!planned.problems.some((q) => q.message === p.message)) onProblem?.(p.message);
+  return { ...t, exports: planned.exports, nodeExports: perNode.byNode };
 }
 
 const CANCELLED: TargetFailure = { reason: 'cancelled', message: 'the run was cancelled' };

@@ -17,7 +17,7 @@ import { BuildkitClient, type ExporterSpec, type StatusUpdate } from '../buildki
 import { loadImageTarball, localEngineStore } from './load.js';
 import { secretProviderFor } from './secrets.js';
 import type { SshAgentProvider } from '../buildkit/sshforward.js';
-import { planContentStores, requireOciHandoff, type ContentStorePlan } from './oci-context.js';
+import { OCI_LAYOUT_KEY, planContentStores, requireOciHandoff, type ContentStorePlan } from './oci-context.js';
 import { isPushExporter } from './push.js';
 import { pushThroughEngine, pushesThroughEngine } from './engine-push.js';
 import { dockerConfigAuth } from '../buildkit/auth.js';
@@ -66,7 +66,9 @@ export async function solveTarget(input: SolveTargetInput): Promise<TargetResult
       if (ctx.kind !== 'target') continue;
       const dep = input.results.get(ctx.target);
       const depRef = dep?.exporterResponse['tsbake.internal-ref'];
-      if (!depRef) {
+      // A multi-node builder's dependency in an engine store is handed over as a layout too (plan/exports.ts
+      // crossNode): the layout reaches any node, the name only that engine.
+      if (!depRef || dep?.exporterResponse[OCI_LAYOUT_KEY]) {
         // Handed over as an OCI layout through the session content store instead (oci-context.ts).
         await requireOciHandoff(t, name, ctx.target, dep, handle.builder.driver);
         continue;

@@ -21,6 +21,11 @@ export interface ExportFacts {
   pushMode?: 'all' | 'each';
   /** Some target of the plan takes this one as a `target:` context (hasTargetDependents). */
   hasDependents?: boolean;
+  /**
+   * Its builder has several nodes: a dependent may be built on another daemon, which cannot reach a
+   * result in this node's engine store by name, so the result is also handed over as an OCI layout.
+   */
+  crossNode?: boolean;
 }
 
 /** A stable per-target image name, for dependents to use the result as `docker-image://` (engine store). */
@@ -98,8 +103,9 @@ export function planExports(t: Pick<ResolvedTarget, 'name' | 'tags' | 'platforms
   if (store && !store.attrs['name']) store.attrs = { ...store.attrs, name: internalImageRef(t.name) };
 
   // `target:` dependents that reach no image by name get the result as an OCI layout: the target's own
-  // layout output when it has one, else one more exporter into the run's temp dir.
-  if (facts.hasDependents && !store && !handsOverByName(exports)) {
+  // layout output when it has one, else one more exporter into the run's temp dir. On a multi-node
+  // builder a result in an engine store gets one too: a dependent on another node takes the layout.
+  if (facts.hasDependents && (!store || facts.crossNode) && !handsOverByName(exports)) {
     const layout = exports.find((e): e is Extract<PlannedExport, { kind: 'oci-layout' }> => e.kind === 'oci-layout');
     if (layout) layout.handoff = true;
     else exports.push({ kind: 'handoff-layout' });
@@ -114,6 +120,33 @@ export function planExports(t: Pick<ResolvedTarget, 'name' | 'tags' | 'platforms
     });
   }
   return { exports, problems };
+}
+
+/**
+ * The exports of a target of a multi-node builder, planned for each node it may be placed on as one
+ * solve: each node's driver decides where its results land (a `docker` node beside `remote` nodes loads
+ * into its own engine's store, they load tarballs). The placement picks the node later, by load, and
+ * takes that node's set as it is; a target split across nodes exports OCI layouts from each (merged).
+ */
+export function planNodeExports(
+  t: Pick<ResolvedTarget, 'name' | 'tags' | 'platforms' | 'outputs'>,
+  origin: string,
+  nodes: readonly { name: string; resultStore: ExportFacts['resultStore'] }[],
+  facts: Omit<ExportFacts, 'resultStore'>,
+): { byNode: Record<string, PlannedExport[]>; problems: PlannedExports['problems'] } {
+  const byNode: Record<string, PlannedExport[]> = {};
+  const problems: PlannedExports['problems'] = [];
+  const seen = new Set<string>();
+  for (const n of nodes) {
+    const planned = planExports(t, origin, { ...facts, resultStore: n.resultStore, crossNode: nodes.length > 1 });
+    byNode[n.name] = planned.exports;
+    for (const p of planned.problems) {
+      if (seen.has(p.message)) continue;
+      seen.add(p.message);
+      problems.push(p);
+    }
+  }
+  return { byNode, problems };
 }
 
 /** A push made during the build hands the result over by name (not a push held until the run's end). */

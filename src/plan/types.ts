@@ -49,6 +49,13 @@ export interface ResolvedTarget {
   outputs: TypedEntry[];
   /** What the outputs become on the target's builder: what exec carries out (src/plan/exports.ts). */
   exports: PlannedExport[];
+  /**
+   * A multi-node builder's target built as one solve (one node part): its exports planned for each node
+   * it may be placed on, by node name, with that node's driver (result store) and daemon. The placement
+   * (exec/nodes.ts, the rule of plan/nodes.ts) takes its node's set as it is; `exports` is the first
+   * node's. Unset for other targets (a split target's parts export OCI layouts that are merged).
+   */
+  nodeExports?: Record<string, PlannedExport[]>;
   secrets: SecretEntry[];
   ssh: SshEntry[];
   noCache: boolean;

@@ -14,7 +14,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildkitClient } from '../../src/buildkit/index.js';
-import { engines, requireEngine, requireRegistry } from '../helpers/env.js';
+import { docker, engines, requireEngine, requireRegistry } from '../helpers/env.js';
 import { project, runCli, spawnCli } from '../helpers/cli.js';
 import { startGrpcRelay, type GrpcRelay } from '../helpers/relay.js';
 import { tarEntries } from '../helpers/tar.js';
@@ -291,6 +291,69 @@ describe('a builder of two nodes (Docker 26 and a second Docker 26, through rela
     } finally {
       await dying.close();
     }
+  });
+
+  it('nodes of different drivers: --load from a docker node (its engine store) and a remote node (a tarball), both in Docker 26', async () => {
+    const id = uniq();
+    const dir = await project({
+      'tsbake.yaml': [
+        'builder:',
+        '  mixed:',
+        '    nodes:',
+        '      - name: engine',
+        '        driver: docker',
+        `        endpoint: ${engines.docker26.host}`,
+        '        platforms: [linux/amd64]',
+        '      - name: far',
+        '        driver: remote',
+        `        endpoint: ${armRelay.address}`,
+        '        platforms: [linux/arm64]',
+        'default-builder: mixed',
+        'target:',
+        `  on-engine:\n    platforms: [linux/amd64]\n    tags: ["tsbake-it/mixed-engine:${id}"]`,
+        `  on-far:\n    platforms: [linux/arm64]\n    tags: ["tsbake-it/mixed-far:${id}"]`,
+        '',
+      ].join('\n'),
+      ...files(id),
+    });
+    const r = await runCli(['run', 'on-engine', 'on-far', '--load', '--progress', 'plain'], { cwd: dir, env: { DOCKER_HOST: engines.docker26.host } });
+    expect(r.code, r.stderr).toBe(0);
+    for (const [tag, arch] of [[`tsbake-it/mixed-engine:${id}`, 'amd64'], [`tsbake-it/mixed-far:${id}`, 'arm64']] as const) {
+      const inspected = await docker(engines.docker26, ['image', 'inspect', '-f', '{{.Architecture}}', tag]);
+      expect(inspected.stdout.trim()).toBe(arch);
+    }
+  });
+
+  it('nodes of different drivers: a target: dependency in the docker node\'s engine store reaches a dependent on the remote node', async () => {
+    const dir = await project({
+      'tsbake.yaml': [
+        'builder:',
+        '  mixed:',
+        '    nodes:',
+        '      - name: engine',
+        '        driver: docker',
+        `        endpoint: ${engines.docker26.host}`,
+        '        platforms: [linux/amd64]',
+        '      - name: far',
+        '        driver: remote',
+        `        endpoint: ${armRelay.address}`,
+        '        platforms: [linux/arm64]',
+        'default-builder: mixed',
+        'target:',
+        '  base:\n    dockerfile: base.Dockerfile\n    platforms: [linux/amd64]',
+        '  app:\n    platforms: [linux/arm64]\n    contexts: { base: "target:base" }\n    output: ["type=oci,dest=out/app.tar"]',
+        '',
+      ].join('\n'),
+      'base.Dockerfile': `FROM scratch\nCOPY f.txt /f-${uniq()}.txt\n`,
+      Dockerfile: 'FROM --platform=linux/amd64 base\n',
+      'f.txt': 'from base\n',
+    });
+    const r = await runCli(['run', 'app', '--progress', 'plain'], { cwd: dir, env: { DOCKER_HOST: engines.docker26.host } });
+    expect(r.code, r.stderr).toBe(0);
+    // base went to the engine node (its store, by name) and to app on the far node as an OCI layout.
+    expect(r.stderr).toContain('[app] #');
+    expect(r.stderr).toContain('OCI load from client');
+    expect((await fs.stat(path.join(dir, 'out/app.tar'))).size).toBeGreaterThan(0);
   });
 
   it('Ctrl-C cancels the solves on every node: exit 130, both targets cancelled', async () => {

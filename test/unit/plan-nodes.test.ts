@@ -89,3 +89,60 @@ describe('nodes in the config', () => {
     ]);
   });
 });
+
+describe('exports of a target placed on a node (issue 14: mixed drivers)', () => {
+  const yaml = [
+    'builder:',
+    '  fleet:',
+    '    nodes:',
+    '      - { name: d, driver: docker, endpoint: "unix:///run/d.sock", platforms: [linux/amd64] }',
+    '      - { name: r, driver: remote, endpoint: "tcp://127.0.0.1:1", platforms: [linux/arm64] }',
+    'target:',
+    '  amd: { platforms: [linux/amd64] }',
+    '  arm: { platforms: [linux/arm64] }',
+    '',
+  ].join('\n');
+  const load = async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { loadConfig, resolvePlan } = await import('../../src/index.js');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tsbake-nodes-'));
+    try {
+      await writeFile(path.join(dir, 'tsbake.yaml'), yaml);
+      return resolvePlan(await loadConfig({ cwd: dir, env: {} }), { names: ['amd', 'arm'], env: {}, load: true });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  test('the docker node loads into its engine store, the remote node loads a tarball', async () => {
+    const { planNodeExports } = await import('../../src/plan/exports.js');
+    const { descriptorOf } = await import('../../src/drivers/index.js');
+    const { placedOn } = await import('../../src/exec/nodes.js');
+    const plan = await load();
+    const b = plan.builders['fleet']!;
+    const nodes = b.nodes!.map((n) => ({ name: n.node!, resultStore: descriptorOf(n.driver).resultStore }));
+    const views = b.nodes!.map((n) => node(n.node!, n.platforms));
+    const placedExports = (name: string) => {
+      const t = plan.targets[name]!;
+      const a = assignPlatforms(t.platforms, views);
+      if (!a.ok || a.parts.length !== 1) throw new Error('expected one part');
+      const byNode = planNodeExports(t, name, nodes, { localStore: 'containerd' }).byNode;
+      return [a.parts[0]!.node, placedOn({ ...t, nodeExports: byNode }, a.parts[0]!.node).exports];
+    };
+    expect(placedExports('amd')).toEqual(['d', [{ kind: 'engine-store', attrs: { name: 'tsbake-local/amd:latest' } }]]);
+    expect(placedExports('arm')).toEqual(['r', [{ kind: 'load', format: 'oci', attrs: {} }]]);
+  });
+
+  test('a result in a node engine store with target: dependents is also handed over as an OCI layout (they may run on another node)', async () => {
+    const { planNodeExports } = await import('../../src/plan/exports.js');
+    const t = (await load()).targets['amd']!;
+    const nodes = [{ name: 'd', resultStore: 'engine' as const }, { name: 'r', resultStore: 'tarball' as const }];
+    const { byNode } = planNodeExports({ ...t, outputs: [] }, 'amd', nodes, { hasDependents: true });
+    expect(byNode['d']).toEqual([{ kind: 'handoff-layout' }]);
+    expect(planNodeExports(t, 'amd', nodes, { hasDependents: true }).byNode['d']).toEqual([{ kind: 'engine-store', attrs: { name: 'tsbake-local/amd:latest' } }, { kind: 'handoff-layout' }]);
+    // One node: its engine store is the hand-over, by name, as on a builder without nodes.
+    expect(planNodeExports(t, 'amd', nodes.slice(0, 1), { hasDependents: true }).byNode['d']).toEqual([{ kind: 'engine-store', attrs: { name: 'tsbake-local/amd:latest' } }]);
+  });
+});

@@ -3,6 +3,7 @@
  * `docker buildx create` does by default). Its results reach the local engine as streamed tarballs.
  */
 import type { DriverDescriptor } from '../types.js';
+import { STANDALONE_CAPABILITIES } from '../standalone.js';
 import { dockerHostIssue } from '../endpoint.js';
 
 export const dockerContainerDescriptor: DriverDescriptor = {
@@ -34,15 +35,7 @@ export const dockerContainerDescriptor: DriverDescriptor = {
     additionalProperties: false,
   },
   resultStore: 'tarball',
-  capabilities: () => ({
-    loadsByDefault: false,
-    cacheExport: 'all',
-    tarballOutput: true,
-    multiPlatform: true,
-    buildkitConfig: true,
-    namedContexts: true,
-    multipleExporters: true,
-  }),
+  capabilities: () => ({ ...STANDALONE_CAPABILITIES }),
   daemonMayAdd: {},
   refine: (caps) => caps,
   checkBuilder: (name, b) => dockerHostIssue(name, b.endpoint),

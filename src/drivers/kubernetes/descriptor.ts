@@ -3,6 +3,7 @@
  * results reach the local engine as streamed tarballs.
  */
 import type { BuilderIssue, DriverDescriptor } from '../types.js';
+import { STANDALONE_CAPABILITIES } from '../standalone.js';
 
 export const kubernetesDescriptor: DriverDescriptor = {
   name: 'kubernetes',
@@ -50,15 +51,7 @@ export const kubernetesDescriptor: DriverDescriptor = {
     additionalProperties: false,
   },
   resultStore: 'tarball',
-  capabilities: () => ({
-    loadsByDefault: false,
-    cacheExport: 'all',
-    tarballOutput: true,
-    multiPlatform: true,
-    buildkitConfig: true,
-    namedContexts: true,
-    multipleExporters: true,
-  }),
+  capabilities: () => ({ ...STANDALONE_CAPABILITIES }),
   daemonMayAdd: {},
   refine: (caps) => caps,
   checkBuilder(name, b) {

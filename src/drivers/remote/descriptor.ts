@@ -4,6 +4,7 @@
  * engine as streamed tarballs.
  */
 import type { BuilderIssue, DriverDescriptor } from '../types.js';
+import { STANDALONE_CAPABILITIES } from '../standalone.js';
 
 const BUILDKIT_ADDR = /^(tcp|unix):\/\//;
 
@@ -25,14 +26,9 @@ export const remoteDescriptor: DriverDescriptor = {
   },
   resultStore: 'tarball',
   capabilities: () => ({
-    loadsByDefault: false,
-    cacheExport: 'all',
-    tarballOutput: true,
-    multiPlatform: true,
+    ...STANDALONE_CAPABILITIES,
     buildkitConfig: false,
     buildkitConfigRefusal: 'the BuildKit daemon is managed externally',
-    namedContexts: true,
-    multipleExporters: true,
   }),
   daemonMayAdd: {},
   refine: (caps) => caps,

@@ -45,21 +45,6 @@ export function spawnCli(args: string[], options: CliOptions = {}): ResultPromis
 }
 
 /** Dirs made by `project()` in this test file; test/helpers/cleanup.ts removes them after the file. */
-/**
- * Resolves once every marker has been printed as a RUN step's output (`echo MARKER` in the step's name
- * does not count) on the child's stderr; rejects if the child exits first.
- */
-export function waitForStepOutput(child: ResultPromise, markers: string[]): Promise<void> {
-  let seen = '';
-  return new Promise<void>((resolve, reject) => {
-    child.stderr?.on('data', (b: Buffer) => {
-      seen += b.toString();
-      if (markers.every((m) => new RegExp(`(?<!echo )${m}`).test(seen))) resolve();
-    });
-    void child.then(() => reject(new Error(`tsbake exited before the RUN started:\n${seen}`)));
-  });
-}
-
 export const projectDirs: string[] = [];
 
 /** A fresh temp dir with the given files (path → content). */

@@ -5,7 +5,7 @@
  */
 import { Duplex } from 'node:stream';
 import type { ClientCall } from './grpc-client.js';
-import { decodeBytesMessage, frameBytesMessages, onDrainOrClose } from './grpc-wire.js';
+import { decodeBytesMessage, frameBytesMessages } from './grpc-wire.js';
 
 /**
  * Below grpc-go's default 4 MiB receive limit (BuildKit's Control server keeps it); HTTP/2 writes
@@ -18,7 +18,13 @@ export function bytesStream(call: ClientCall): Duplex {
   const send = (parts: Buffer[], cb: (err?: Error | null) => void): void => {
     if (h2.destroyed || h2.writableEnded) return cb();
     if (h2.write(frameBytesMessages(parts, MAX_CHUNK))) return cb();
-    onDrainOrClose(h2, () => cb());
+    const done = (): void => {
+      h2.off('drain', done);
+      h2.off('close', done);
+      cb();
+    };
+    h2.on('drain', done);
+    h2.on('close', done);
   };
   const duplex = new Duplex({
     // Node's JS stream wrapper corks around the buffers of one HTTP/2 write: they arrive here together.

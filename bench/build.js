@@ -52,7 +52,7 @@ async function compare(name, dir, extraTs = [], extraBx = [], { warm = true } = 
     }
     return r;
   };
-  const ts = () => measure('node', [tsbake, 'run', '-f', file, '--progress', 'quiet', ...extraTs], { cwd: dir, env, allowFail: true }).then(note('ts'));
+  const ts = () => measure(tsbake, ['run', '-f', file, '--progress', 'quiet', ...extraTs], { cwd: dir, env, allowFail: true }).then(note('ts'));
   const bx = () => measure('docker', ['buildx', 'bake', '-f', file, '--progress', 'quiet', ...extraBx], { cwd: dir, env, allowFail: true }).then(note('bx'));
   if (warm) {
     await ts();
@@ -95,7 +95,7 @@ export async function main() {
         const file = path.join(dir, 'docker-bake.json');
         const run = () =>
           tool === 'tsbake'
-            ? measure('node', [tsbake, 'run', '-f', file, '--progress', 'quiet'], { cwd: dir, env })
+            ? measure(tsbake, ['run', '-f', file, '--progress', 'quiet'], { cwd: dir, env })
             : measure('docker', ['buildx', 'bake', '-f', file, '--progress', 'quiet'], { cwd: dir, env });
         const first = await run();
         const second = await run();

@@ -41,7 +41,7 @@ export async function main() {
   for (const [label, name, text] of files) {
     const file = path.join(dir, name);
     await fs.writeFile(file, text);
-    const r = await measure('node', [tsbake, 'print', '-f', file, 't0'], { cwd: dir, allowFail: true });
+    const r = await measure(tsbake, ['print', '-f', file, 't0'], { cwd: dir, allowFail: true });
     const outcome = r.code === 0 ? 'ok' : `exit ${r.code}: ${r.stderr.split('\n')[0].replace(dir + '/', '').slice(0, 90)}`;
     rows.push([label, `${(text.length / 1024 / 1024).toFixed(1)} MB`, fmtMs(r.ms), fmtMb(r.maxRssKb), outcome]);
   }

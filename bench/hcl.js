@@ -55,7 +55,7 @@ export async function main() {
   await fs.writeFile(file, generateHcl(n));
   // Same result first: the figures compare equal work.
   const check = async (cmd, args) => JSON.parse((await execa(cmd, args, { cwd: dir })).stdout);
-  const a = await check('node', [tsbake, 'print']);
+  const a = await check(tsbake, ['print']);
   const b = await check(buildx, ['bake', '--print']);
   delete a.builder;
   for (const t of Object.values(a.target)) delete t.builder;
@@ -65,7 +65,7 @@ export async function main() {
   const bx = [];
   const bxRss = [];
   for (let r = 0; r < runs; r++) {
-    const x = await measure('node', [tsbake, 'print'], { cwd: dir });
+    const x = await measure(tsbake, ['print'], { cwd: dir });
     ts.push(x.ms);
     tsRss.push(x.maxRssKb);
     const y = await measure(buildx, ['bake', '--print'], { cwd: dir });

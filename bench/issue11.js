@@ -88,7 +88,7 @@ async function alternate(ts, bx, prepare = async () => undefined) {
   return { a, b };
 }
 
-const tsRun = (dir, args, env) => () => measure('node', [tsbake, ...args], { cwd: dir, env, allowFail: true });
+const tsRun = (dir, args, env) => () => measure(tsbake, [...args], { cwd: dir, env, allowFail: true });
 const bxRun = (dir, args, env) => () => measure('docker', ['buildx', ...args], { cwd: dir, env: { BUILDX_BUILDER: '', ...env }, allowFail: true });
 
 async function writeBake(dir, target) {

@@ -224,7 +224,7 @@ async function replicas() {
     /** One CLI run; returns its wall time and the pods (and engines) its pod execs went to. */
     const run = async (config, workload) => {
       const before = standIn.execs.length;
-      const r = await measure('node', [tsbake, 'run', '-f', files[`${config}/${workload}`], '--no-cache', '--progress', 'plain'], { cwd: dir, env });
+      const r = await measure(tsbake, ['run', '-f', files[`${config}/${workload}`], '--no-cache', '--progress', 'plain'], { cwd: dir, env });
       const execs = standIn.execs.slice(before).filter((e) => e.accepted);
       return { ms: r.ms, pods: execs.map((e) => e.pod), output: r.stderr + r.stdout };
     };

@@ -30,7 +30,7 @@ async function loadComparison(dir, relaySock) {
   await execa('docker', ['buildx', 'create', '--name', BUILDX_BUILDER, '--driver', 'remote', `unix://${relaySock}`], { env });
   try {
     // Built once (the RUN is cached afterwards for both tools: same BuildKit, same definition).
-    await measure('node', [tsbake, 'run', 'big', '--progress', 'quiet'], { cwd: dir, env });
+    await measure(tsbake, ['run', 'big', '--progress', 'quiet'], { cwd: dir, env });
     // A failed run is counted, not fatal: other work on the shared engine (a cache prune) can remove
     // content under an export ("not found"); medians are over the runs that succeeded.
     const failures = { tsbake: [], buildx: [] };
@@ -38,7 +38,7 @@ async function loadComparison(dir, relaySock) {
       if (r.code !== 0) failures[tool].push(/ERROR[: ]+([^\n]+)/.exec(r.stderr)?.[1] ?? `exit ${r.code}`);
       return r;
     };
-    const ts = async () => keep('tsbake', await measure('node', [tsbake, 'run', 'big', '--load', '--progress', 'plain'], { cwd: dir, env, allowFail: true }));
+    const ts = async () => keep('tsbake', await measure(tsbake, ['run', 'big', '--load', '--progress', 'plain'], { cwd: dir, env, allowFail: true }));
     const bx = async () =>
       keep('buildx', await measure('docker', ['buildx', 'bake', '--builder', BUILDX_BUILDER, '-f', 'docker-bake.json', '--load', '--progress', 'plain'], { cwd: dir, env, allowFail: true }));
     // One unmeasured load each: BuildKit compresses the layer on the first export and keeps the blob,
@@ -92,7 +92,7 @@ async function loadComparison(dir, relaySock) {
 /** ms from spawning `tsbake run` to its `tsbake-trace solve-sent` line, and the run's total time. */
 async function timeToSolve(dir, args, env) {
   const t0 = Date.now();
-  const r = await execa('node', [tsbake, 'run', ...args, '--progress', 'quiet'], { cwd: dir, env: { ...process.env, ...env, TSBAKE_TRACE: '1' }, reject: false });
+  const r = await execa(tsbake, ['run', ...args, '--progress', 'quiet'], { cwd: dir, env: { ...process.env, ...env, TSBAKE_TRACE: '1' }, reject: false });
   if (r.exitCode !== 0) throw new Error(`tsbake run ${args.join(' ')} exited ${r.exitCode}:\n${r.stderr.slice(-2000)}`);
   const m = /tsbake-trace solve-sent (\d+)ms/.exec(r.stderr);
   const origin = /tsbake-trace origin 0ms epoch=(\d+)/.exec(r.stderr);
@@ -130,7 +130,7 @@ async function firstSolve(dir, relaySock, tcpPort) {
     ].join('\n'),
   );
   const env = { DOCKER_HOST: ENGINE };
-  const rm = () => execa('node', [tsbake, 'builder', 'rm', name], { cwd: dir, env: { ...process.env, ...env }, reject: false });
+  const rm = () => execa(tsbake, ['builder', 'rm', name], { cwd: dir, env: { ...process.env, ...env }, reject: false });
   const remote = [];
   const created = [];
   try {

@@ -69,7 +69,7 @@ export async function main() {
         await fs.writeFile(files[`${s}/${w}`], config(nodes, w));
       }
     }
-    const run = (s, w) => measure('node', [tsbake, 'run', '-f', files[`${s}/${w}`], '--no-cache', '--progress', 'plain'], { cwd: dir });
+    const run = (s, w) => measure(tsbake, ['run', '-f', files[`${s}/${w}`], '--no-cache', '--progress', 'plain'], { cwd: dir });
     // Warm-up (not measured): the base image pulled on both daemons.
     await run('two', 'sleep');
     const load0 = os.loadavg()[0];

@@ -38,7 +38,7 @@ export async function main() {
     const bxRss = [];
     // Alternate the two tools so machine noise hits both alike.
     for (let r = 0; r < runs; r++) {
-      const a = await measure('node', [tsbake, 'print', '-f', file], { cwd: dir });
+      const a = await measure(tsbake, ['print', '-f', file], { cwd: dir });
       ts.push(a.ms);
       tsRss.push(a.maxRssKb);
       if (buildx) {
@@ -59,7 +59,7 @@ export async function main() {
     ]);
     await fs.rm(dir, { recursive: true, force: true });
   }
-  const v = await measure('node', [tsbake, '--version']);
+  const v = await measure(tsbake, ['--version']);
   await report(
     'print: parse + validate + plan + print (median of ' + runs + ' runs, whole process)',
     table(['targets', 'tsbake', 'tsbake peak RSS', 'buildx bake --print', 'buildx peak RSS', 'tsbake / buildx'], rows) +

@@ -74,7 +74,7 @@ export async function main() {
     const run = async (mode) => {
       await project(dir, randomBytes(4).toString('hex'), builderYaml);
       const args = ['run', '--push', '--progress', 'quiet', ...(mode === 'each' ? ['--push-each'] : [])];
-      const r = await measure('node', [tsbake, ...args], { cwd: dir, env });
+      const r = await measure(tsbake, [...args], { cwd: dir, env });
       return r.ms;
     };
     await run('all'); // warm: the base image, the builder, the registry's busybox layer

@@ -1,10 +1,18 @@
-#!/usr/bin/env node
+#!/bin/sh
+":" //; case "$NODE_EXTRA_CA_CERTS:$NODE_OPTIONS" in :*|*openssl-ca*|*system-ca*) ;; *) export TSBAKE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS;; esac; exec node "$0" "$@"
+// The line above is /bin/sh's (for JavaScript it is a string and a comment): run as a program, this file
+// starts Node with NODE_EXTRA_CA_CERTS moved aside, because Node 20 reads that file and builds its whole
+// root store while it starts (40-80 ms of every command where it is set); src/extra-ca.ts puts it back and
+// adds the certificates lazily where Node would have. `node bin/tsbake.js` skips the line and works as before.
+//
 // Entry point. `--version` answers without loading anything heavy. The CLI runs from its CommonJS bundle
 // (dist/bundle, see rolldown.config.mjs) through V8's code cache (src/code-cache.ts), and falls back to
 // tsc's ES modules when there is no bundle or when this Node cannot require() an ES module (before
 // 20.19; the kubernetes driver's client is one).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
+if (process.env.TSBAKE_EXTRA_CA_CERTS !== undefined) (await import('../dist/extra-ca.js')).restoreExtraCaCertificates();
 
 const first = process.argv[2];
 const version = () => JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;

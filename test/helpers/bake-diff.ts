@@ -90,7 +90,7 @@ export async function runBuildx(dir: string, c: DiffCase): Promise<RunResult> {
 }
 
 export async function runTsbake(dir: string, c: DiffCase): Promise<RunResult> {
-  const r = await execa('node', [bin, 'print', ...(c.list !== undefined ? ['--list', c.list] : []), ...(c.args ?? [])], {
+  const r = await execa(bin, ['print', ...(c.list !== undefined ? ['--list', c.list] : []), ...(c.args ?? [])], {
     cwd: dir,
     env: cleanEnv(c.env),
     extendEnv: false,

@@ -22,7 +22,7 @@ export interface CliOptions {
 }
 
 export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const r = await execa('node', [bin, ...args], {
+  const r = await execa(bin, args, {
     cwd: options.cwd ?? repoRoot,
     env: { CI: 'true', ...options.env },
     reject: false,
@@ -35,7 +35,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
 
 /** Starts the CLI without waiting (for Ctrl-C and watch tests). */
 export function spawnCli(args: string[], options: CliOptions = {}): ResultPromise {
-  return execa('node', [bin, ...args], {
+  return execa(bin, args, {
     cwd: options.cwd ?? repoRoot,
     env: { CI: 'true', ...options.env },
     reject: false,

@@ -141,7 +141,7 @@ describe('exporters on a remote builder (relay to Docker 26 BuildKit)', () => {
 
   it('type=tar,dest=- streams the tarball to stdout (piped, parsed), progress stays on stderr', async () => {
     const dir = await proj('  app:\n    output: ["type=tar,dest=-"]');
-    const child = execa('node', [bin, 'run', 'app', '--progress', 'plain'], {
+    const child = execa(bin, ['run', 'app', '--progress', 'plain'], {
       cwd: dir,
       env: { CI: 'true', DOCKER_HOST: engines.docker26.host },
       stdin: 'ignore',

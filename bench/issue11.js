@@ -238,6 +238,23 @@ async function loadSizes(relaySock) {
   return rows;
 }
 
+/**
+ * Node's own start-up here, with this environment and without NODE_EXTRA_CA_CERTS (which makes Node 20
+ * build its root store while it starts; bin/tsbake.js moves it aside, src/extra-ca.ts): the floor under
+ * every tsbake row, and what a machine without that variable would see.
+ */
+async function nodeStartup() {
+  const time = async (env) => {
+    const runs = [];
+    for (let i = 0; i < 7; i++) runs.push((await measure('node', ['-e', '0'], { env })).ms);
+    return median(runs);
+  };
+  const withEnv = await time({});
+  const without = await time({ NODE_EXTRA_CA_CERTS: '' });
+  const set = process.env.NODE_EXTRA_CA_CERTS ? `set (${process.env.NODE_EXTRA_CA_CERTS})` : 'not set';
+  return `\`node -e 0\` (median of 7): ${fmtMs(withEnv)} in this environment, NODE_EXTRA_CA_CERTS ${set}; ${fmtMs(without)} with it empty.`;
+}
+
 export async function main() {
   if (!(await haveBuildx())) {
     await report('issue 11: tsbake vs buildx', 'docker buildx is not installed (scripts/install-buildx.sh): skipped');
@@ -283,10 +300,11 @@ export async function main() {
     await cleanUp();
   }
   const after = await loadavg();
+  const startup = await nodeStartup();
   await report(
     `issue 11: tsbake vs \`docker buildx bake\` (${bxVersion}), median of ${PAIRS} alternating pairs after a warm-up, ${started}`,
     `${table(header, rows)}\n\n` +
-      `Load average (1/5/15 min) before ${before}, after ${after}. Per run (wall/peak RSS):\n${notes.join('\n')}`,
+      `Load average (1/5/15 min) before ${before}, after ${after}. ${startup}\nPer run (wall/peak RSS):\n${notes.join('\n')}`,
   );
 }
 

@@ -110,11 +110,19 @@ export class BuildkitClient {
     this.dialSession = dialSession;
   }
 
+  /**
+   * A client that dials on its first call: for a caller whose first calls say whether the daemon is
+   * there (ListWorkers), written with the connection's preface instead of after the daemon's SETTINGS.
+   */
+  static open(dial: (signal: AbortSignal) => Promise<Duplex>, opts: Pick<ConnectOptions, 'endpointName' | 'dialSession'> = {}): BuildkitClient {
+    return new BuildkitClient(new GrpcChannel(dial as Dial), opts.endpointName ?? 'the BuildKit daemon', opts.dialSession);
+  }
+
   static async connect(dial: (signal: AbortSignal) => Promise<Duplex>, opts: ConnectOptions = {}): Promise<BuildkitClient> {
     const endpoint = opts.endpointName ?? 'the BuildKit daemon';
     opts.signal?.throwIfAborted();
-    const channel = new GrpcChannel(dial as Dial);
-    const client = new BuildkitClient(channel, endpoint, opts.dialSession);
+    const client = BuildkitClient.open(dial, opts);
+    const channel = client.channel;
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? 20_000);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     try {

@@ -7,6 +7,7 @@
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BuildkitClient } from '../../buildkit/client.js';
+import { BuildkitConnectError } from '../../buildkit/errors.js';
 import type { WorkerInfo } from '../../buildkit/types.js';
 import { TsbakeError } from '../../errors.js';
 
@@ -61,26 +62,29 @@ export async function probeBuildkit(
     first = undefined;
     return stream && !stream.destroyed ? Promise.resolve(stream) : dial(signal);
   };
-  let client: BuildkitClient;
-  try {
-    client = await BuildkitClient.connect(dialFirst, { signal: opts.signal, timeoutMs: opts.timeoutMs, endpointName: opts.endpointName });
-  } finally {
-    first?.destroy();
-  }
+  // ListWorkers and Info go out together with the connection's preface: no wait for the daemon's
+  // SETTINGS first, and one round trip for both. An unreachable daemon fails ListWorkers.
+  const client = BuildkitClient.open(dialFirst, { endpointName: opts.endpointName });
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = AbortSignal.any([opts.signal, timeout]);
   let kept = false;
   try {
-    const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]);
-    const workers = await client.listWorkers(signal);
-    let version: string | undefined;
-    try {
-      version = (await client.info(signal))?.version;
-    } catch {
+    const [workers, version] = await Promise.all([
+      client.listWorkers(signal),
       // Info is a nicety (v0.11+); a daemon that answered ListWorkers is ready.
-    }
+      client.info(signal).then(
+        (info) => info?.version,
+        () => undefined,
+      ),
+    ]);
     const platforms = [...new Set(workers.flatMap((w) => w.platforms))];
     kept = opts.keep === true;
     return { workers, platforms, ...(version ? { version } : {}), ...(kept ? { client } : {}) };
+  } catch (err) {
+    if (timeout.aborted && !opts.signal.aborted) throw new BuildkitConnectError(opts.endpointName, `no answer within ${opts.timeoutMs} ms`, { cause: err });
+    throw err;
   } finally {
+    first?.destroy();
     if (!kept) await client.close();
   }
 }

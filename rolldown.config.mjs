@@ -9,8 +9,22 @@
 // 20.19+, see bin/tsbake.js). protobufjs is bundled: its optional `require(name)` (long, buffer) is the
 // chunk's own require, Node's. `strict`: every chunk starts with "use strict", as the ES modules it is
 // made of are strict (and bundled CommonJS packages ran strict in the ESM bundle before).
+// protobufjs finds `long` with an eval'd require (`util.inquire("long")`), which a bundler cannot see, so
+// Node resolved and compiled the package on every run that loaded the gRPC client (~5 ms). As a plain
+// require it is bundled into the client chunk, which the code cache holds.
+const protobufLong = {
+  name: 'protobufjs-long',
+  transform(code, id) {
+    if (!/protobufjs[\\/]src[\\/]util[\\/]minimal\.js$/.test(id)) return null;
+    const out = code.replace('util.inquire("long")', 'require("long")');
+    if (out === code) throw new Error(`protobufjs-long: util.inquire("long") is no longer in ${id}`);
+    return { code: out, map: null };
+  },
+};
+
 export default {
   input: { cli: 'dist/cli/main.js' },
+  plugins: [protobufLong],
   platform: 'node',
   external: [/^node:/, /^dockerode(\/|$)/, /^@kubernetes\//, /^ssh2(\/|$)/, /^cpu-features(\/|$)/],
   output: { dir: 'dist/bundle', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs', cleanDir: true, strict: true },

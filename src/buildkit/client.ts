@@ -110,11 +110,19 @@ export class BuildkitClient {
     this.dialSession = dialSession;
   }
 
+  /**
+   * A client that dials on its first call: for a caller whose first calls say whether the daemon is
+   * there (ListWorkers), written with the connection's preface instead of after the daemon's SETTINGS.
+   */
+  static open(dial: (signal: AbortSignal) => Promise<Duplex>, opts: Pick<ConnectOptions, 'endpointName' | 'dialSession'> = {}): BuildkitClient {
+    return new BuildkitClient(new GrpcChannel(dial as Dial), opts.endpointName ?? 'the BuildKit daemon', opts.dialSession);
+  }
+
   static async connect(dial: (signal: AbortSignal) => Promise<Duplex>, opts: ConnectOptions = {}): Promise<BuildkitClient> {
     const endpoint = opts.endpointName ?? 'the BuildKit daemon';
     opts.signal?.throwIfAborted();
-    const channel = new GrpcChannel(dial as Dial);
-    const client = new BuildkitClient(channel, endpoint, opts.dialSession);
+    const client = BuildkitClient.open(dial, opts);
+    const channel = client.channel;
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? 20_000);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     try {
@@ -242,8 +250,13 @@ export class BuildkitClient {
     const statusAbort = new AbortController();
     const vertexErrors = new Map<string, { vertex: string; name: string; error: string }>();
     let statusDone: Promise<void> = Promise.resolve();
+    // Cancels the Solve when its session fails before the daemon accepted it.
+    const callAbort = new AbortController();
     try {
-      await solveSession.start(this, signal);
+      // The Solve goes out without waiting for the daemon's side of the session (see Session.open).
+      const { accepted } = await solveSession.open(this, signal);
+      const sessionFailed = accepted.then(() => new Promise<never>(() => undefined));
+      sessionFailed.catch(() => undefined);
       disposeRegistration = solveSession.registerSolve(params.ref, {
         localDirs,
         exports: params.exporters.map((e) => e.output),
@@ -275,7 +288,7 @@ export class BuildkitClient {
       if (params.frontendInputs) {
         req['FrontendInputs'] = Object.fromEntries(Object.entries(params.frontendInputs).map(([k, defs]) => [k, { def: defs }]));
       }
-      const res = await this.solveCall(req, signal);
+      const res = await Promise.race([this.solveCall(req, AbortSignal.any([signal, callAbort.signal])), sessionFailed]);
       if (res === undefined) throw abortError(signal);
       // Let the status stream drain (it ends when the job is done), but never hang on it.
       await Promise.race([statusDone, new Promise((r) => setTimeout(r, 3000).unref())]);
@@ -297,6 +310,7 @@ export class BuildkitClient {
       }
       throw err;
     } finally {
+      callAbort.abort();
       statusAbort.abort();
       await disposeRegistration?.();
       await solveSession.close();

@@ -269,42 +269,61 @@ export class Session {
 
   /**
    * Open the session with the daemon behind `client` and serve it; resolves once the daemon's HTTP/2
-   * client has spoken (its SETTINGS), so the Solve that names this session finds it registered.
+   * client has spoken (its SETTINGS).
    */
   async start(client: BuildkitClient, signal: AbortSignal): Promise<void> {
+    await (await this.open(client, signal)).accepted;
+  }
+
+  /**
+   * Open the session's connection and serve it; resolves as soon as it is open, with `accepted`, which
+   * settles when the daemon's HTTP/2 client has spoken (or rejects with why it did not). A Solve naming
+   * the session need not wait for that: BuildKit's session manager waits for a session it does not
+   * know yet (session/manager.go Get), as buildx's client runs the session beside its Solve.
+   */
+  async open(client: BuildkitClient, signal: AbortSignal): Promise<{ accepted: Promise<void> }> {
     if (this.started) throw new Error('session already started');
     this.started = true;
     signal.throwIfAborted();
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: () => void = () => undefined;
-    try {
-      const opened = await client.openSessionConnection(this.headers(), this.closeController.signal, signal);
-      this.connection = opened.connection;
-      const h2 = this.serve(opened.connection);
-      trace('session-open', `${this.transfer?.label ?? this.name} via=${opened.transport}`);
-      await new Promise<void>((resolve, reject) => {
-        timer = setTimeout(() => reject(new BuildkitError(`the daemon did not accept the session within ${ACCEPT_TIMEOUT_MS / 1000} s`)), ACCEPT_TIMEOUT_MS);
-        onAbort = () => reject(abortError(signal));
-        signal.addEventListener('abort', onAbort, { once: true });
-        h2.once('remoteSettings', () => resolve());
-        h2.once('close', () => {
-          void opened.ended.then(
-            () => reject(new Error('the daemon ended the session')),
-            (err: unknown) => reject(err),
-          );
-        });
-        opened.ended.catch((err: unknown) => reject(err));
-      });
-    } catch (err) {
+    const fail = async (err: unknown): Promise<never> => {
       await this.close();
       if (err instanceof Error && (err.name === 'AbortError' || err instanceof BuildkitError)) throw err;
       if (signal.aborted) throw abortError(signal);
       const why = err instanceof GrpcError ? err.details : err instanceof Error ? err.message : String(err);
       throw new BuildkitError(`cannot open a session with the daemon: ${why}`, { cause: err });
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+    };
+    let opened: Awaited<ReturnType<BuildkitClient['openSessionConnection']>>;
+    let h2: http2.ServerHttp2Session;
+    try {
+      opened = await client.openSessionConnection(this.headers(), this.closeController.signal, signal);
+      this.connection = opened.connection;
+      h2 = this.serve(opened.connection);
+    } catch (err) {
+      return fail(err);
     }
+    trace('session-open', `${this.transfer?.label ?? this.name} via=${opened.transport}`);
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: () => void = () => undefined;
+    const accepted = new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => reject(new BuildkitError(`the daemon did not accept the session within ${ACCEPT_TIMEOUT_MS / 1000} s`)), ACCEPT_TIMEOUT_MS);
+      onAbort = () => reject(abortError(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+      h2.once('remoteSettings', () => resolve());
+      h2.once('close', () => {
+        void opened.ended.then(
+          () => reject(new Error('the daemon ended the session')),
+          (err: unknown) => reject(err),
+        );
+      });
+      opened.ended.catch((err: unknown) => reject(err));
+    })
+      .catch(fail)
+      .finally(() => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+      });
+    accepted.catch(() => undefined);
+    return { accepted };
   }
 
   /**

@@ -20,7 +20,7 @@ import { composeEnvFiles, isComposeValue, mapCompose } from './compose/index.js'
 import { parseDotEnv } from './compose/interpolate.js';
 import { evaluateBake, type BakeSource } from './hcl/index.js';
 import { mergeConfigs } from './merge.js';
-import { parseFileText, readConfigFile, readConfigText, type KeyPath, type ParsedFile, type PositionPart } from './parse.js';
+import { needsYaml, parseFileText, preloadYaml, readConfigFile, readConfigText, type KeyPath, type ParsedFile, type PositionPart } from './parse.js';
 import { formatKeyPath } from './suggest.js';
 import type { BuilderConfig, ConfigFile, LoadedConfig, LoadOptions, SourcePos, VariableInfo } from './types.js';
 import { interpolateConfig, resolveVariables, type InterpolationIssue } from './variables.js';
@@ -104,6 +104,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   const diagnostics: Diagnostic[] = [];
 
   const texts = await Promise.all(files.map((f) => readConfigText(f)));
+  if (files.some((f, i) => needsYaml(f) && 'text' in texts[i]!)) await preloadYaml();
   const compose: ParsedFile[] = [];
   const hcl: BakeSource[] = [];
   const tsbake: ParsedFile[] = [];

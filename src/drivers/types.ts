@@ -8,6 +8,8 @@
  * never a value from drivers/.
  */
 import type { Duplex } from 'node:stream';
+import type { BuildkitClient } from '../buildkit/client.js';
+import type { WorkerInfo } from '../buildkit/types.js';
 import type { BuilderConfig } from '../config/types.js';
 
 export interface ResolvedBuilder {
@@ -88,8 +90,12 @@ export interface DriverContext {
 
 export interface Driver {
   readonly builder: ResolvedBuilder;
-  /** Make sure the daemon exists and answers (create on first use). */
-  bootstrap(signal: AbortSignal): Promise<void>;
+  /**
+   * Make sure the daemon exists and answers (create on first use). With `keep`, a driver whose check
+   * connected to the daemon may hand that connection over, with what the daemon answered, instead of
+   * closing it: the caller then owns the client (and closes it). Without `keep` it resolves undefined.
+   */
+  bootstrap(signal: AbortSignal, options?: { keep?: boolean }): Promise<ReadyDaemon | void>;
   /** A fresh byte stream speaking HTTP/2 (gRPC) to the daemon. Called per connection. */
   dial(signal: AbortSignal, hint?: DialHint): Promise<Duplex>;
   /**
@@ -110,6 +116,14 @@ export interface Driver {
 }
 
 export type DriverFactory = (ctx: DriverContext) => Driver;
+
+/** A daemon a bootstrap found ready, still connected: its ListWorkers and Info answers are not asked again. */
+export interface ReadyDaemon {
+  client: BuildkitClient;
+  workers: WorkerInfo[];
+  /** BuildKit's own version (Info, v0.11+). */
+  buildkitVersion?: string;
+}
 
 /** What a connected daemon told about itself, for DriverDescriptor.refine. */
 export interface DaemonFacts {

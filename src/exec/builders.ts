@@ -1,6 +1,7 @@
 /**
  * One open connection per builder for a run: the driver, a BuildkitClient, the Session every solve of
- * the run on that builder derives its own from, and the capabilities detected from the daemon.
+ * the run on that builder derives its own from (never opened itself), and the capabilities detected
+ * from the daemon.
  */
 import type { BuildkitClient, Session, WorkerInfo } from '../buildkit/index.js';
 import { createDriver, refineCapabilities } from '../drivers/index.js';
@@ -29,51 +30,51 @@ export interface OpenBuilderOptions {
 export async function openBuilder(builder: ResolvedBuilder, options: OpenBuilderOptions): Promise<BuilderHandle> {
   const driver = await createDriver({ builder, env: options.env, ...(options.log ? { log: options.log } : {}) });
   trace('driver-loaded', builder.name);
-  await driver.bootstrap(options.signal);
+  // A driver whose check connected to the daemon hands that connection over, with the answers to
+  // ListWorkers and Info (the remote driver): one connection, each question asked once.
+  const ready = (await driver.bootstrap(options.signal, { keep: true })) ?? undefined;
   trace('bootstrapped', builder.name);
-  // The gRPC client is loaded only now, so that the CLI can load it (and the rest of the executor) while
-  // the driver's first request is on its way (cli/run.ts opens the builders before loading the executor).
-  const [{ BuildkitClient, Session }, { dockerConfigAuth }] = await Promise.all([import('../buildkit/index.js'), import('../buildkit/auth.js')]);
-  const client = await BuildkitClient.connect((s) => driver.dial(s), {
-    signal: options.signal,
-    endpointName: driver.endpoint(),
-    ...(driver.dialSession ? { dialSession: driver.dialSession.bind(driver) } : {}),
-  });
-  let session: Session | undefined;
+  let client = ready?.client;
   try {
-    session = new Session({
+    // The gRPC client is loaded only now, so that the CLI can load it (and the rest of the executor) while
+    // the driver's first request is on its way (cli/run.ts opens the builders before loading the executor).
+    const [{ BuildkitClient, Session }, { dockerConfigAuth }] = await Promise.all([import('../buildkit/index.js'), import('../buildkit/auth.js')]);
+    client ??= await BuildkitClient.connect((s) => driver.dial(s), {
+      signal: options.signal,
+      endpointName: driver.endpoint(),
+      ...(driver.dialSession ? { dialSession: driver.dialSession.bind(driver) } : {}),
+    });
+    const connected = client;
+    // Asked together: one round trip. The session here is never started: every solve derives and opens
+    // a session of its own (buildkit/client.ts); this one only holds the providers they share.
+    const [workers, buildkitVersion, details] = await Promise.all([
+      ready ? ready.workers : connected.listWorkers(options.signal),
+      ready ? ready.buildkitVersion : connected.info(options.signal).then((info) => info?.version),
+      driver.describeDaemon ? driver.describeDaemon(options.signal) : Promise.resolve({} as { engineVersion?: string }),
+    ]);
+    trace('workers', builder.name);
+    const session = new Session({
       name: `tsbake-${builder.name}`,
       sharedKey: `tsbake-${builder.name}`,
       // No secrets or SSH agents here: each solve's session serves its own target's (solve-target.ts).
       auth: dockerConfigAuth(options.env),
     });
-    // One round trip for all four: the session waits for the daemon's first bytes, as the three
-    // questions asked on every run wait for their answers.
-    const [workers, info, details] = await Promise.all([
-      client.listWorkers(options.signal),
-      client.info(options.signal),
-      driver.describeDaemon ? driver.describeDaemon(options.signal) : Promise.resolve({} as { engineVersion?: string }),
-      session.start(client, options.signal).then(() => trace('session', builder.name)),
-    ]);
-    trace('workers', builder.name);
-    const caps = detectCapabilities(builder, workers, info?.version, details.engineVersion);
-    const opened = session;
+    const caps = detectCapabilities(builder, workers, buildkitVersion, details.engineVersion);
     return {
       builder,
       driver,
-      client,
-      session: opened,
+      client: connected,
+      session,
       caps,
       workers,
-      ...(info?.version ? { buildkitVersion: info.version } : {}),
+      ...(buildkitVersion ? { buildkitVersion } : {}),
       async close() {
-        await opened.close().catch(() => undefined);
-        await client.close().catch(() => undefined);
+        await session.close().catch(() => undefined);
+        await connected.close().catch(() => undefined);
       },
     };
   } catch (err) {
-    await session?.close().catch(() => undefined);
-    await client.close().catch(() => undefined);
+    await client?.close().catch(() => undefined);
     throw err;
   }
 }

@@ -8,7 +8,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { TsbakeError } from '../../errors.js';
-import type { BuilderStatus, Driver, DriverContext, DriverFactory } from '../types.js';
+import type { BuilderStatus, Driver, DriverContext, DriverFactory, ReadyDaemon } from '../types.js';
 import { probeBuildkit, waitForBuildkit } from './readiness.js';
 
 const DEFAULT_TIMEOUT_MS = 20_000;
@@ -198,11 +198,14 @@ class RemoteDriver implements Driver {
    * certificate arrives as an alert a moment after 'secureConnect' (grpc-js then only said "No
    * connection established" until the 20 s timeout). The server's first bytes (a session ticket, its
    * HTTP/2 settings) say it accepted; an alert or a close says why not. At most PROBE_WAIT_MS.
+   * Without TLS 1.3 there is nothing to wait for: the connection is returned, to be the first gRPC
+   * connection (waitForBuildkit), not dialled twice. Over TLS 1.3 the wait reads the first bytes, so
+   * that connection is closed.
    */
-  async probe(signal: AbortSignal): Promise<void> {
+  async probe(signal: AbortSignal): Promise<Duplex | undefined> {
     const socket = await this.dial(signal);
+    if (!(socket instanceof tls.TLSSocket) || socket.getProtocol() !== 'TLSv1.3') return socket;
     try {
-      if (!(socket instanceof tls.TLSSocket) || socket.getProtocol() !== 'TLSv1.3') return;
       await new Promise<void>((resolve, reject) => {
         const cleanup = (): void => {
           clearTimeout(timer);
@@ -246,6 +249,7 @@ class RemoteDriver implements Driver {
     } finally {
       socket.destroy();
     }
+    return undefined;
   }
 
   private explainDialError(err: Error): TsbakeError {
@@ -303,8 +307,8 @@ class RemoteDriver implements Driver {
     return ms;
   }
 
-  async bootstrap(signal: AbortSignal): Promise<void> {
-    await waitForBuildkit({
+  async bootstrap(signal: AbortSignal, options: { keep?: boolean } = {}): Promise<ReadyDaemon | undefined> {
+    const ready = await waitForBuildkit({
       dial: (s) => this.dial(s),
       probe: (s) => this.probe(s),
       endpointName: this.endpointText,
@@ -313,14 +317,17 @@ class RemoteDriver implements Driver {
       isPermanent: (err) => err instanceof PermanentDialError,
       prefix: this.prefix,
       ...(this.ctx.log ? { log: this.ctx.log } : {}),
+      ...(options.keep ? { keep: true } : {}),
     });
+    return ready.client ? { client: ready.client, workers: ready.workers, ...(ready.version ? { buildkitVersion: ready.version } : {}) } : undefined;
   }
 
   async inspect(signal: AbortSignal): Promise<BuilderStatus> {
     const base = { name: this.builder.name, driver: 'remote', endpoint: this.endpointText };
     try {
-      await this.probe(AbortSignal.any([signal, AbortSignal.timeout(Math.min(this.timeoutMs(), 10_000))]));
+      const first = await this.probe(AbortSignal.any([signal, AbortSignal.timeout(Math.min(this.timeoutMs(), 10_000))]));
       const facts = await probeBuildkit((s) => this.dial(s), {
+        ...(first ? { first } : {}),
         signal,
         timeoutMs: Math.min(this.timeoutMs(), 10_000),
         endpointName: this.endpointText,

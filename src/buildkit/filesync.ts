@@ -13,6 +13,7 @@
  */
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
+import { BufferPool } from './buffer-pool.js';
 import { DATA_HEADER_MAX, FrameBatch, frameDataInPlace, splitFrames } from './packet-codec.js';
 import { PacketType, type PbPacket } from './proto.js';
 import { TreeWalk, goMode, type WalkFilter } from './walk.js';
@@ -28,6 +29,8 @@ const STREAM_CHUNK = 1024 * 1024;
 const FLUSH_BYTES = 256 * 1024;
 /** Entries walked per turn of the event loop: between turns, REQs and FIN are read. */
 const WALK_SLICE = 2000;
+/** A big file's chunk buffers: at most two are in use per file (one written, one read). */
+const chunkPool = new BufferPool(DATA_HEADER_MAX + STREAM_CHUNK, 2);
 
 /**
  * What the sender needs from the transport under one FileSync DiffCopy call (a gRPC bidi stream of
@@ -35,12 +38,13 @@ const WALK_SLICE = 2000;
  * grpc-server.ts, has it; a transport without it may pass a MessageCall instead):
  * - `writeFrames`: whole gRPC messages, already length-prefixed (flag byte 0, 32-bit big-endian
  *   length, the Packet), any number in one buffer, sent in order. Returns false when the caller
- *   should wait for 'drain' before writing more.
+ *   should wait for 'drain' before writing more. `written`, if the transport can tell, is called once
+ *   it no longer holds `frames` (the write completed): the sender then reuses the buffer.
  * - events: 'data' (a decoded PbPacket from the daemon), 'drain', 'error', 'close', 'cancelled'.
  * - `end()`: finish the call with an OK status once everything written is sent.
  */
 export interface PacketCall extends PacketEvents {
-  writeFrames(frames: Buffer): boolean;
+  writeFrames(frames: Buffer, written?: () => void): boolean;
 }
 
 /** The events and ending both transport shapes share. */
@@ -62,7 +66,7 @@ export interface PacketEvents {
  * then writes each frame's message; the transport frames them again.
  */
 export interface MessageCall extends PacketEvents {
-  write(message: Uint8Array): boolean;
+  write(message: Uint8Array, cb?: (err?: Error | null) => void): boolean;
 }
 
 function asPacketCall(call: PacketCall | MessageCall): PacketCall {
@@ -72,9 +76,13 @@ function asPacketCall(call: PacketCall | MessageCall): PacketCall {
   const on = (c.on as (e: string, l: AnyListener) => unknown).bind(c);
   const off = (c.off as (e: string, l: AnyListener) => unknown).bind(c);
   return {
-    writeFrames(frames: Buffer): boolean {
+    writeFrames(frames: Buffer, written?: () => void): boolean {
       let ok = true;
-      for (const m of splitFrames(frames)) ok = c.write(m);
+      const messages = splitFrames(frames);
+      // A Writable calls back in order: the last message's callback means all of them were written.
+      for (let i = 0; i < messages.length; i++) {
+        ok = i === messages.length - 1 && written ? c.write(messages[i]!, (err) => err || written()) : c.write(messages[i]!);
+      }
       return ok;
     },
     end: () => c.end(),
@@ -219,13 +227,14 @@ export function sendDir(
         call.writeFrames(batch.take()!);
         call.end();
       }
+      batch.close();
       reject(failure);
     };
 
     /** Hands the batch to the transport; false when it asks to wait. */
     const flush = (): void => {
       const frames = batch.take();
-      if (frames !== undefined && !call.writeFrames(frames)) congested = true;
+      if (frames !== undefined && !call.writeFrames(frames, () => batch.release(frames))) congested = true;
     };
 
     /** What one turn of the event loop produced (REQ answers) goes out in one write at its end. */
@@ -325,11 +334,12 @@ export function sendDir(
 
     const readChunk = (position: number): void => {
       const file = big!;
-      const buf = Buffer.allocUnsafeSlow(DATA_HEADER_MAX + STREAM_CHUNK);
+      const buf = chunkPool.get();
       file.reading = true;
       fs.read(file.fd!, buf, DATA_HEADER_MAX, STREAM_CHUNK, position, (err, n) => {
         file.reading = false;
         if (settled || err || n === 0) {
+          chunkPool.put(buf);
           fs.close(file.fd!, () => undefined);
           if (settled) return;
           if (err) {
@@ -347,7 +357,7 @@ export function sendDir(
         // at most two chunks are held. Frames stay whole and in order: what the batch holds goes first.
         const send = (): void => {
           flush();
-          if (!call.writeFrames(frame)) congested = true;
+          if (!call.writeFrames(frame, () => chunkPool.put(buf))) congested = true;
           readChunk(position + n);
         };
         if (congested) resumeBig = send;
@@ -361,6 +371,7 @@ export function sendDir(
       cleanup();
       batch.fin();
       flush();
+      batch.close();
       call.end();
       resolve();
     };

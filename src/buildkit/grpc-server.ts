@@ -125,13 +125,15 @@ export class ServerCall<Req = unknown, Res = unknown> extends Duplex {
   /**
    * Whole gRPC frames already encoded (filesync.ts's batches of length-prefixed Packets), as one write
    * on the HTTP/2 stream. Not to be mixed with `write()` on the same call (that queue is not awaited).
-   * false: wait for this call's 'drain' (re-emitted from the HTTP/2 stream's).
+   * false: wait for this call's 'drain' (re-emitted from the HTTP/2 stream's). `written` runs once the
+   * stream's write of `frames` completed (nghttp2 sends from the buffer itself until then; over a JS
+   * stream, Node has copied it out), not when the write failed.
    */
-  writeFrames(frames: Buffer): boolean {
+  writeFrames(frames: Buffer, written?: () => void): boolean {
     const h2 = this.h2;
     if (this.finished || h2.destroyed || h2.closed) return false;
     this.respond();
-    if (h2.write(frames)) return true;
+    if (written ? h2.write(frames, (err) => err || written()) : h2.write(frames)) return true;
     if (!this.drainRelayed) {
       this.drainRelayed = true;
       h2.once('drain', () => {

@@ -250,15 +250,16 @@ export function decodeBytesMessage(buf: Buffer): Buffer {
 
 /**
  * `parts` (joined) as gRPC-framed BytesMessages of at most `maxChunk` data bytes each, in one buffer:
- * one copy of the bytes from the HTTP/2 layer above to the HTTP/2 stream below.
+ * one copy of the bytes from the HTTP/2 layer above to the HTTP/2 stream below. `alloc(n)` gives the
+ * buffer to write into (at least n bytes; a pooled one, say); the result is a view of it.
  */
-export function frameBytesMessages(parts: readonly Buffer[], maxChunk: number): Buffer {
+export function frameBytesMessages(parts: readonly Buffer[], maxChunk: number, alloc: (n: number) => Buffer = Buffer.allocUnsafe): Buffer {
   let total = 0;
   for (const p of parts) total += p.length;
   if (total === 0) return Buffer.alloc(0);
   const count = Math.ceil(total / maxChunk);
   // prefix 5 + tag 1 + varint ≤ 5 per message
-  const out = Buffer.allocUnsafe(total + count * 11);
+  const out = alloc(total + count * 11);
   let off = 0;
   let part = 0;
   let partOff = 0;

@@ -5,6 +5,7 @@
  * empty) are omitted; int64 values may come as decimal strings (ns timestamps exceed 2^53).
  * Decoding stays with protobufjs (`codec`); a unit test checks both agree byte for byte.
  */
+import { BufferPool } from './buffer-pool.js';
 import type { PbPacket, PbStat } from './proto.js';
 
 /** Appends the varint of a non-negative integer (or of an int64's two's complement). */
@@ -187,21 +188,41 @@ export function frameDataInPlace(buf: Buffer, dataStart: number, id: number, dat
   return buf.subarray(start, dataStart + dataLength);
 }
 
+/** The batches' buffers (one more than a flush's worth and a whole small file), shared by every transfer. */
+const batchPools = new Map<number, BufferPool>();
+
+function poolFor(capacity: number): BufferPool {
+  let pool = batchPools.get(capacity);
+  if (!pool) batchPools.set(capacity, (pool = new BufferPool(capacity)));
+  return pool;
+}
+
 /**
  * gRPC-framed fsutil Packets written one after another into one buffer, so a transfer hands the
  * transport a few large writes instead of one per packet (fsutil's grpc-go stream coalesces the same
  * way in its transport). Encodes the proto3 wire format directly, as `encodePacket` does: fields at
  * their default are omitted, fields in number order.
+ *
+ * What `take()` returns is a view of the batch's buffer. `release(view)` says the transport is done
+ * with it (its write completed): a buffer none of whose views is held any more is written again from
+ * its start, or, once the batch has moved to another buffer, goes back to the pool. A view never
+ * released (a transport that does not report its writes, a call torn down) only keeps its buffer
+ * from being reused: the GC takes it as before.
  */
 export class FrameBatch {
   private buf: Buffer;
   /** Where the frames not yet taken start in `buf` (what was taken before stays untouched). */
   private start = 0;
   private len = 0;
+  /** Views taken and not released, per buffer (the current one and those the batch moved away from). */
+  private readonly held = new Map<ArrayBufferLike, number>();
+  private readonly pool: BufferPool;
+  private closed = false;
 
   /** `capacity`: the size of each buffer the batches are cut from; a bigger frame gets one of its own. */
   constructor(private readonly capacity = 256 * 1024) {
-    this.buf = Buffer.allocUnsafeSlow(capacity);
+    this.pool = poolFor(capacity);
+    this.buf = this.pool.get();
   }
 
   /** Bytes written since the last take(). */
@@ -213,9 +234,16 @@ export class FrameBatch {
   private reserve(n: number): number {
     if (this.len + n > this.buf.length) {
       const pending = this.len - this.start;
-      const next = Buffer.allocUnsafeSlow(Math.max(this.capacity, pending + n));
-      this.buf.copy(next, 0, this.start, this.len);
-      this.buf = next;
+      if (!this.held.has(this.buf.buffer) && pending + n <= this.buf.length) {
+        // Nothing taken from this buffer is still being written: start it over.
+        this.buf.copy(this.buf, 0, this.start, this.len);
+      } else {
+        const old = this.buf;
+        const next = pending + n <= this.capacity ? this.pool.get() : Buffer.allocUnsafeSlow(pending + n);
+        old.copy(next, 0, this.start, this.len);
+        this.buf = next;
+        if (!this.held.has(old.buffer)) this.pool.put(old);
+      }
       this.start = 0;
       this.len = pending;
     }
@@ -334,12 +362,39 @@ export class FrameBatch {
     }
   }
 
-  /** The frames written so far (undefined if none); the batch starts again in a fresh buffer. */
+  /** The frames written since the last take (undefined if none), as a view for one write; see `release`. */
   take(): Buffer | undefined {
     if (this.len === this.start) return undefined;
     const out = this.buf.subarray(this.start, this.len);
     this.start = this.len;
+    this.held.set(out.buffer, (this.held.get(out.buffer) ?? 0) + 1);
     return out;
+  }
+
+  /** The transport is done with a view `take()` returned (its write completed); once per view. */
+  release(frames: Buffer): void {
+    const key = frames.buffer;
+    const n = this.held.get(key);
+    if (n === undefined) return;
+    if (n > 1) {
+      this.held.set(key, n - 1);
+      return;
+    }
+    this.held.delete(key);
+    if (this.buf.buffer !== key) {
+      // A buffer of the pool's size came from it (a bigger one made for one frame is left to the GC).
+      this.pool.put(Buffer.from(key as ArrayBuffer));
+    } else if (this.closed) this.pool.put(this.buf);
+  }
+
+  /**
+   * The transfer is over: the current buffer goes back to the pool now, or when its last view is
+   * released. Nothing is written after this.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.held.has(this.buf.buffer)) this.pool.put(this.buf);
   }
 }
 

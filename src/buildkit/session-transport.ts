@@ -5,6 +5,7 @@
  */
 import { Duplex } from 'node:stream';
 import type { ClientCall } from './grpc-client.js';
+import { BufferPool } from './buffer-pool.js';
 import { decodeBytesMessage, frameBytesMessages } from './grpc-wire.js';
 
 /**
@@ -13,11 +14,21 @@ import { decodeBytesMessage, frameBytesMessages } from './grpc-wire.js';
  */
 const MAX_CHUNK = 1024 * 1024;
 
+/**
+ * The framed writes' buffers, reused once the HTTP/2 stream has sent them: one write carries what the
+ * session's HTTP/2 server sent in one go, 87 KB on average and up to ~256 KB during a 10,000-file
+ * context transfer; a bigger one gets a buffer of its own.
+ */
+const framePool = new BufferPool(512 * 1024, 4);
+
 export function bytesStream(call: ClientCall): Duplex {
   const h2 = call.stream;
   const send = (parts: Buffer[], cb: (err?: Error | null) => void): void => {
     if (h2.destroyed || h2.writableEnded) return cb();
-    if (h2.write(frameBytesMessages(parts, MAX_CHUNK))) return cb();
+    let pooled: Buffer | undefined;
+    const frames = frameBytesMessages(parts, MAX_CHUNK, (n) => (n <= framePool.size ? (pooled = framePool.get()) : Buffer.allocUnsafe(n)));
+    const written = pooled && ((err?: Error | null): void => void (err || framePool.put(pooled!)));
+    if (written ? h2.write(frames, written) : h2.write(frames)) return cb();
     const done = (): void => {
       h2.off('drain', done);
       h2.off('close', done);

@@ -138,6 +138,27 @@ describe('sendDir against a receiver stand-in', () => {
     expect(call.writes).toBeLessThan(call.types.length / 20);
   });
 
+  it('a transport that reports its writes gets its buffers reused only after each write completed', async () => {
+    // The stand-in reads each write's bytes only when it reports the write done: a buffer reused too
+    // early would have been overwritten by then.
+    const standIn = new ReceiverStandIn(3, 'forward');
+    const take = standIn.writeFrames.bind(standIn);
+    const call = Object.assign(standIn, {
+      writeFrames(frames: Buffer, written?: () => void): boolean {
+        const copy = Buffer.from(frames);
+        setImmediate(() => {
+          expect(frames.equals(copy)).toBe(true);
+          written?.();
+        });
+        return take(frames);
+      },
+    });
+    const stats: TransferStats = { stats: 0, entriesVisited: 0, requests: 0, bytesSent: 0 };
+    await sendDir(root, { excludePatterns: [], includePatterns: [], followPaths: [] }, call, stats, new AbortController().signal);
+    const byPath = new Map(standIn.stats.map((s, id) => [s.path, id]));
+    for (const [rel, data] of content) expect(standIn.done.get(byPath.get(rel)!)?.equals(data), rel).toBe(true);
+  });
+
   it('a transport that takes one message per write (MessageCall) gets the same packets', async () => {
     const standIn = new ReceiverStandIn(0, 'reverse');
     const messageCall: MessageCall = {

@@ -8,6 +8,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Document, Node, Pair } from 'yaml';
+import type { Diagnostic } from '../errors.js';
+import type { SourcePos } from './types.js';
 
 // `yaml` costs tens of ms to load: JSON configs (the common docker-bake.json case) never need it unless a
 // position is asked for. A YAML file's reader imports it first (preloadYaml): in the CLI's bundle that is
@@ -32,8 +34,6 @@ export function needsYaml(file: string): boolean {
   const ext = extname(file).toLowerCase();
   return ext !== '.json' && ext !== '.hcl';
 }
-import type { Diagnostic } from '../errors.js';
-import type { SourcePos } from './types.js';
 
 export type KeyPath = readonly (string | number)[];
 /** 'key': where the map key starts (the element itself for list items); 'value': where the value starts. */

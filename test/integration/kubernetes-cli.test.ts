@@ -59,11 +59,15 @@ describe('tsbake with a kubernetes builder (API-server stand-in, real BuildKit)'
     expect(r.code, r.stderr).toBe(0);
     const pods = new Set(standIn.execs.slice(before).filter((e) => e.accepted && e.namespace === 'spread').map((e) => e.pod));
     // The temp dir's name is random, so which pods the nine paths hash to is too: compare with what the
-    // hash predicts rather than expecting all three (9 paths miss a pod with probability ~8%).
+    // hash predicts rather than expecting all three (9 paths miss a pod with probability ~8%). Opening the
+    // builder also makes one connection tied to no target, which goes to the first pod: that pod may be
+    // exec'd without any context hashing to it.
     const podNames = standIn.podsOf('spread', deploymentName('k8s')).map((p) => String((p as { metadata: { name: string } }).metadata.name));
     expect(podNames).toHaveLength(3);
     const predicted = new Set(names.map((n) => pickPod(podNames, 'sticky', { contextPath: path.join(dir, n) })));
-    expect(pods).toEqual(predicted);
+    const unhinted = pickPod(podNames, 'sticky', undefined);
+    for (const pod of predicted) expect(pods).toContain(pod);
+    expect([...pods].filter((pod) => !predicted.has(pod) && pod !== unhinted)).toEqual([]);
     expect(predicted.size).toBeGreaterThan(1);
     await runCli(['builder', 'rm', 'k8s'], { cwd: dir, env });
   });

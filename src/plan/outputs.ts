@@ -32,7 +32,7 @@ export interface OutputInput {
   push: boolean;
   /** Built only as another target's `target:` context: no "no output" warning (bake: cacheonly). */
   linked?: boolean;
-  /** `print`: a push without a tag is a warning (bake prints it and fails only when building). */
+  /** `print`: a push without a tag is a warning (bake prints it and fails only when building), and no "no output" warning. */
   printOnly?: boolean;
   baseDir: string;
 }
@@ -89,7 +89,8 @@ export function planOutputs(input: OutputInput, problems: Problems): TypedEntry[
     });
   } else if (input.loadsByDefault || builder.defaultLoad) {
     outputs = [{ type: 'docker', attrs: {} }];
-  } else if (!input.load && !input.push && !input.linked) {
+  } else if (!input.load && !input.push && !input.linked && !input.printOnly) {
+    // buildx warns when it builds, so `--print` does not say it; `plan` and `validate` still do.
     problems.warn(
       ['target', origin],
       `target ${target}: no output specified with the ${builder.driver} driver, the build result will only remain in the build cache. To push the result use --push, to load it use --load`,

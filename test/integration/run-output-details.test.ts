@@ -145,5 +145,12 @@ describe('remote builder with several targets and no output', () => {
     expect(warnings, r.stderr).toHaveLength(1);
     expect(warnings[0]).toContain('3 targets (one, three, two)');
     expect(warnings[0]).toContain('with the remote driver');
+    // buildx says it when it builds, not in `--print`; `plan` (what a run would do) still says it.
+    const printed = await runCli(['print'], { cwd: dir, env: { DOCKER_HOST: engines.docker20.host } });
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(printed.stderr).not.toMatch(/no output specified/i);
+    const planned = await runCli(['plan'], { cwd: dir, env: { DOCKER_HOST: engines.docker20.host } });
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stderr).toMatch(/no output specified for 3 targets/i);
   });
 });

@@ -12,7 +12,7 @@
  * optimisation: a missing, stale, corrupt or unwritable cache means compiling as usual, never a failure.
  * Files are written to a temporary name and renamed, so a concurrent run reads a whole file or none; each
  * starts with a CRC-32 of the rest (V8 checks its version, flags and the source's length, not the bytes).
- * `TSBAKE_CODE_CACHE=0` turns it off.
+ * `TSBAKE_CODE_CACHE=0` turns it off. A run that writes also prunes (`pruneCodeCache`).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -77,6 +77,8 @@ export class BundleLoader {
   private readonly toWrite: Compiled[] = [];
   private readonly dir: string | undefined;
   private readonly command: string;
+  /** The bundle's directory (of the first chunk required): its chunk names tell which cache files are current. */
+  private bundleDir: string | undefined;
   readonly stats: CodeCacheStats;
 
   constructor(options: CodeCacheOptions) {
@@ -90,6 +92,7 @@ export class BundleLoader {
     const known = this.modules.get(file);
     if (known) return known.exports;
     const source = fs.readFileSync(file, 'utf8');
+    this.bundleDir ??= path.dirname(file);
     const module = { exports: {} as unknown, filename: file, id: file, loaded: false };
     this.modules.set(file, module);
     const script = this.compile(file, source);
@@ -139,6 +142,7 @@ export class BundleLoader {
         }
       }
     }
+    if (written > 0) pruneCodeCache(this.dir, this.bundleDir);
     return written;
   }
 
@@ -160,6 +164,39 @@ export class BundleLoader {
       this.toWrite.push({ script, cacheFile });
     }
     return script;
+  }
+}
+
+/** A cache directory of another tsbake or Node that no run has written to for this long is removed. */
+const STALE_DIR_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * Keeps the cache from growing without end; called only after a run wrote something (a cold start), so
+ * warm runs never pay for it. In `dir`, removes the files of chunks the bundle no longer has (chunk names
+ * carry a content hash, so every rebuild or upgrade makes new ones) and stray temporary files; beside
+ * `dir`, the directories of other tsbake or Node versions untouched for 30 days. Best effort: a file
+ * another run is writing or reading is at worst written again by that run.
+ */
+export function pruneCodeCache(dir: string, bundleDir: string | undefined, now = Date.now()): void {
+  try {
+    if (bundleDir) {
+      const chunks = new Set(fs.readdirSync(bundleDir).filter((f) => f.endsWith('.cjs')).map((f) => f.slice(0, -'.cjs'.length)));
+      for (const f of fs.readdirSync(dir)) {
+        // <chunk>.<command>.<hash>.bin, or <that>.<pid>-<random>.tmp left by a run that died while writing.
+        const chunk = f.split('.')[0]!;
+        const stray = f.endsWith('.tmp') && now - fs.statSync(path.join(dir, f)).mtimeMs > 3600_000;
+        if (stray || (f.endsWith('.bin') && chunks.size > 0 && !chunks.has(chunk))) fs.rmSync(path.join(dir, f), { force: true });
+      }
+    }
+    const parent = path.dirname(dir);
+    for (const other of fs.readdirSync(parent)) {
+      const full = path.join(parent, other);
+      if (full === dir) continue;
+      const st = fs.statSync(full);
+      if (st.isDirectory() && now - st.mtimeMs > STALE_DIR_MS) fs.rmSync(full, { recursive: true, force: true });
+    }
+  } catch {
+    // only an optimisation: whatever could not be read or removed stays
   }
 }
 

@@ -129,6 +129,46 @@ describe('code cache', () => {
     expect(cacheLine(blocked.stderr).written).toBe(0);
   });
 
+  it('a run that writes the cache removes what no bundle uses: chunks of an older build, stray temp files, old versions', async () => {
+    const cache = await project({});
+    expect((await print(cache)).code).toBe(0);
+    const current = await cacheFiles(cache);
+    const versionDir = path.dirname(current[0]!);
+    const base = path.dirname(versionDir);
+    const gone = path.join(versionDir, 'cli-0ldBu1ld.print.AAAAAAAAAAAAAAAAAAAAAA.bin');
+    const strayTmp = path.join(versionDir, 'cli.print.BBBBBBBBBBBBBBBBBBBBBB.bin.1234-abcd.tmp');
+    const freshTmp = path.join(versionDir, 'cli.print.CCCCCCCCCCCCCCCCCCCCCC.bin.5678-abcd.tmp');
+    await fs.writeFile(gone, 'x');
+    await fs.writeFile(strayTmp, 'x');
+    await fs.writeFile(freshTmp, 'x');
+    const hourAgo = new Date(Date.now() - 2 * 3600_000);
+    await fs.utimes(strayTmp, hourAgo, hourAgo);
+    const oldVersion = path.join(base, '0.0.1-node18.0.0-v8-10.0-x64');
+    const recentVersion = path.join(base, '0.0.2-node20.0.0-v8-11.0-x64');
+    await fs.mkdir(oldVersion);
+    await fs.writeFile(path.join(oldVersion, 'cli.run.DDDDDDDDDDDDDDDDDDDDDD.bin'), 'x');
+    await fs.mkdir(recentVersion);
+    const longAgo = new Date(Date.now() - 40 * 24 * 3600_000);
+    await fs.utimes(oldVersion, longAgo, longAgo);
+
+    // A warm run writes nothing and so removes nothing.
+    const warm = await print(cache);
+    expect(cacheLine(warm.stderr).written).toBe(0);
+    expect(await fs.readdir(versionDir)).toContain(path.basename(gone));
+
+    // A run that writes (here: another command's first run) prunes.
+    const list = await runCli(['list'], { cwd: dir, env: { XDG_CACHE_HOME: cache, TSBAKE_TRACE: '1' } });
+    expect(list.code, list.stderr).toBe(0);
+    expect(cacheLine(list.stderr).written).toBeGreaterThan(0);
+    const left = await fs.readdir(versionDir);
+    expect(left).not.toContain(path.basename(gone));
+    expect(left).not.toContain(path.basename(strayTmp));
+    expect(left).toContain(path.basename(freshTmp));
+    for (const f of current) expect(left).toContain(path.basename(f));
+    expect((await fs.readdir(base)).sort()).toEqual([path.basename(recentVersion), path.basename(versionDir)].sort());
+    expect(cacheLine((await print(cache)).stderr)).toEqual({ hits: current.length, misses: 0, written: 0 });
+  });
+
   it('TSBAKE_CODE_CACHE=0 reads and writes nothing; a relative XDG_CACHE_HOME is ignored (the XDG spec) for ~/.cache', async () => {
     const cache = await project({});
     const off = await print(cache, { TSBAKE_CODE_CACHE: '0' });

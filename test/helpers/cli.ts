@@ -44,6 +44,30 @@ export function spawnCli(args: string[], options: CliOptions = {}): ResultPromis
   });
 }
 
+/**
+ * Resolves once every marker has been printed as a RUN step's output (`echo MARKER` in the step's name
+ * does not count) on the child's stderr; rejects if the child exits first. Stops listening either way.
+ */
+export function waitForStepOutput(child: ResultPromise, markers: string[]): Promise<void> {
+  const patterns = markers.map((m) => new RegExp(`(?<!echo )${m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  let seen = '';
+  return new Promise<void>((resolve, reject) => {
+    const onData = (b: Buffer): void => {
+      seen += b.toString();
+      if (patterns.every((p) => p.test(seen))) {
+        child.stderr?.off('data', onData);
+        resolve();
+      }
+    };
+    child.stderr?.on('data', onData);
+    const onExit = (): void => {
+      child.stderr?.off('data', onData);
+      reject(new Error(`tsbake exited before the RUN started:\n${seen}`));
+    };
+    void child.then(onExit, onExit);
+  });
+}
+
 /** Dirs made by `project()` in this test file; test/helpers/cleanup.ts removes them after the file. */
 export const projectDirs: string[] = [];
 

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { engines, requireEngine, type EngineRef } from '../helpers/env.js';
-import { project, spawnCli } from '../helpers/cli.js';
+import { project, spawnCli, waitForStepOutput } from '../helpers/cli.js';
 import { startGrpcRelay, type GrpcRelay } from '../helpers/relay.js';
 
 const uniq = (): string => Math.random().toString(36).slice(2, 10);
@@ -32,15 +32,8 @@ describe.each([
       Dockerfile: `FROM local/busybox:1\nRUN echo ${marker} && sleep 60\n`,
     });
     const child = spawnCli(['run', 'app', '--progress', 'plain'], { cwd: dir });
-    let seen = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stderr?.on('data', (b: Buffer) => {
-        seen += b.toString();
-        // The step's output, not its name (`RUN echo started-… && sleep 60`).
-        if (new RegExp(`(?<!echo )${marker}`).test(seen)) resolve();
-      });
-      void child.then(() => reject(new Error(`tsbake exited before the RUN started:\n${seen}`)));
-    });
+    // The step's output, not its name (`RUN echo started-… && sleep 60`).
+    await waitForStepOutput(child, [marker]);
     // The RUN is under way: the daemon goes away.
     await relay.close();
     const r = await child;

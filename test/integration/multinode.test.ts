@@ -15,7 +15,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildkitClient } from '../../src/buildkit/index.js';
 import { docker, engines, requireEngine, requireRegistry } from '../helpers/env.js';
-import { project, runCli, spawnCli } from '../helpers/cli.js';
+import { project, runCli, spawnCli, waitForStepOutput } from '../helpers/cli.js';
 import { startGrpcRelay, type GrpcRelay } from '../helpers/relay.js';
 import { tarEntries } from '../helpers/tar.js';
 
@@ -273,14 +273,7 @@ describe('a builder of two nodes (Docker 26 and a second Docker 26, through rela
         'fine.txt': 'fine\n',
       });
       const child = spawnCli(['run', 'slow', 'fine', '--keep-going', '--progress', 'plain'], { cwd: dir });
-      let seen = '';
-      await new Promise<void>((resolve, reject) => {
-        child.stderr?.on('data', (b: Buffer) => {
-          seen += b.toString();
-          if (new RegExp(`(?<!echo )${marker}`).test(seen)) resolve();
-        });
-        void child.then(() => reject(new Error(`tsbake exited before the RUN started:\n${seen}`)));
-      });
+      await waitForStepOutput(child, [marker]);
       await dying.close();
       const r = await child;
       const stderr = String(r.stderr);
@@ -293,22 +286,27 @@ describe('a builder of two nodes (Docker 26 and a second Docker 26, through rela
     }
   });
 
+  /** A docker-driver node on Docker 26 beside a remote node on engine C (through the arm relay). */
+  const mixedBuilder = (): string[] => [
+    'builder:',
+    '  mixed:',
+    '    nodes:',
+    '      - name: engine',
+    '        driver: docker',
+    `        endpoint: ${engines.docker26.host}`,
+    '        platforms: [linux/amd64]',
+    '      - name: far',
+    '        driver: remote',
+    `        endpoint: ${armRelay.address}`,
+    '        platforms: [linux/arm64]',
+    'default-builder: mixed',
+  ];
+
   it('nodes of different drivers: --load from a docker node (its engine store) and a remote node (a tarball), both in Docker 26', async () => {
     const id = uniq();
     const dir = await project({
       'tsbake.yaml': [
-        'builder:',
-        '  mixed:',
-        '    nodes:',
-        '      - name: engine',
-        '        driver: docker',
-        `        endpoint: ${engines.docker26.host}`,
-        '        platforms: [linux/amd64]',
-        '      - name: far',
-        '        driver: remote',
-        `        endpoint: ${armRelay.address}`,
-        '        platforms: [linux/arm64]',
-        'default-builder: mixed',
+        ...mixedBuilder(),
         'target:',
         `  on-engine:\n    platforms: [linux/amd64]\n    tags: ["tsbake-it/mixed-engine:${id}"]`,
         `  on-far:\n    platforms: [linux/arm64]\n    tags: ["tsbake-it/mixed-far:${id}"]`,
@@ -327,18 +325,7 @@ describe('a builder of two nodes (Docker 26 and a second Docker 26, through rela
   it('nodes of different drivers: a target: dependency in the docker node\'s engine store reaches a dependent on the remote node', async () => {
     const dir = await project({
       'tsbake.yaml': [
-        'builder:',
-        '  mixed:',
-        '    nodes:',
-        '      - name: engine',
-        '        driver: docker',
-        `        endpoint: ${engines.docker26.host}`,
-        '        platforms: [linux/amd64]',
-        '      - name: far',
-        '        driver: remote',
-        `        endpoint: ${armRelay.address}`,
-        '        platforms: [linux/arm64]',
-        'default-builder: mixed',
+        ...mixedBuilder(),
         'target:',
         '  base:\n    dockerfile: base.Dockerfile\n    platforms: [linux/amd64]',
         '  app:\n    platforms: [linux/arm64]\n    contexts: { base: "target:base" }\n    output: ["type=oci,dest=out/app.tar"]',
@@ -369,15 +356,7 @@ describe('a builder of two nodes (Docker 26 and a second Docker 26, through rela
       'arm.Dockerfile': `FROM --platform=linux/amd64 ${REG}/busybox:1\nRUN echo ${markers.arm} && sleep 60\n`,
     });
     const child = spawnCli(['run', 'on-amd', 'on-arm', '--progress', 'plain'], { cwd: dir });
-    let seen = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stderr?.on('data', (b: Buffer) => {
-        seen += b.toString();
-        // The steps' output, not their names.
-        if (Object.values(markers).every((m) => new RegExp(`(?<!echo )${m}`).test(seen))) resolve();
-      });
-      void child.then(() => reject(new Error(`tsbake exited before both RUNs started:\n${seen}`)));
-    });
+    await waitForStepOutput(child, Object.values(markers));
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode, String(r.stderr)).toBe(130);

@@ -271,7 +271,7 @@ describe('docker-container stand-in image', () => {
     await relay?.close();
   });
 
-  it('carries a BuildKit connection through `docker exec -i … buildctl dial-stdio`', async () => {
+  it('carries a BuildKit connection through `docker exec -i … buildctl dial-stdio`', { timeout: 150_000 }, async () => {
     relay = await startGrpcRelay({
       engineSocket: engines.docker20.host,
       listen: { tcp: { host: '127.0.0.1', port: 0 } },
@@ -280,23 +280,49 @@ describe('docker-container stand-in image', () => {
     expect(image).toBe(`tsbake-test/buildkit-standin:${tcpPort(relay.address)}`);
     await docker('docker20', ['run', '-d', '--name', container, '--network', 'host', image]);
 
-    const child = execa('docker', ['-H', engines.docker20.host, 'exec', '-i', container, 'buildctl', 'dial-stdio'], {
-      buffer: false,
-      stdin: 'pipe',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      reject: false,
-    });
-    const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });
-    const session = http2.connect('http://localhost', { createConnection: () => stream });
-    try {
-      const workers = await listWorkers(session);
-      expect(workers[0]?.ID).toBeTruthy();
-      expect(relay.acceptedConnections()).toBe(1);
-    } finally {
-      session.destroy();
-      child.kill();
-      await child;
+    // Each attempt has a deadline. A CI run once hung here for the whole test timeout with nothing to
+    // show why; now an attempt that hangs says what it saw (the exec's stderr, the relay's connections,
+    // the container's state), and one more attempt is made: this checks the test stand-in, not tsbake.
+    const attempt = async (): Promise<{ workers: Worker[]; accepted: number } | string> => {
+      const before = relay!.acceptedConnections();
+      const child = execa('docker', ['-H', engines.docker20.host, 'exec', '-i', container, 'buildctl', 'dial-stdio'], {
+        buffer: false,
+        stdin: 'pipe',
+        stdout: 'pipe',
+        stderr: 'pipe',
+        reject: false,
+      });
+      let stderr = '';
+      child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+      const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });
+      const session = http2.connect('http://localhost', { createConnection: () => stream });
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const deadline = new Promise<string>((resolve) => {
+          timer = setTimeout(() => resolve('no ListWorkers answer within 30 s'), 30_000);
+        });
+        const answer = listWorkers(session).then((workers) => ({ workers, accepted: relay!.acceptedConnections() - before }));
+        answer.catch(() => {}); // a late failure after the deadline is not an unhandled rejection
+        const result = await Promise.race([answer, deadline]);
+        if (typeof result === 'string') {
+          const state = await docker('docker20', ['inspect', '-f', '{{.State.Status}}', container]).then((r) => r.stdout.trim(), (e: Error) => e.message);
+          return `${result}; relay accepted ${relay!.acceptedConnections() - before} connection(s); container ${state}; exec stderr: ${JSON.stringify(stderr)}`;
+        }
+        return result;
+      } finally {
+        clearTimeout(timer);
+        session.destroy();
+        child.kill();
+        await child;
+      }
+    };
+    let result = await attempt();
+    if (typeof result === 'string') {
+      console.warn(`dial-stdio stand-in, first attempt: ${result}`);
+      result = await attempt();
     }
+    if (typeof result === 'string') throw new Error(result);
+    expect(result.workers[0]?.ID).toBeTruthy();
+    expect(result.accepted).toBe(1);
   });
 });

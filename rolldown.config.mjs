@@ -22,11 +22,38 @@ const protobufLong = {
   },
 };
 
+// A package that is a lazy chunk (`await import(name)` before a synchronous use) may still be needed by a
+// synchronous path that did not load it first: src/config/parse.ts's `yaml` for a position asked in a
+// JSON file (a warning of the planner), src/config/hcl/stdlib/crypto.ts's `bcryptjs` for a caller of the
+// evaluator that did not preload it. Their fallback, `requireModule("<name>")` (createRequire), would go
+// through Node's loader (yaml: ~80 files resolved and compiled, no code cache); here it becomes a require()
+// of the package's own chunk, which the bundle's loader (src/code-cache.ts) compiles through the cache.
+const LAZY_PACKAGES = { yaml: 'node_modules/yaml/dist/index.js', bcryptjs: 'node_modules/bcryptjs/index.js' };
+const lazyPackageRequires = {
+  name: 'lazy-package-requires',
+  generateBundle(_options, bundle) {
+    const chunks = Object.values(bundle).filter((c) => c.type === 'chunk');
+    for (const [name, entry] of Object.entries(LAZY_PACKAGES)) {
+      const own = chunks.find((c) => c.moduleIds.some((id) => id.replaceAll('\\', '/').endsWith(entry)));
+      if (!own) throw new Error(`lazy-package-requires: no chunk holds ${entry}`);
+      const call = new RegExp(`\\brequireModule(?:\\$\\d+)?\\(${JSON.stringify(name)}\\)`, 'g');
+      let found = 0;
+      for (const c of chunks) {
+        c.code = c.code.replace(call, () => {
+          found++;
+          return `require(${JSON.stringify(`./${own.fileName}`)}).default`;
+        });
+      }
+      if (found !== 1) throw new Error(`lazy-package-requires: expected one requireModule(${JSON.stringify(name)}), found ${found}`);
+    }
+  },
+};
+
 export default {
   input: { cli: 'dist/cli/main.js' },
-  plugins: [protobufLong],
+  plugins: [protobufLong, lazyPackageRequires],
   platform: 'node',
   external: [/^node:/, /^dockerode(\/|$)/, /^@kubernetes\//, /^ssh2(\/|$)/, /^cpu-features(\/|$)/],
-  output: { dir: 'dist/bundle', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs', cleanDir: true, strict: true },
+  output: { dir: 'dist/bundle', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: (c) => (c.moduleIds.some((id) => id.replaceAll('\\', '/').endsWith(LAZY_PACKAGES.yaml)) ? 'yaml-[hash].cjs' : '[name]-[hash].cjs'), cleanDir: true, strict: true },
   logLevel: 'warn',
 };

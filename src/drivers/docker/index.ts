@@ -5,6 +5,7 @@
  */
 import { dialDockerGrpc, dialDockerSession } from '../../buildkit/docker-upgrade.js';
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { BuilderStatus, Driver, DriverFactory } from '../types.js';
 import { TsbakeError } from '../../errors.js';
 
@@ -42,13 +43,48 @@ export const createDockerDriver: DriverFactory = (ctx) => {
     return Promise.race([version(), aborted]).finally(() => signal.removeEventListener('abort', onAbort));
   };
 
+  /**
+   * The `/grpc` upgrade a kept bootstrap started beside `/version`, for the first dial(): the engine
+   * answers both while the CLI loads the executor, where the upgrade used to wait for the version.
+   */
+  let preDialed: Promise<Duplex> | undefined;
+
   const driver: Driver = {
     builder: ctx.builder,
     endpoint: () => host,
-    async bootstrap(signal) {
-      await versionFor(signal);
+    async bootstrap(signal, options) {
+      if (!options?.keep || preDialed) {
+        await versionFor(signal);
+        return;
+      }
+      const given = new AbortController();
+      const dialing = dialDockerGrpc(host, AbortSignal.any([signal, given.signal]));
+      dialing.catch(() => undefined);
+      try {
+        await versionFor(signal);
+      } catch (err) {
+        // The engine's error is the one to report; the upgrade is given up (its socket closed).
+        given.abort(err);
+        throw err;
+      }
+      preDialed = dialing;
+      // Not taken by a dial when the attempt ends (a cancelled run, a closed pool): closed, or its open
+      // socket would keep the process alive.
+      signal.addEventListener(
+        'abort',
+        () => {
+          if (preDialed !== dialing) return;
+          preDialed = undefined;
+          dialing.then((sock) => sock.destroy(), () => undefined);
+        },
+        { once: true },
+      );
     },
     async dial(signal) {
+      const early = preDialed;
+      preDialed = undefined;
+      // A failed early upgrade is tried again, as any dial would be (its error is the new attempt's).
+      if (early) return early.catch(() => dialDockerGrpc(host, signal));
       return dialDockerGrpc(host, signal);
     },
     // As buildx's docker driver: the session on a socket of its own, not tunnelled inside /grpc.

@@ -2,7 +2,8 @@
 // by one (tsbake's own and @grpc/grpc-js's) was most of the CLI's start-up. Entry: dist/cli/main.js
 // (tsc's output); output: dist/bundle/cli.cjs and its chunks, run by bin/tsbake.js through
 // src/code-cache.ts, which compiles each chunk with V8's code cache (Node 20 has none for ES modules).
-// Drivers, watch, kubernetes, the schema validator, the report and execa stay separate chunks, loaded
+// bin/tsbake.js (CommonJS) requires two more entries, code-cache.cjs and extra-ca.cjs. The HCL evaluator,
+// compose, yaml, bcryptjs, drivers, watch, kubernetes, the schema validator, the report and execa are separate chunks, loaded
 // only when used. The library entry (dist/index.js) is not bundled.
 // External: Node's modules; dockerode and @kubernetes/client-node (heavy, loaded lazily, with native and
 // optional parts of their own; the latter is an ES module, which the CommonJS chunks require() — Node
@@ -50,7 +51,7 @@ const lazyPackageRequires = {
 };
 
 export default {
-  input: { cli: 'dist/cli/main.js' },
+  input: { cli: 'dist/cli/main.js', 'code-cache': 'dist/code-cache.js', 'extra-ca': 'dist/extra-ca.js' },
   plugins: [protobufLong, lazyPackageRequires],
   platform: 'node',
   external: [/^node:/, /^dockerode(\/|$)/, /^@kubernetes\//, /^ssh2(\/|$)/, /^cpu-features(\/|$)/],

@@ -2,9 +2,9 @@
 // by one (tsbake's own and @grpc/grpc-js's) was most of the CLI's start-up. Entry: dist/cli/main.js
 // (tsc's output); output: dist/bundle/cli.cjs and its chunks, run by bin/tsbake.js through
 // src/code-cache.ts, which compiles each chunk with V8's code cache (Node 20 has none for ES modules).
-// bin/tsbake.js (CommonJS) requires two more entries, code-cache.cjs and extra-ca.cjs. The HCL evaluator,
-// compose, yaml, bcryptjs, drivers, watch, kubernetes, the schema validator, the report and execa are separate chunks, loaded
-// only when used. The library entry (dist/index.js) is not bundled.
+// bin/tsbake.js (CommonJS) requires two more entries, code-cache.cjs and extra-ca.cjs. The HCL
+// evaluator, compose, yaml, bcryptjs, the drivers, watch, kubernetes, the schema validator, the report
+// and execa stay separate chunks, loaded only when used. The library entry (dist/index.js) is not bundled.
 // External: Node's modules; dockerode and @kubernetes/client-node (heavy, loaded lazily, with native and
 // optional parts of their own; the latter is an ES module, which the CommonJS chunks require() — Node
 // 20.19+, see bin/tsbake.js). protobufjs is bundled: its optional `require(name)` (long, buffer) is the

@@ -59,12 +59,18 @@ export const createDockerDriver: DriverFactory = (ctx) => {
       }
       const given = new AbortController();
       const dialing = dialDockerGrpc(host, AbortSignal.any([signal, given.signal]));
+      // Its failure is the dial's to handle (it dials again), never an unhandled rejection.
       dialing.catch(() => undefined);
+      // Given up under way (the upgrade closes its socket) or once made (closed here).
+      const drop = (reason: unknown): void => {
+        given.abort(reason);
+        dialing.then((sock) => sock.destroy(), () => undefined);
+      };
       try {
         await versionFor(signal);
       } catch (err) {
-        // The engine's error is the one to report; the upgrade is given up (its socket closed).
-        given.abort(err);
+        // The engine's error is the one to report.
+        drop(err);
         throw err;
       }
       preDialed = dialing;
@@ -75,7 +81,7 @@ export const createDockerDriver: DriverFactory = (ctx) => {
         () => {
           if (preDialed !== dialing) return;
           preDialed = undefined;
-          dialing.then((sock) => sock.destroy(), () => undefined);
+          drop(signal.reason);
         },
         { once: true },
       );

@@ -55,6 +55,6 @@ export default {
   plugins: [protobufLong, lazyPackageRequires],
   platform: 'node',
   external: [/^node:/, /^dockerode(\/|$)/, /^@kubernetes\//, /^ssh2(\/|$)/, /^cpu-features(\/|$)/],
-  output: { dir: 'dist/bundle', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: (c) => (c.moduleIds.some((id) => id.replaceAll('\\', '/').endsWith(LAZY_PACKAGES.yaml)) ? 'yaml-[hash].cjs' : '[name]-[hash].cjs'), cleanDir: true, strict: true },
+  output: { dir: 'dist/bundle', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: (c) => (c.moduleIds.some((id) => id.replaceAll('\\', '/').endsWith(LAZY_PACKAGES.yaml)) ? 'yaml-[hash].cjs' : '[name]-[hash].cjs'), cleanDir: true, strict: true, comments: { legal: true, annotation: false, jsdoc: false } },
   logLevel: 'warn',
 };

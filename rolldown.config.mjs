@@ -23,6 +23,18 @@ const protobufLong = {
   },
 };
 
+// commander requires node:child_process at its top, for executable subcommands tsbake has none of: that
+// loaded child_process, dgram and their bindings on every run. Required when a spawn happens instead.
+const commanderLazySpawn = {
+  name: 'commander-lazy-child-process',
+  transform(code, id) {
+    if (!/commander[\\/]lib[\\/]command\.js$/.test(id)) return null;
+    const eager = "const childProcess = require('node:child_process');";
+    if (!code.includes(eager)) throw new Error(`commander-lazy-child-process: "${eager}" is no longer in ${id}`);
+    return { code: code.replace(eager, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"), map: null };
+  },
+};
+
 // A package that is a lazy chunk (`await import(name)` before a synchronous use) may still be needed by a
 // synchronous path that did not load it first: src/config/parse.ts's `yaml` for a position asked in a
 // JSON file (a warning of the planner), src/config/hcl/stdlib/crypto.ts's `bcryptjs` for a caller of the
@@ -52,7 +64,7 @@ const lazyPackageRequires = {
 
 export default {
   input: { cli: 'dist/cli/main.js', 'code-cache': 'dist/code-cache.js', 'extra-ca': 'dist/extra-ca.js' },
-  plugins: [protobufLong, lazyPackageRequires],
+  plugins: [protobufLong, commanderLazySpawn, lazyPackageRequires],
   platform: 'node',
   external: [/^node:/, /^dockerode(\/|$)/, /^@kubernetes\//, /^ssh2(\/|$)/, /^cpu-features(\/|$)/],
   output: { dir: 'dist/bundle', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: (c) => (c.moduleIds.some((id) => id.replaceAll('\\', '/').endsWith(LAZY_PACKAGES.yaml)) ? 'yaml-[hash].cjs' : '[name]-[hash].cjs'), cleanDir: true, strict: true, comments: { legal: true, annotation: false, jsdoc: false } },

@@ -6,11 +6,11 @@
 // adds the certificates lazily where Node would have. `node bin/tsbake.js` skips the line and works as before.
 //
 // Entry point, a CommonJS script (bin/package.json): an ES module entry costs Node its ES module loader
-// at start-up (~18 M instructions, ~4% of a cached run); the loader and extra-ca.ts come as CommonJS
-// entries of the bundle. `--version` answers without loading anything heavy. The CLI runs from its CommonJS bundle
-// (dist/bundle, see rolldown.config.mjs) through V8's code cache (src/code-cache.ts), and falls back to
-// tsc's ES modules when there is no bundle or when this Node cannot require() an ES module (before
-// 20.19; the kubernetes driver's client is one).
+// at start-up (~18 M instructions, ~4% of a cached run); the code cache loader and extra-ca.ts come as
+// CommonJS entries of the bundle. `--version` answers without loading anything heavy. The CLI runs from
+// its CommonJS bundle (dist/bundle, see rolldown.config.mjs) through V8's code cache (src/code-cache.ts),
+// and falls back to tsc's ES modules when there is no bundle or when this Node cannot require() an ES
+// module (before 20.19; the kubernetes driver's client is one).
 const { existsSync, readFileSync } = require('node:fs');
 const path = require('node:path');
 

@@ -5,32 +5,46 @@
 // root store while it starts (40-80 ms of every command where it is set); src/extra-ca.ts puts it back and
 // adds the certificates lazily where Node would have. `node bin/tsbake.js` skips the line and works as before.
 //
-// Entry point. `--version` answers without loading anything heavy. The CLI runs from its CommonJS bundle
-// (dist/bundle, see rolldown.config.mjs) through V8's code cache (src/code-cache.ts), and falls back to
-// tsc's ES modules when there is no bundle or when this Node cannot require() an ES module (before
-// 20.19; the kubernetes driver's client is one).
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// Entry point, a CommonJS script (bin/package.json): an ES module entry costs Node its ES module loader
+// at start-up (~18 M instructions, ~4% of a cached run); the code cache loader and extra-ca.ts come as
+// CommonJS entries of the bundle. `--version` answers without loading anything heavy. The CLI runs from
+// its CommonJS bundle (dist/bundle, see rolldown.config.mjs) through V8's code cache (src/code-cache.ts),
+// and falls back to tsc's ES modules when there is no bundle or when this Node cannot require() an ES
+// module (before 20.19; the kubernetes driver's client is one).
+const { existsSync, readFileSync } = require('node:fs');
+const path = require('node:path');
 
-if (process.env.TSBAKE_EXTRA_CA_CERTS !== undefined) (await import('../dist/extra-ca.js')).restoreExtraCaCertificates();
+const dist = path.join(__dirname, '..', 'dist');
+const bundle = path.join(dist, 'bundle');
+// A bundle only where this Node can require() an ES module (the kubernetes driver's client is one).
+const bundled = process.features.require_module && existsSync(path.join(bundle, 'cli.cjs'));
 
-const first = process.argv[2];
-const version = () => JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
-if (first === '--version' || first === '-V' || first === '-v') {
-  process.stdout.write(`tsbake ${version()}\n`);
-} else {
+async function start() {
+  if (process.env.TSBAKE_EXTRA_CA_CERTS !== undefined) {
+    (bundled ? require(path.join(bundle, 'extra-ca.cjs')) : await import('../dist/extra-ca.js')).restoreExtraCaCertificates();
+  }
+  const first = process.argv[2];
+  const version = () => JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version;
+  if (first === '--version' || first === '-V' || first === '-v') {
+    process.stdout.write(`tsbake ${version()}\n`);
+    return;
+  }
   // The young generation grows 8x per step instead of 2x: a config's parse tree and values survive to
   // the end, so each of the ~11 scavenges of a 1,000-target print copied them again (GC was ~20% of it);
   // now ~6 scavenges, about half the GC time, for ~5 MB more peak RSS. V8 reads this flag at each growth.
   // Only for the short config commands: a long run or watch keeps V8's defaults.
-  if (['print', 'plan', 'list', 'validate'].includes(first)) (await import('node:v8')).setFlagsFromString('--semi-space-growth-factor=8');
-  const bundled = fileURLToPath(new URL('../dist/bundle/cli.cjs', import.meta.url));
+  if (['print', 'plan', 'list', 'validate'].includes(first)) require('node:v8').setFlagsFromString('--semi-space-growth-factor=8');
   const argv = process.argv.slice(2);
-  if (existsSync(bundled) && process.features.require_module) {
-    const { runBundle } = await import('../dist/code-cache.js');
-    process.exitCode = await runBundle(bundled, argv, { env: process.env, version: version(), command: first ?? '' });
+  if (bundled) {
+    const { runBundle } = require(path.join(bundle, 'code-cache.cjs'));
+    process.exitCode = await runBundle(path.join(bundle, 'cli.cjs'), argv, { env: process.env, version: version(), command: first ?? '' });
   } else {
     const { main } = await import('../dist/cli/main.js');
     process.exitCode = await main(argv);
   }
 }
+
+start().catch((err) => {
+  process.stderr.write(`tsbake: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -4,7 +4,7 @@
  * terminal it asks once, as buildx does (y/N); anywhere else it fails before any builder is opened,
  * with one message listing every missing `--allow`, exit 2.
  */
-import readline from 'node:readline';
+import { createRequire } from 'node:module';
 import type { Plan } from '../plan/types.js';
 import { formatRequest, grantedBySet, mergeAllow, missingEntitlements, nothingMissing, parseAllow } from '../plan/entitlements.js';
 import { TsbakeError } from '../errors.js';
@@ -37,7 +37,12 @@ export async function checkEntitlements(plan: Plan, ctx: CliIO, options: AllowOp
   throw new TsbakeError(options.signal.aborted ? 'cancelled' : 'usage', 'additional privileges requested');
 }
 
+/**
+ * node:readline is required only to ask (it is four more of Node's modules for every run). Through
+ * require, not import(): in the CLI's bundle an import() of a Node module fails (vm.Script chunks).
+ */
 function readLine(input: NodeJS.ReadableStream, signal: AbortSignal): Promise<string> {
+  const readline = createRequire(import.meta.url)('node:readline') as typeof import('node:readline');
   const rl = readline.createInterface({ input, terminal: false });
   return new Promise<string>((resolve) => {
     let settled = false;

@@ -45,9 +45,7 @@ export async function cmdRun(names: string[], flags: RunFlags, ctx: CliIO, signa
   await checkEntitlements(plan, ctx, { allow: flags.allow ?? [], set: flags.set, mayAsk: true, signal });
   // The builders are opened now: their daemons answer while the executor and the renderer load.
   const early = await openBuildersEarly(plan, ctx, signal);
-  const [{ runPlan, writeMetadataFile }, { createRenderer, resolveProgressMode }] = await early.until(
-    Promise.all([import('../exec/runner.js'), import('../ui/index.js')]),
-  );
+  const [{ runPlan, writeMetadataFile }, { createRenderer, resolveProgressMode }] = await early.until(loadRunModules());
   trace('modules');
   const mode = resolveProgressMode(flags.progress, { isTTY: Boolean(ctx.stderr.isTTY), ci: Boolean(ctx.env.CI) });
   const renderer = createRenderer(mode, { stdout: ctx.stdout, stderr: ctx.stderr, targets: plan.order });
@@ -91,6 +89,24 @@ export async function cmdRun(names: string[], flags: RunFlags, ctx: CliIO, signa
   if (code !== 0) return code;
   // Every target built, but the deferred pushes or the report did not complete.
   return summary.ok ? (reportWritten ? 0 : exitCodeFor('io')) : exitCodeFor('build-failed');
+}
+
+/**
+ * The executor and the renderer, one step per turn of the event loop. Loading a chunk is synchronous
+ * work: loaded in one go, the builders' sockets were read only after all of it, so the engine's answers
+ * (the docker driver's `/version` and `/grpc` upgrade) waited for it, and the connection's next step
+ * with them. Between the steps they are read and answered. The gRPC client first: the driver's
+ * connection needs it next.
+ */
+async function loadRunModules(): Promise<[typeof import('../exec/runner.js'), typeof import('../ui/index.js')]> {
+  const turn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+  await import('../buildkit/index.js');
+  await turn();
+  const runner = await import('../exec/runner.js');
+  await turn();
+  const ui = await import('../ui/index.js');
+  await turn();
+  return [runner, ui];
 }
 
 function checkReportFlag(file: string | undefined): string | undefined {

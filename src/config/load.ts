@@ -16,14 +16,13 @@ import { access } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { TsbakeError, type Diagnostic } from '../errors.js';
 import { checkConfig } from './check.js';
-import { composeEnvFiles, isComposeValue, mapCompose } from './compose/index.js';
-import { parseDotEnv } from './compose/interpolate.js';
-import { evaluateBake, type BakeSource } from './hcl/index.js';
+import { isComposeValue } from './compose/detect.js';
+import type { BakeSource } from './hcl/index.js';
 import { mergeConfigs } from './merge.js';
 import { needsYaml, parseFileText, preloadYaml, readConfigFile, readConfigText, type KeyPath, type ParsedFile, type PositionPart } from './parse.js';
 import { formatKeyPath } from './suggest.js';
 import type { BuilderConfig, ConfigFile, LoadedConfig, LoadOptions, SourcePos, VariableInfo } from './types.js';
-import { interpolateConfig, resolveVariables, type InterpolationIssue } from './variables.js';
+import { interpolateConfig, loadExpressionEvaluator, needsExpressionEvaluator, resolveVariables, type InterpolationIssue } from './variables.js';
 
 /** tsbake's own files, looked for first (the first one found). */
 export const TSBAKE_CONFIG_FILES = ['tsbake.yaml', 'tsbake.yml', 'tsbake.json'] as const;
@@ -137,10 +136,15 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     if (p.diagnostics.length === 0) diagnostics.push(...validateStructure!(p, p === buildersFile ? 'builders' : 'config'));
   }
 
+  // Bake's evaluator and the compose mapper are chunks of their own in the CLI's bundle, loaded only for a
+  // file that needs them (bcryptjs only for a text that names bcrypt()): a plain JSON or YAML run
+  // evaluates neither.
+  const bcrypt = texts.some((r) => 'text' in r && r.text.includes('bcrypt'));
   const sources: Source[] = [];
   // Compose: the environment over `.env` beside the first file (compose-go's precedence).
   if (compose.length > 0) {
-    const dotenv = await readDotEnv(dirname(compose[0]!.file), env);
+    const { composeEnvFiles, mapCompose, parseDotEnv } = await import('./compose/index.js');
+    const dotenv = await readDotEnv(dirname(compose[0]!.file), env, parseDotEnv);
     const lookup = (name: string): string | undefined => env[name] ?? dotenv[name];
     for (const parsed of compose) {
       // env_file paths are relative to the compose file's directory
@@ -161,6 +165,8 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     // Nothing to evaluate: the values are what the evaluator would return, read ~3x faster.
     for (const p of plainJson) sources.push({ value: p.value as ConfigFile, positionOf: (path, part) => p.positionOf(path, part) });
   } else if (hcl.length > 0) {
+    const { evaluateBake, preloadBcrypt } = await import('./hcl/index.js');
+    if (bcrypt) await preloadBcrypt();
     const ev = evaluateBake(hcl, { env, vars, cwd });
     diagnostics.push(...ev.diagnostics);
     hclVariables = ev.variables.map((v) => ({ ...v }));
@@ -172,8 +178,9 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   const issues: { issue: InterpolationIssue; src: ParsedFile }[] = [];
   const declared: NonNullable<ConfigFile['variable']> = {};
   for (const p of tsbake) Object.assign(declared, (p.value as ConfigFile).variable ?? {});
+  const evaluate = own.some((p) => needsExpressionEvaluator(p.value)) ? await loadExpressionEvaluator(bcrypt) : undefined;
   const varIssues: InterpolationIssue[] = [];
-  const values = resolveVariables({ variable: declared }, { ...env, ...vars }, varIssues);
+  const values = resolveVariables({ variable: declared }, { ...env, ...vars }, varIssues, evaluate);
   for (const issue of varIssues) {
     const name = String(issue.path[1]);
     const src = [...tsbake].reverse().find((p) => Object.hasOwn((p.value as ConfigFile).variable ?? {}, name));
@@ -183,7 +190,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     const fileIssues: InterpolationIssue[] = [];
     const { variable: _v, ...rest } = p.value as ConfigFile & { $schema?: string };
     delete (rest as { $schema?: string }).$schema;
-    const value = interpolateConfig(rest, values, fileIssues);
+    const value = interpolateConfig(rest, values, fileIssues, evaluate);
     for (const issue of fileIssues) issues.push({ issue, src: p });
     sources.push({ value, positionOf: (path, part) => p.positionOf(path, part), parsed: p });
   }
@@ -253,7 +260,11 @@ async function loadValidator(): Promise<typeof import('./schema.js').validateStr
   return (await import('./schema.js')).validateStructure;
 }
 
-async function readDotEnv(dir: string, env: Record<string, string | undefined>): Promise<Record<string, string>> {
+async function readDotEnv(
+  dir: string,
+  env: Record<string, string | undefined>,
+  parseDotEnv: typeof import('./compose/interpolate.js').parseDotEnv,
+): Promise<Record<string, string>> {
   const r = await readConfigText(join(dir, '.env'));
   if (!('text' in r)) return {};
   return parseDotEnv(r.text, (n) => env[n]);

@@ -6,8 +6,6 @@
  */
 import type { ConfigFile, Scalar } from './types.js';
 import { suggest } from './suggest.js';
-import { TemplateError, evaluateTemplateString } from './hcl/index.js';
-import { toStringValue } from './hcl/convert.js';
 import type { Value } from './hcl/value.js';
 
 export interface InterpolationIssue {
@@ -23,12 +21,63 @@ export interface InterpolationIssue {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * Evaluates one `${…}` expression that is not a plain name, with bake's evaluator (src/config/hcl): its
+ * text, or the problem. The evaluator is a chunk of its own in the CLI's bundle, loaded (with
+ * loadExpressionEvaluator) only when a file holds such an expression (needsExpressionEvaluator).
+ */
+export type ExpressionEvaluator = (token: string, variables: Readonly<Record<string, string>>) => { text: string } | { message: string; suggestion?: string };
+
+/** Bake's evaluator as an ExpressionEvaluator (imports src/config/hcl and, when `bcrypt` is used, bcryptjs). */
+export async function loadExpressionEvaluator(bcrypt: boolean): Promise<ExpressionEvaluator> {
+  const { TemplateError, evaluateTemplateString, preloadBcrypt, toStringValue } = await import('./hcl/index.js');
+  if (bcrypt) await preloadBcrypt();
+  return (token, variables) => {
+    try {
+      return { text: toStringValue(evaluateTemplateString(token, { variables: variables as Record<string, Value> })) };
+    } catch (err) {
+      if (err instanceof TemplateError) {
+        const out: { message: string; suggestion?: string } = { message: err.message };
+        if (err.diagnostic.suggestion !== undefined) out.suggestion = err.diagnostic.suggestion;
+        return out;
+      }
+      return { message: (err as Error).message };
+    }
+  };
+}
+
+/**
+ * Whether any string in `value` holds a `${…}` that interpolateString would hand to the evaluator (the
+ * same scan; a matrix target's, which it keeps, counts too: loading the evaluator for nothing is harmless).
+ */
+export function needsExpressionEvaluator(value: unknown): boolean {
+  if (typeof value === 'string') {
+    for (let i = value.indexOf('$'); i >= 0; i = value.indexOf('$', i + 1)) {
+      if (value.startsWith('$${', i)) {
+        i += 2;
+        continue;
+      }
+      if (value[i + 1] !== '{') continue;
+      const end = value.indexOf('}', i + 2);
+      if (end < 0) return false;
+      if (!NAME.test(value.slice(i + 2, end).trim())) return true;
+      i = end;
+    }
+    return false;
+  }
+  if (Array.isArray(value)) return value.some(needsExpressionEvaluator);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(needsExpressionEvaluator);
+  return false;
+}
+
 interface Ctx {
   lookup(name: string): string | undefined;
-  keep?: ReadonlySet<string>;
+  keep?: ReadonlySet<string> | undefined;
   path: (string | number)[];
   issues: InterpolationIssue[];
   names: readonly string[];
+  /** Required when a string holds an expression (see needsExpressionEvaluator). */
+  evaluate?: ExpressionEvaluator | undefined;
 }
 
 export function interpolateString(s: string, ctx: Ctx): string {
@@ -74,19 +123,18 @@ export function interpolateString(s: string, ctx: Ctx): string {
         out += s.slice(i, end + 1);
       } else {
         // Any other expression goes through bake's evaluator (functions, operators, conditionals) with the variables as strings.
-        const variables: Record<string, Value> = {};
+        const variables: Record<string, string> = {};
         for (const n of ctx.names) {
           const v = ctx.lookup(n);
           if (v !== undefined) variables[n] = v;
         }
-        let text = '';
-        try {
-          text = toStringValue(evaluateTemplateString(token, { variables }));
-        } catch (err) {
-          if (err instanceof TemplateError) issue(token, `${err.message} in "${token}"`, err.diagnostic.suggestion);
-          else issue(token, `${(err as Error).message} in "${token}"`);
+        if (!ctx.evaluate) throw new Error(`interpolateString: "${token}" needs the expression evaluator, which the caller did not load`);
+        const r = ctx.evaluate(token, variables);
+        if ('text' in r) out += s.slice(i, j) + r.text;
+        else {
+          issue(token, `${r.message} in "${token}"`, r.suggestion);
+          out += s.slice(i, j);
         }
-        out += s.slice(i, j) + text;
       }
     } else if (ctx.keep?.has(name)) {
       out += s.slice(i, end + 1);
@@ -106,6 +154,7 @@ export function resolveVariables(
   config: ConfigFile,
   env: Record<string, string | undefined>,
   issues: InterpolationIssue[],
+  evaluate?: ExpressionEvaluator,
 ): Record<string, string> {
   const decl = config.variable ?? {};
   const names = Object.keys(decl);
@@ -133,7 +182,7 @@ export function resolveVariables(
       return '';
     }
     resolving.push(name);
-    const v = interpolateString(def, { lookup: resolve, path, issues, names });
+    const v = interpolateString(def, { lookup: resolve, path, issues, names, evaluate });
     resolving.pop();
     return (values[name] = v);
   };
@@ -146,13 +195,14 @@ export function interpolateConfig(
   config: ConfigFile,
   values: Record<string, string>,
   issues: InterpolationIssue[],
+  evaluate?: ExpressionEvaluator,
 ): ConfigFile {
   const names = Object.keys(values);
   const lookup = (n: string): string | undefined => (Object.hasOwn(values, n) ? values[n] : undefined);
   // One mutable path stack: copied only when an issue is recorded.
   const path: (string | number)[] = [];
   const walk = (v: unknown, keep?: ReadonlySet<string>): unknown => {
-    if (typeof v === 'string') return interpolateString(v, { lookup, keep, path, issues, names });
+    if (typeof v === 'string') return interpolateString(v, { lookup, keep, path, issues, names, evaluate });
     if (Array.isArray(v)) {
       return v.map((x, i) => {
         path.push(i);

@@ -185,6 +185,84 @@ describe('code cache', () => {
   });
 });
 
+/** The chunks a run loaded, from the cache files its first run wrote (`hcl-abc123.print.<hash>.bin` → `hcl`). */
+async function chunksLoaded(cache: string): Promise<string[]> {
+  return (await cacheFiles(cache)).map((f) => path.basename(f).replace(/(-[\w-]{8})?\.\w+\.[\w-]{22}\.bin$/, '')).sort();
+}
+
+describe('what a run loads (rolldown.config.mjs: the evaluator, compose, yaml and bcryptjs are chunks of their own)', () => {
+  const cases: { name: string; files: Record<string, string>; loads: string[]; not: string[] }[] = [
+    {
+      name: 'a plain docker-bake.json: none of them',
+      files: { 'docker-bake.json': BAKE },
+      loads: ['cli'],
+      not: ['hcl', 'compose', 'yaml', 'bcryptjs'],
+    },
+    {
+      name: 'a docker-bake.hcl: the evaluator, not bcryptjs',
+      files: { 'docker-bake.hcl': 'variable "T" {\n  default = "dev"\n}\ntarget "app" {\n  context = "."\n  tags = ["example/cache:${upper(T)}"]\n}\n' },
+      loads: ['hcl'],
+      not: ['compose', 'yaml', 'bcryptjs'],
+    },
+    {
+      name: 'an HCL file that calls bcrypt(): bcryptjs too',
+      files: { 'docker-bake.hcl': 'target "app" {\n  context = "."\n  args = { H = bcrypt("pw", 4) }\n}\n' },
+      loads: ['hcl', 'bcryptjs'],
+      not: ['compose', 'yaml'],
+    },
+    {
+      name: 'a compose file: compose and yaml, not the evaluator',
+      files: { 'compose.yaml': 'services:\n  app:\n    build:\n      context: .\n' },
+      loads: ['compose', 'yaml'],
+      not: ['hcl', 'bcryptjs'],
+    },
+    {
+      name: 'tsbake YAML with ${NAME} only: yaml, not the evaluator',
+      files: { 'tsbake.yaml': 'variable:\n  T: dev\ntarget:\n  app:\n    context: .\n    tags: ["example/cache:${T}"]\n' },
+      loads: ['yaml'],
+      not: ['hcl', 'compose', 'bcryptjs'],
+    },
+    {
+      name: 'tsbake YAML with an expression: the evaluator',
+      files: { 'tsbake.yaml': 'variable:\n  T: dev\ntarget:\n  app:\n    context: .\n    tags: ["example/cache:${upper(T)}"]\n' },
+      loads: ['yaml', 'hcl'],
+      not: ['compose', 'bcryptjs'],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const dir = await project({ ...c.files, Dockerfile: 'FROM scratch\n' });
+      const cache = await project({});
+      const r = await runCli(['print', 'app'], { cwd: dir, env: { XDG_CACHE_HOME: cache, TSBAKE_TRACE: '1' } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).target.app.context).toBe('.');
+      const loaded = await chunksLoaded(cache);
+      expect(loaded).toEqual(expect.arrayContaining(c.loads));
+      for (const chunk of c.not) expect(loaded).not.toContain(chunk);
+    });
+  }
+
+  it('the expression is evaluated as before the split', async () => {
+    const dir = await project({ 'tsbake.yaml': 'variable:\n  T: dev\ntarget:\n  app:\n    context: .\n    tags: ["example/cache:${upper(T)}"]\n', Dockerfile: 'FROM scratch\n' });
+    const r = await runCli(['print', 'app'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).target.app.tags).toEqual(['example/cache:DEV']);
+  });
+
+  it('a position asked in a JSON file without a YAML file in the run: yaml comes from its chunk, not Node\'s loader', async () => {
+    const dir = await project({ 'tsbake.json': JSON.stringify({ target: { app: { context: '.', inherits: ['nope'] } } }), Dockerfile: 'FROM scratch\n' });
+    const cache = await project({});
+    const r = await runCli(['print', 'app'], { cwd: dir, env: { XDG_CACHE_HOME: cache, NODE_DEBUG: 'module' } });
+    expect(r.code).toBe(2);
+    // The diagnostic's line and column come from the YAML AST of the JSON text.
+    expect(r.stderr).toMatch(/tsbake\.json:1:\d+: target "app" inherits from unknown target "nope"/);
+    expect(await chunksLoaded(cache)).toContain('yaml');
+    // NODE_DEBUG=module logs every file Node's CommonJS loader resolves.
+    expect(r.stderr).toMatch(/^MODULE \d+:/m);
+    expect(r.stderr).not.toMatch(/node_modules[\\/]yaml[\\/]/);
+  });
+});
+
 describe('code cache of a build', () => {
   beforeAll(async () => {
     await requireEngine(engines.docker26);

@@ -57,10 +57,7 @@ const BUILD_KEYS = [
 ];
 const TARGET_NAME = /^[a-zA-Z0-9_-]+$/;
 
-/** Whether a parsed YAML/JSON value is a compose file (bake: it has `services`). */
-export function isComposeValue(value: unknown): boolean {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.hasOwn(value, 'services');
-}
+export { parseDotEnv } from './interpolate.js';
 
 function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === 'object' && !Array.isArray(v);

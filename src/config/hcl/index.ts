@@ -20,6 +20,8 @@ import type { ConfigFile, SourcePos } from '../types.js';
 
 export type { BakeVariableInfo };
 export type { Value };
+export { preloadBcrypt } from './stdlib/crypto.js';
+export { toStringValue } from './convert.js';
 
 export interface BakeSource {
   file: string;

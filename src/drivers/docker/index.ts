@@ -5,6 +5,7 @@
  */
 import { dialDockerGrpc, dialDockerSession } from '../../buildkit/docker-upgrade.js';
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { BuilderStatus, Driver, DriverFactory } from '../types.js';
 import { TsbakeError } from '../../errors.js';
 
@@ -42,13 +43,54 @@ export const createDockerDriver: DriverFactory = (ctx) => {
     return Promise.race([version(), aborted]).finally(() => signal.removeEventListener('abort', onAbort));
   };
 
+  /**
+   * The `/grpc` upgrade a kept bootstrap started beside `/version`, for the first dial(): the engine
+   * answers both while the CLI loads the executor, where the upgrade used to wait for the version.
+   */
+  let preDialed: Promise<Duplex> | undefined;
+
   const driver: Driver = {
     builder: ctx.builder,
     endpoint: () => host,
-    async bootstrap(signal) {
-      await versionFor(signal);
+    async bootstrap(signal, options) {
+      if (!options?.keep || preDialed) {
+        await versionFor(signal);
+        return;
+      }
+      const given = new AbortController();
+      const dialing = dialDockerGrpc(host, AbortSignal.any([signal, given.signal]));
+      // Its failure is the dial's to handle (it dials again), never an unhandled rejection.
+      dialing.catch(() => undefined);
+      // Given up under way (the upgrade closes its socket) or once made (closed here).
+      const drop = (reason: unknown): void => {
+        given.abort(reason);
+        dialing.then((sock) => sock.destroy(), () => undefined);
+      };
+      try {
+        await versionFor(signal);
+      } catch (err) {
+        // The engine's error is the one to report.
+        drop(err);
+        throw err;
+      }
+      preDialed = dialing;
+      // Not taken by a dial when the attempt ends (a cancelled run, a closed pool): closed, or its open
+      // socket would keep the process alive.
+      signal.addEventListener(
+        'abort',
+        () => {
+          if (preDialed !== dialing) return;
+          preDialed = undefined;
+          drop(signal.reason);
+        },
+        { once: true },
+      );
     },
     async dial(signal) {
+      const early = preDialed;
+      preDialed = undefined;
+      // A failed early upgrade is tried again, as any dial would be (its error is the new attempt's).
+      if (early) return early.catch(() => dialDockerGrpc(host, signal));
       return dialDockerGrpc(host, signal);
     },
     // As buildx's docker driver: the session on a socket of its own, not tunnelled inside /grpc.
@@ -109,7 +151,12 @@ async function fetchEngineVersion(
     return (await dockerCall(signal, () => docker.version())).Version;
   }
   const target =
-    url.protocol === 'unix:' ? { socketPath: decodeURIComponent(url.pathname) } : { host: url.hostname, port: Number(url.port || 2375) };
+    url.protocol === 'unix:'
+      ? // `servername: ''`: Node's http agent otherwise works out a TLS server name even for a unix socket,
+        // testing the default host with net.isIP, whose IPv6 regular expression V8 compiles on first use
+        // (4-5 ms of the run's start-up, before the request is written). Plain HTTP has no server name.
+        { socketPath: decodeURIComponent(url.pathname), servername: '' }
+      : { host: url.hostname, port: Number(url.port || 2375) };
   return await new Promise<string | undefined>((resolve, reject) => {
     const waitMs = Number(env['TSBAKE_DOCKER_API_TIMEOUT_MS']) > 0 ? Number(env['TSBAKE_DOCKER_API_TIMEOUT_MS']) : 10_000;
     const req = http.get({ ...target, path: '/version', timeout: waitMs, signal }, (res) => {

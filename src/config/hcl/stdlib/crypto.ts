@@ -3,10 +3,27 @@
  * https://github.com/hashicorp/go-cty-funcs/tree/main/crypto
  */
 import { createHash, randomUUID } from 'node:crypto';
-import bcryptjs from 'bcryptjs';
+import { createRequire } from 'node:module';
 import { FunctionError, type StdlibFunction } from '../value.js';
 import { fixed, int, str, variadic } from './args.js';
 import { rsaDecryptPKCS1v15 } from './rsa.js';
+
+// bcryptjs (~37 kB) is evaluated only for a config that calls bcrypt(): the loader imports it first
+// (preloadBcrypt, a chunk of the CLI's bundle compiled through the code cache) when a file's text names
+// the function; any other caller of the evaluator (the library API) gets it through require().
+type Bcrypt = Pick<typeof import('bcryptjs'), 'hashSync' | 'genSaltSync'>;
+let bcryptModule: Bcrypt | undefined;
+const requireModule = createRequire(import.meta.url);
+function bcryptLib(): Bcrypt {
+  return (bcryptModule ??= requireModule('bcryptjs') as Bcrypt);
+}
+
+/** Loads bcryptjs ahead of an evaluation that may call bcrypt() (a synchronous call). */
+export async function preloadBcrypt(): Promise<void> {
+  if (bcryptModule) return;
+  const m = (await import('bcryptjs')).default;
+  bcryptModule ??= m;
+}
 
 const hash = (algo: string): StdlibFunction =>
   fixed(1, (a) => createHash(algo).update(str(a, 0, 'str'), 'utf8').digest('hex'));
@@ -67,6 +84,7 @@ export const cryptoFunctions: Record<string, StdlibFunction> = {
     if (Buffer.byteLength(input) > 72)
       throw new FunctionError('error occured generating password bcrypt: password length exceeds 72 bytes');
     // Go's x/crypto/bcrypt writes the $2a$ prefix.
+    const bcryptjs = bcryptLib();
     return bcryptjs.hashSync(input, bcryptjs.genSaltSync(cost)).replace(/^\$2b\$/, '$2a$');
   }),
   rsadecrypt: fixed(2, (a) => {

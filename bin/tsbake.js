@@ -8,9 +8,8 @@
 // `run` and `watch` also get a young generation of at most 1 MB per semi-space (V8's default grows it to
 // 16 MB; the size can only be set when Node starts, `v8.setFlagsFromString` comes too late). A transfer's
 // Buffers (Node's JS stream wrapper copies every HTTP/2 frame of a Control.Session, reads land in fresh
-// buffers) die young, but their memory is only freed by a scavenge, and V8 forces one only once the young
-// generation's external bytes reach twice its semi-space size: with 16 MB that let ~30 MB of dead buffers
-// and a 32 MB new space stay resident. Peak RSS of a 10,000-file context 113 -> 80 MB (remote builder),
+// buffers) die young, but their memory is only freed by a scavenge: with 16 MB semi-spaces scavenges came
+// every ~30 MB of dead buffers (arrayBuffers oscillated 3-33 MB), beside a 32 MB new space, all resident. Peak RSS of a 10,000-file context 113 -> 80 MB (remote builder),
 // 84 -> 74 MB (docker driver), of a 200 MB `--load` 110 -> 84 MB; instructions (cachegrind) unchanged
 // within run-to-run noise on those, +1% on a tiny cached build. A NODE_OPTIONS that sets a semi-space
 // size is left as it is.

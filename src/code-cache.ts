@@ -151,7 +151,9 @@ export class BundleLoader {
     const wrapped = WRAP_HEAD + source + WRAP_TAIL;
     const options: vm.ScriptOptions = {
       filename: file,
-      // A chunk's import() of an ES module (none today) goes through Node's own loader.
+      // Meant to send a chunk's import() (none today) to Node's own loader. A standalone check passes, cold
+      // and from the cache, but a lazy `import('node:readline')` in cli/allow.ts failed inside the CLI with
+      // ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING (cause not found): chunks require() what they load lazily.
       importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
     };
     if (!this.dir) return new vm.Script(wrapped, options);

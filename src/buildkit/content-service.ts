@@ -11,7 +11,7 @@
  */
 import { StoreError, toTimestamp, type ContentStoreStats, type Ingest, type LayoutContentStore } from './content-store.js';
 import { serverStreamMethod, statusOf, streamMethod, unaryMethod, type MethodHandler, type ServerCall } from './grpc-server.js';
-import { Status, type Metadata } from './grpc-wire.js';
+import { onDrainOrClose, Status, type Metadata } from './grpc-wire.js';
 import { codec, WriteAction, type PbContentInfo, type PbWriteContentRequest, type PbWriteContentResponse } from './proto.js';
 
 export const STORE_ID_HEADER = 'buildkit-attachable-store-id';
@@ -93,15 +93,7 @@ export function contentMethods(lookup: (storeId: string) => LayoutContentStore |
 }
 
 function drained<Req, Res>(call: ServerCall<Req, Res>): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = (): void => {
-      call.off('drain', done);
-      call.off('close', done);
-      resolve();
-    };
-    call.on('drain', done);
-    call.on('close', done);
-  });
+  return new Promise<void>((resolve) => onDrainOrClose(call, resolve));
 }
 
 /** One Write stream: strictly request → response, as containerd's proxy writer sends them. */

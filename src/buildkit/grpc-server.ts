@@ -14,7 +14,7 @@
  */
 import http2 from 'node:http2';
 import { Duplex } from 'node:stream';
-import { encodeGrpcMessage, frameAll, GrpcError, MAX_MESSAGE, MessageReader, metadataFromRaw, Status, type Metadata } from './grpc-wire.js';
+import { encodeGrpcMessage, frameAll, GrpcError, MAX_MESSAGE, MessageReader, metadataFromRaw, onDrainOrClose, Status, type Metadata } from './grpc-wire.js';
 
 /**
  * The daemon sends each `.dockerignore` pattern as a separate `exclude-patterns` header of its FileSync
@@ -163,13 +163,7 @@ export class ServerCall<Req = unknown, Res = unknown> extends Duplex {
     this.respond();
     if (h2.write(frameAll(msgs))) return cb();
     // The stream may close instead of draining: the call is then over (its 'close' destroys this).
-    const done = (): void => {
-      h2.off('drain', done);
-      h2.off('close', done);
-      cb();
-    };
-    h2.on('drain', done);
-    h2.on('close', done);
+    onDrainOrClose(h2, () => cb());
   }
 
   override _final(cb: (err?: Error | null) => void): void {

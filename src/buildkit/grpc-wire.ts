@@ -296,3 +296,17 @@ export function frameBytesMessages(parts: readonly Buffer[], maxChunk: number, a
   }
   return out.subarray(0, off);
 }
+
+/**
+ * Calls `cb` once when `stream` drains or closes, whichever comes first: a stream that closes instead
+ * of draining ends the wait too (its own 'close' handling reports why).
+ */
+export function onDrainOrClose(stream: { on(e: 'drain' | 'close', f: () => void): unknown; off(e: 'drain' | 'close', f: () => void): unknown }, cb: () => void): void {
+  const done = (): void => {
+    stream.off('drain', done);
+    stream.off('close', done);
+    cb();
+  };
+  stream.on('drain', done);
+  stream.on('close', done);
+}

@@ -6,7 +6,7 @@
 import { Duplex } from 'node:stream';
 import type { ClientCall } from './grpc-client.js';
 import { BufferPool } from './buffer-pool.js';
-import { decodeBytesMessage, frameBytesMessages } from './grpc-wire.js';
+import { decodeBytesMessage, frameBytesMessages, onDrainOrClose } from './grpc-wire.js';
 
 /**
  * Below grpc-go's default 4 MiB receive limit (BuildKit's Control server keeps it); HTTP/2 writes
@@ -29,13 +29,7 @@ export function bytesStream(call: ClientCall): Duplex {
     const frames = frameBytesMessages(parts, MAX_CHUNK, (n) => (n <= framePool.size ? (pooled = framePool.get()) : Buffer.allocUnsafe(n)));
     const written = pooled && ((err?: Error | null): void => void (err || framePool.put(pooled!)));
     if (written ? h2.write(frames, written) : h2.write(frames)) return cb();
-    const done = (): void => {
-      h2.off('drain', done);
-      h2.off('close', done);
-      cb();
-    };
-    h2.on('drain', done);
-    h2.on('close', done);
+    onDrainOrClose(h2, () => cb());
   };
   const duplex = new Duplex({
     // Node's JS stream wrapper corks around the buffers of one HTTP/2 write: they arrive here together.

@@ -48,20 +48,13 @@ export async function loadExpressionEvaluator(bcrypt: boolean): Promise<Expressi
 
 /**
  * Whether any string in `value` holds a `${…}` that interpolateString would hand to the evaluator (the
- * same scan; a matrix target's, which it keeps, counts too: loading the evaluator for nothing is harmless).
+ * same scan, nextToken; a matrix target's, which it keeps, counts too: loading the evaluator for nothing
+ * is harmless).
  */
 export function needsExpressionEvaluator(value: unknown): boolean {
   if (typeof value === 'string') {
-    for (let i = value.indexOf('$'); i >= 0; i = value.indexOf('$', i + 1)) {
-      if (value.startsWith('$${', i)) {
-        i += 2;
-        continue;
-      }
-      if (value[i + 1] !== '{') continue;
-      const end = value.indexOf('}', i + 2);
-      if (end < 0) return false;
-      if (!NAME.test(value.slice(i + 2, end).trim())) return true;
-      i = end;
+    for (let t = nextToken(value, 0); t && t.kind !== 'unterminated'; t = nextToken(value, t.end)) {
+      if (t.kind === 'expr') return true;
     }
     return false;
   }
@@ -80,6 +73,27 @@ interface Ctx {
   evaluate?: ExpressionEvaluator | undefined;
 }
 
+/**
+ * The next `${…}` place of `s` from `from` on (a `$` not followed by `{` is text): `$${`, bake's escape;
+ * a `${` without its `}`, which runs to the end; a plain `${NAME}` (`ref`); any other expression.
+ */
+type Token =
+  | { kind: 'escape'; start: number; end: number }
+  | { kind: 'unterminated'; start: number }
+  | { kind: 'ref' | 'expr'; start: number; end: number; name: string };
+
+function nextToken(s: string, from: number): Token | undefined {
+  for (let j = s.indexOf('$', from); j >= 0; j = s.indexOf('$', j + 1)) {
+    if (s.startsWith('$${', j)) return { kind: 'escape', start: j, end: j + 3 };
+    if (s[j + 1] !== '{') continue;
+    const close = s.indexOf('}', j + 2);
+    if (close < 0) return { kind: 'unterminated', start: j };
+    const name = s.slice(j + 2, close).trim();
+    return { kind: NAME.test(name) ? 'ref' : 'expr', start: j, end: close + 1, name };
+  }
+  return undefined;
+}
+
 export function interpolateString(s: string, ctx: Ctx): string {
   if (!s.includes('$')) return s;
   let out = '';
@@ -93,34 +107,25 @@ export function interpolateString(s: string, ctx: Ctx): string {
     ctx.issues.push(x);
   };
   for (;;) {
-    const j = s.indexOf('$', i);
-    if (j < 0) {
-      out += s.slice(i);
-      return out;
-    }
-    if (s.startsWith('$${', j)) {
-      out += s.slice(i, j) + (ctx.keep ? '$${' : '${');
-      i = j + 3;
+    const t = nextToken(s, i);
+    if (!t) return out + s.slice(i);
+    out += s.slice(i, t.start);
+    if (t.kind === 'escape') {
+      out += ctx.keep ? '$${' : '${';
+      i = t.end;
       continue;
     }
-    if (s[j + 1] !== '{') {
-      out += s.slice(i, j + 1);
-      i = j + 1;
-      continue;
+    if (t.kind === 'unterminated') {
+      issue(s.slice(t.start, t.start + 2), `unterminated "\${" (write $\${ for a literal \${)`);
+      return out + s.slice(t.start);
     }
-    const end = s.indexOf('}', j + 2);
-    if (end < 0) {
-      issue(s.slice(j, j + 2), `unterminated "\${" (write $\${ for a literal \${)`);
-      out += s.slice(i);
-      return out;
-    }
-    const token = s.slice(j, end + 1);
-    const name = s.slice(j + 2, end).trim();
-    if (!NAME.test(name)) {
+    const token = s.slice(t.start, t.end);
+    const name = t.name;
+    if (t.kind === 'expr') {
       if (ctx.keep) {
         // a matrix target: the planner substitutes axes; expressions there are not evaluated
         issue(token, `unsupported expression "${token}" in a matrix target: tsbake interpolates only \${NAME} there (write $\${ for a literal \${)`);
-        out += s.slice(i, end + 1);
+        out += token;
       } else {
         // Any other expression goes through bake's evaluator (functions, operators, conditionals) with the variables as strings.
         const variables: Record<string, string> = {};
@@ -130,22 +135,19 @@ export function interpolateString(s: string, ctx: Ctx): string {
         }
         if (!ctx.evaluate) throw new Error(`interpolateString: "${token}" needs the expression evaluator, which the caller did not load`);
         const r = ctx.evaluate(token, variables);
-        if ('text' in r) out += s.slice(i, j) + r.text;
-        else {
-          issue(token, `${r.message} in "${token}"`, r.suggestion);
-          out += s.slice(i, j);
-        }
+        if ('text' in r) out += r.text;
+        else issue(token, `${r.message} in "${token}"`, r.suggestion);
       }
     } else if (ctx.keep?.has(name)) {
-      out += s.slice(i, end + 1);
+      out += token;
     } else {
       const v = ctx.lookup(name);
       if (v === undefined) {
         issue(token, `undefined variable "${name}": declare it under variable (or write $\${${name}} for a literal)`, suggest(name, ctx.names));
       }
-      out += s.slice(i, j) + (v ?? '');
+      out += v ?? '';
     }
-    i = end + 1;
+    i = t.end;
   }
 }
 

@@ -20,11 +20,9 @@ SOCK20=/var/run/docker.sock
 SOCK26=/var/run/tsbake-docker26.sock
 REGISTRY=127.0.0.1:5000
 ROOT26=$STATE/docker26/root
-EXEC26=/var/run/tsbake-docker26
 BRIDGE26=br26
 BRIDGE26_CIDR=172.30.0.1/16
 SOCK26B=/var/run/tsbake-docker26b.sock
-EXEC26B=/var/run/tsbake-docker26b
 BRIDGE26B=br26b
 BRIDGE26B_CIDR=172.29.0.1/16
 IMAGE=local/busybox:1
@@ -96,6 +94,37 @@ else
   step "engine A up: Docker $(engine_up "$SOCK20")"
 fi
 
+# start_docker26 <label> <suffix> <bridge> <cidr> <what>: start a Docker 26 daemon from $ROOT26's
+# binaries on unix:///var/run/tsbake-docker26<suffix>.sock, with its own bridge, data root
+# ($STATE/docker26<suffix>/data), exec root (so its own containerd), pidfile and log.
+start_docker26() {
+  local label=$1 suffix=$2 bridge=$3 cidr=$4 what=$5
+  local state=$STATE/docker26$suffix sock=/var/run/tsbake-docker26$suffix.sock
+  local exec_root=/var/run/tsbake-docker26$suffix log=$LOGDIR/tsbake-dockerd26$suffix.log
+  if ! ip link show "$bridge" >/dev/null 2>&1; then
+    step "creating bridge $bridge ($cidr) for $label, so engine A keeps docker0"
+    ip link add "$bridge" type bridge
+    ip addr add "$cidr" dev "$bridge"
+  fi
+  ip link set "$bridge" up
+  mkdir -p "$state/data" "$exec_root"
+  printf '{"features": {"containerd-snapshotter": true}, "insecure-registries": ["%s"]}\n' "$REGISTRY" >"$state/daemon.json"
+  step "starting $label ($what) on unix://$sock"
+  # With no --containerd, dockerd starts its own containerd under the exec root, so each engine's
+  # containerd (socket, state) is separate from A's (/var/run/docker/containerd) and the others'.
+  PATH="$ROOT26/usr/bin:$ROOT26/usr/sbin:$ROOT26/usr/libexec/docker:$PATH" \
+    setsid nohup "$ROOT26/usr/sbin/dockerd" \
+    --config-file "$state/daemon.json" \
+    --data-root "$state/data" \
+    --exec-root "$exec_root" \
+    --pidfile "/var/run/tsbake-docker26$suffix.pid" \
+    -H "unix://$sock" \
+    --bridge="$bridge" \
+    >>"$log" 2>&1 </dev/null &
+  wait_for "$label (dockerd 26$suffix)" 90 "$log" $! engine_up "$sock"
+  step "$label up: Docker $(engine_up "$sock")"
+}
+
 # --- engine B: Docker 26 from the Debian 13 suite, unpacked, not installed ------------------
 # The packages come from trixie without touching the machine's apt sources: a private
 # sources list, lists dir and cache, with the mirror the machine already uses.
@@ -118,30 +147,7 @@ else
   else
     step "engine B binaries present in $ROOT26"
   fi
-  if ! ip link show "$BRIDGE26" >/dev/null 2>&1; then
-    step "creating bridge $BRIDGE26 ($BRIDGE26_CIDR) so engine A keeps docker0"
-    ip link add "$BRIDGE26" type bridge
-    ip addr add "$BRIDGE26_CIDR" dev "$BRIDGE26"
-  fi
-  ip link set "$BRIDGE26" up
-  mkdir -p "$STATE/docker26/data" "$EXEC26"
-  cat >"$STATE/docker26/daemon.json" <<EOF
-{"features": {"containerd-snapshotter": true}, "insecure-registries": ["$REGISTRY"]}
-EOF
-  step "starting engine B (Debian 13 dockerd, containerd image store) on unix://$SOCK26"
-  # With no --containerd, dockerd starts its own containerd under the exec root, so B's
-  # containerd (socket, state) is separate from A's (/var/run/docker/containerd).
-  PATH="$ROOT26/usr/bin:$ROOT26/usr/sbin:$ROOT26/usr/libexec/docker:$PATH" \
-    setsid nohup "$ROOT26/usr/sbin/dockerd" \
-    --config-file "$STATE/docker26/daemon.json" \
-    --data-root "$STATE/docker26/data" \
-    --exec-root "$EXEC26" \
-    --pidfile /var/run/tsbake-docker26.pid \
-    -H "unix://$SOCK26" \
-    --bridge="$BRIDGE26" \
-    >>"$LOGDIR/tsbake-dockerd26.log" 2>&1 </dev/null &
-  wait_for "engine B (dockerd 26)" 90 "$LOGDIR/tsbake-dockerd26.log" $! engine_up "$SOCK26"
-  step "engine B up: Docker $(engine_up "$SOCK26")"
+  start_docker26 "engine B" "" "$BRIDGE26" "$BRIDGE26_CIDR" "Debian 13 dockerd, containerd image store"
 fi
 
 # --- engine C: a second Docker 26 (same binaries as B), a distinct BuildKit daemon -----------
@@ -150,28 +156,7 @@ fi
 if engine_up "$SOCK26B" >/dev/null 2>&1; then
   step "engine C already running: Docker $(engine_up "$SOCK26B") on unix://$SOCK26B"
 else
-  if ! ip link show "$BRIDGE26B" >/dev/null 2>&1; then
-    step "creating bridge $BRIDGE26B ($BRIDGE26B_CIDR) for engine C"
-    ip link add "$BRIDGE26B" type bridge
-    ip addr add "$BRIDGE26B_CIDR" dev "$BRIDGE26B"
-  fi
-  ip link set "$BRIDGE26B" up
-  mkdir -p "$STATE/docker26b/data" "$EXEC26B"
-  cat >"$STATE/docker26b/daemon.json" <<EOF
-{"features": {"containerd-snapshotter": true}, "insecure-registries": ["$REGISTRY"]}
-EOF
-  step "starting engine C (engine B's dockerd, its own data root and containerd) on unix://$SOCK26B"
-  PATH="$ROOT26/usr/bin:$ROOT26/usr/sbin:$ROOT26/usr/libexec/docker:$PATH" \
-    setsid nohup "$ROOT26/usr/sbin/dockerd" \
-    --config-file "$STATE/docker26b/daemon.json" \
-    --data-root "$STATE/docker26b/data" \
-    --exec-root "$EXEC26B" \
-    --pidfile /var/run/tsbake-docker26b.pid \
-    -H "unix://$SOCK26B" \
-    --bridge="$BRIDGE26B" \
-    >>"$LOGDIR/tsbake-dockerd26b.log" 2>&1 </dev/null &
-  wait_for "engine C (dockerd 26, second)" 90 "$LOGDIR/tsbake-dockerd26b.log" $! engine_up "$SOCK26B"
-  step "engine C up: Docker $(engine_up "$SOCK26B")"
+  start_docker26 "engine C" b "$BRIDGE26B" "$BRIDGE26B_CIDR" "engine B's dockerd, its own data root and containerd"
 fi
 
 # --- registry -------------------------------------------------------------------------------

@@ -4,7 +4,9 @@
  * store) and Docker 26 (containerd store). Once the first bytes of the tarball went to the engine
  * (`TSBAKE_TRACE=1` prints `load-first-bytes`), either the daemon's connection dies (the export fails
  * mid-stream) or the run gets SIGINT. The run ends with exit 1 or 130, the engine has no image under the
- * tag (it never saw the end of the archive), and the run's TMPDIR and project hold nothing new.
+ * tag (it never saw the end of the archive), and the run's TMPDIR and project hold nothing new. And a
+ * solve that fails after the whole tarball went out (its cache export cannot reach its registry) loads
+ * nothing either: the tarball's last bytes wait for the solve's success.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -32,9 +34,9 @@ async function relay(): Promise<GrpcRelay> {
   return r;
 }
 
-async function proj(address: string, tag: string): Promise<string> {
+async function proj(address: string, tag: string, extra = ''): Promise<string> {
   return project({
-    'tsbake.yaml': `default-builder: rb\nbuilder:\n  rb:\n    driver: remote\n    endpoint: ${address}\ntarget:\n  big:\n    tags: ["${tag}"]\n`,
+    'tsbake.yaml': `default-builder: rb\nbuilder:\n  rb:\n    driver: remote\n    endpoint: ${address}\ntarget:\n  big:\n    tags: ["${tag}"]\n${extra}`,
     Dockerfile: DOCKERFILE,
   });
 }
@@ -106,6 +108,33 @@ describe.each([
     const stderr = String(res.stderr);
     expect(res.exitCode, stderr).toBe(130);
     expect(stderr).not.toContain('importing to docker:');
+    expect(await hasImage(engine, tag)).toBe(false);
+    expect(await fs.readdir(tmp)).toEqual([]);
+    expect(await fs.readdir(dir)).toEqual(before);
+  });
+
+  // BuildKit runs the image exporter before the cache exporters, so a cache export that cannot reach its
+  // registry fails the solve after the whole tarball was streamed: the engine has read the archive to its
+  // end-of-archive blocks only if tsbake sent them, which it does only once the solve has succeeded.
+  // With the hold-back removed (src/exec/load.ts sending the end at once), the Docker 26 case fails
+  // here: the containerd store imported the image and the run printed "importing to docker:". On
+  // Docker 20.10 it passes either way (the failed run drops the request before that engine imports).
+  it('the whole tarball is sent, then the solve fails (cache export to a closed port): exit 1, no image', async () => {
+    const r = await relay();
+    const tag = `tsbake-it/load-abort-late:${RUN}-${randomBytes(3).toString('hex')}`;
+    images.push([engine, tag]);
+    const dir = await proj(r.address, tag, `    cache-to: ["type=registry,ref=127.0.0.1:1/tsbake-it/nowhere:cache"]\n`);
+    const before = await fs.readdir(dir);
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'tsbake-loadtmp-'));
+    projectDirs.push(tmp);
+    const res = await runCli(['run', 'big', '--load', '--progress', 'plain'], {
+      cwd: dir,
+      env: { DOCKER_HOST: engine.host, TMPDIR: tmp, TSBAKE_TRACE: '1' },
+    });
+    expect(res.code, res.stderr).toBe(1);
+    expect(res.stderr).toMatch(/tsbake-trace load-sent \d+ms bytes=\d+/); // the tarball went out whole first
+    expect(res.stderr).toContain('127.0.0.1:1');
+    expect(res.stderr).not.toContain('importing to docker:');
     expect(await hasImage(engine, tag)).toBe(false);
     expect(await fs.readdir(tmp)).toEqual([]);
     expect(await fs.readdir(dir)).toEqual(before);

@@ -282,7 +282,7 @@ describe('docker-container stand-in image', () => {
 
     // The ListWorkers answer has a deadline; when it is missed the message says what was seen (the
     // exec's stderr, the relay's connections, the container's state).
-    const attempt = async (): Promise<{ workers: Worker[]; accepted: number } | string> => {
+    const listWorkersThroughExec = async (): Promise<{ workers: Worker[]; accepted: number } | string> => {
       const before = relay!.acceptedConnections();
       const child = execa('docker', ['-H', engines.docker20.host, 'exec', '-i', container, 'buildctl', 'dial-stdio'], {
         buffer: false,
@@ -320,7 +320,7 @@ describe('docker-container stand-in image', () => {
         await child;
       }
     };
-    const result = await attempt();
+    const result = await listWorkersThroughExec();
     if (typeof result === 'string') throw new Error(result);
     expect(result.workers[0]?.ID).toBeTruthy();
     expect(result.accepted).toBe(1);

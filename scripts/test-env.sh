@@ -94,12 +94,12 @@ else
   step "engine A up: Docker $(engine_up "$SOCK20")"
 fi
 
-# start_docker26 <label> <suffix> <bridge> <cidr> <what>: start a Docker 26 daemon from $ROOT26's
-# binaries on unix:///var/run/tsbake-docker26<suffix>.sock, with its own bridge, data root
-# ($STATE/docker26<suffix>/data), exec root (so its own containerd), pidfile and log.
+# start_docker26 <label> <suffix> <sock> <bridge> <cidr> <what>: start a Docker 26 daemon from
+# $ROOT26's binaries on unix://<sock>, with its own bridge, data root ($STATE/docker26<suffix>/data),
+# exec root (so its own containerd), pidfile and log.
 start_docker26() {
-  local label=$1 suffix=$2 bridge=$3 cidr=$4 what=$5
-  local state=$STATE/docker26$suffix sock=/var/run/tsbake-docker26$suffix.sock
+  local label=$1 suffix=$2 sock=$3 bridge=$4 cidr=$5 what=$6
+  local state=$STATE/docker26$suffix
   local exec_root=/var/run/tsbake-docker26$suffix log=$LOGDIR/tsbake-dockerd26$suffix.log
   if ! ip link show "$bridge" >/dev/null 2>&1; then
     step "creating bridge $bridge ($cidr) for $label, so engine A keeps docker0"
@@ -147,7 +147,7 @@ else
   else
     step "engine B binaries present in $ROOT26"
   fi
-  start_docker26 "engine B" "" "$BRIDGE26" "$BRIDGE26_CIDR" "Debian 13 dockerd, containerd image store"
+  start_docker26 "engine B" "" "$SOCK26" "$BRIDGE26" "$BRIDGE26_CIDR" "Debian 13 dockerd, containerd image store"
 fi
 
 # --- engine C: a second Docker 26 (same binaries as B), a distinct BuildKit daemon -----------
@@ -156,7 +156,7 @@ fi
 if engine_up "$SOCK26B" >/dev/null 2>&1; then
   step "engine C already running: Docker $(engine_up "$SOCK26B") on unix://$SOCK26B"
 else
-  start_docker26 "engine C" b "$BRIDGE26B" "$BRIDGE26B_CIDR" "engine B's dockerd, its own data root and containerd"
+  start_docker26 "engine C" b "$SOCK26B" "$BRIDGE26B" "$BRIDGE26B_CIDR" "engine B's dockerd, its own data root and containerd"
 fi
 
 # --- registry -------------------------------------------------------------------------------

@@ -280,48 +280,45 @@ describe('docker-container stand-in image', () => {
     expect(image).toBe(`tsbake-test/buildkit-standin:${tcpPort(relay.address)}`);
     await docker('docker20', ['run', '-d', '--name', container, '--network', 'host', image]);
 
-    // The ListWorkers answer has a deadline; when it is missed the message says what was seen (the
+    // The ListWorkers answer has a deadline; when it is missed the error says what was seen (the
     // exec's stderr, the relay's connections, the container's state).
-    const listWorkersThroughExec = async (): Promise<{ workers: Worker[]; accepted: number } | string> => {
-      const before = relay!.acceptedConnections();
-      const child = execa('docker', ['-H', engines.docker20.host, 'exec', '-i', container, 'buildctl', 'dial-stdio'], {
-        buffer: false,
-        stdin: 'pipe',
-        stdout: 'pipe',
-        stderr: 'pipe',
-        reject: false,
-      });
-      let stderr = '';
-      child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-      const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });
-      const session = http2.connect('http://localhost', { createConnection: () => stream });
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const deadline = new Promise<string>((resolve) => {
-          timer = setTimeout(() => resolve('no ListWorkers answer within 30 s'), 30_000);
-        });
-        const answer = listWorkers(session).then((workers) => ({ workers, accepted: relay!.acceptedConnections() - before }));
-        answer.catch(() => {}); // a late failure after the deadline is not an unhandled rejection
-        const result = await Promise.race([answer, deadline]);
-        if (typeof result === 'string') {
-          const state = await docker('docker20', ['inspect', '-f', '{{.State.Status}}', container]).then((r) => r.stdout.trim(), (e: Error) => e.message);
-          return `${result}; relay accepted ${relay!.acceptedConnections() - before} connection(s); container ${state}; exec stderr: ${JSON.stringify(stderr)}`;
-        }
-        return result;
-      } finally {
-        clearTimeout(timer);
-        session.destroy();
-        // Destroying the session does not destroy the exec's stdout: Duplex.from reads it through a
-        // 'readable' listener, so bytes that arrive after the answer (the daemon's GOAWAY, 17 bytes when
-        // seen) stay buffered, the pipe never ends and `await child` never returns, although docker has
-        // exited. That hung CI twice (1 attempt in ~25 when run in a loop); destroying stdout ends it.
-        child.stdout?.destroy();
-        child.kill();
-        await child;
+    const before = relay.acceptedConnections();
+    const child = execa('docker', ['-H', engines.docker20.host, 'exec', '-i', container, 'buildctl', 'dial-stdio'], {
+      buffer: false,
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      reject: false,
+    });
+    let stderr = '';
+    child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+    const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });
+    const session = http2.connect('http://localhost', { createConnection: () => stream });
+    let timer: NodeJS.Timeout | undefined;
+    let result: { workers: Worker[]; accepted: number };
+    try {
+      const deadline = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 30_000)));
+      const answer = listWorkers(session).then((workers) => ({ workers, accepted: relay!.acceptedConnections() - before }));
+      answer.catch(() => {}); // a late failure after the deadline is not an unhandled rejection
+      const outcome = await Promise.race([answer, deadline]);
+      if (outcome === 'late') {
+        const state = await docker('docker20', ['inspect', '-f', '{{.State.Status}}', container]).then((r) => r.stdout.trim(), (e: Error) => e.message);
+        throw new Error(
+          `no ListWorkers answer within 30 s; relay accepted ${relay.acceptedConnections() - before} connection(s); container ${state}; exec stderr: ${JSON.stringify(stderr)}`,
+        );
       }
-    };
-    const result = await listWorkersThroughExec();
-    if (typeof result === 'string') throw new Error(result);
+      result = outcome;
+    } finally {
+      clearTimeout(timer);
+      session.destroy();
+      // Destroying the session does not destroy the exec's stdout: Duplex.from reads it through a
+      // 'readable' listener, so bytes that arrive after the answer (the daemon's GOAWAY, 17 bytes when
+      // seen) stay buffered, the pipe never ends and `await child` never returns, although docker has
+      // exited. That hung CI twice (1 run in ~25 when run in a loop); destroying stdout ends it.
+      child.stdout?.destroy();
+      child.kill();
+      await child;
+    }
     expect(result.workers[0]?.ID).toBeTruthy();
     expect(result.accepted).toBe(1);
   });

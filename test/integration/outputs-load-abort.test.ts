@@ -41,10 +41,16 @@ async function proj(address: string, tag: string, extra = ''): Promise<string> {
   });
 }
 
-/** Starts `tsbake run big --load` and resolves once its first tarball bytes were written to the engine. */
-async function startLoad(dir: string, engine: EngineRef) {
+/** An empty TMPDIR for one run (removed after the tests), to show the run leaves nothing in it. */
+async function runTmp(): Promise<string> {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'tsbake-loadtmp-'));
   projectDirs.push(tmp);
+  return tmp;
+}
+
+/** Starts `tsbake run big --load` and resolves once its first tarball bytes were written to the engine. */
+async function startLoad(dir: string, engine: EngineRef) {
+  const tmp = await runTmp();
   const child = spawnCli(['run', 'big', '--load', '--progress', 'plain'], { cwd: dir, env: { DOCKER_HOST: engine.host, TMPDIR: tmp, TSBAKE_TRACE: '1' } });
   let seen = '';
   await new Promise<void>((resolve, reject) => {
@@ -125,8 +131,7 @@ describe.each([
     images.push([engine, tag]);
     const dir = await proj(r.address, tag, `    cache-to: ["type=registry,ref=127.0.0.1:1/tsbake-it/nowhere:cache"]\n`);
     const before = await fs.readdir(dir);
-    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'tsbake-loadtmp-'));
-    projectDirs.push(tmp);
+    const tmp = await runTmp();
     const res = await runCli(['run', 'big', '--load', '--progress', 'plain'], {
       cwd: dir,
       env: { DOCKER_HOST: engine.host, TMPDIR: tmp, TSBAKE_TRACE: '1' },
